@@ -1,0 +1,9 @@
+DROP TABLE server_secrets;
+DROP TABLE jobs;
+DROP TABLE signin_failures;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE contacts;
+DROP TABLE agent_languages;
+DROP TABLE agents;
+DROP TABLE tenants;

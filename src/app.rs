@@ -1,0 +1,158 @@
+//! Application state, startup (migrate, secret, first-run seed) and the running server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use diesel::prelude::*;
+use tokio::sync::{watch, Notify};
+
+use crate::accounts::passwords::Hasher;
+use crate::accounts::sessions::SessionKeys;
+use crate::config::Config;
+use crate::db::schema::server_secrets;
+use crate::db::{now, Db, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::i18n::I18n;
+use crate::jobs::{Registry, WorkerSettings};
+use crate::metrics::Metrics;
+
+/// Everything a handler or job needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub i18n: Arc<I18n>,
+    pub hasher: Hasher,
+    pub session_keys: Arc<SessionKeys>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes this process's job worker when a job is enqueued here.
+    pub jobs_wakeup: Arc<Notify>,
+}
+
+impl AppState {
+    /// Open the database, apply migrations, load translations and the signing secret.
+    pub fn init(config: Config) -> anyhow::Result<AppState> {
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+        let db = Db::connect(config.database.clone(), config.db_pool_size)?;
+        let applied = db.migrate()?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrated");
+        }
+        let secret = match &config.secret_key {
+            Some(k) => k.clone(),
+            None => {
+                let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+                server_secret(&mut conn, "session_signing_key").map_err(|e| anyhow::anyhow!("{e}"))?
+            }
+        };
+        Ok(AppState {
+            hasher: Hasher::new(config.max_concurrent_hashes),
+            session_keys: Arc::new(SessionKeys::new(secret.as_bytes())),
+            i18n: Arc::new(I18n::load()?),
+            metrics: Arc::new(Metrics::default()),
+            jobs_wakeup: Arc::new(Notify::new()),
+            config: Arc::new(config),
+            db,
+        })
+    }
+
+    /// Wake the local job worker after a commit that enqueued jobs.
+    pub fn wake_jobs(&self) {
+        self.jobs_wakeup.notify_one();
+    }
+}
+
+/// A named secret generated once and shared by every process through the database.
+pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
+    let read = |conn: &mut DbConnection| -> AppResult<Option<String>> {
+        Ok(server_secrets::table
+            .find(name)
+            .select(server_secrets::value)
+            .first::<String>(conn)
+            .optional()?)
+    };
+    if let Some(v) = read(conn)? {
+        return Ok(v);
+    }
+    let value = crate::accounts::tokens::random_secret(48);
+    let inserted = diesel::insert_into(server_secrets::table)
+        .values((server_secrets::name.eq(name), server_secrets::value.eq(&value), server_secrets::created_at.eq(now())))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(value),
+        // Another process won the race; use its value.
+        Err(_) => read(conn)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("cannot store server secret"))),
+    }
+}
+
+/// The job kinds every server handles.
+pub fn default_registry() -> Registry {
+    Registry::new()
+}
+
+/// A started server and its job worker.
+pub struct Running {
+    addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker: tokio::task::JoinHandle<()>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Running {
+    /// The bound address (useful when listening on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Run until the server stops (SIGINT/SIGTERM finish in-flight requests), then stop the worker.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let served = self.server.await;
+        let _ = self.shutdown.send(true);
+        let _ = self.worker.await;
+        served??;
+        Ok(())
+    }
+
+    /// Stop gracefully: finish in-flight requests and the job in hand.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        let _ = self.worker.await;
+    }
+}
+
+/// Bind the HTTP server on `config.listen` and start the job worker.
+pub async fn start(state: AppState, registry: Registry) -> anyhow::Result<Running> {
+    let config = state.config.clone();
+    let data = web::Data::new(state.clone());
+    let max_body = config.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(crate::web::middleware::security_headers())
+            .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
+            .configure(crate::web::configure(max_body))
+    })
+    .workers(config.workers)
+    .shutdown_timeout(config.shutdown_secs)
+    .bind(config.listen)
+    .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = server.addrs().first().copied().ok_or_else(|| anyhow::anyhow!("no address bound"))?;
+    let server = server.run();
+    let handle = server.handle();
+    let server = tokio::spawn(server);
+
+    let (shutdown, rx) = watch::channel(false);
+    let settings = WorkerSettings {
+        poll: Duration::from_millis(config.job_poll_ms.max(10)),
+        backoff_base: Duration::from_millis(config.job_backoff_ms.max(1)),
+        default_max_attempts: config.job_max_attempts,
+        lease: Duration::from_secs(300),
+    };
+    let worker = tokio::spawn(crate::jobs::run_worker(state, Arc::new(registry), settings, rx));
+    Ok(Running { addr, handle, server, worker, shutdown })
+}

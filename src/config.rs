@@ -1,0 +1,226 @@
+//! Typed, layered configuration: built-in defaults, then `meridian.toml`, then `MERIDIAN_*` env.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::db::DbTarget;
+
+/// One documented setting: its TOML key, its environment name, its default and what it does.
+pub struct Setting {
+    /// Key in `meridian.toml`.
+    pub key: &'static str,
+    /// Environment variable that overrides the file.
+    pub env: &'static str,
+    /// Default, as written in the table (derived defaults are described in words).
+    pub default: &'static str,
+    /// One line for `--help` and the README.
+    pub help: &'static str,
+}
+
+/// Every setting Meridian reads. `meridian --help` and the README print this table.
+pub const SETTINGS: &[Setting] = &[
+    Setting { key: "listen", env: "MERIDIAN_LISTEN", default: "127.0.0.1:8080", help: "address and port the HTTP server binds" },
+    Setting { key: "database_url", env: "DATABASE_URL", default: "sqlite://<data_dir>/meridian.db", help: "sqlite://PATH or postgres://USER@HOST/DB" },
+    Setting { key: "data_dir", env: "MERIDIAN_DATA_DIR", default: "./data", help: "folder for the SQLite file and attachments" },
+    Setting { key: "base_url", env: "MERIDIAN_BASE_URL", default: "http://<listen>", help: "public URL used in links and cookies; https:// turns on Secure __Host- cookies" },
+    Setting { key: "base_domain", env: "MERIDIAN_BASE_DOMAIN", default: "host of base_url", help: "help centers answer on {slug}.<base_domain> (and /h/{slug} everywhere)" },
+    Setting { key: "secret_key", env: "MERIDIAN_SECRET_KEY", default: "generated once, kept in the database", help: "key that signs session tokens (at least 32 characters)" },
+    Setting { key: "log", env: "MERIDIAN_LOG", default: "info", help: "log filter (tracing env-filter syntax)" },
+    Setting { key: "log_format", env: "MERIDIAN_LOG_FORMAT", default: "text", help: "text or json" },
+    Setting { key: "workers", env: "MERIDIAN_WORKERS", default: "number of CPUs", help: "HTTP worker threads" },
+    Setting { key: "db_pool_size", env: "MERIDIAN_DB_POOL_SIZE", default: "16", help: "database connections per process" },
+    Setting { key: "session_hours", env: "MERIDIAN_SESSION_HOURS", default: "12", help: "console session lifetime" },
+    Setting { key: "max_concurrent_hashes", env: "MERIDIAN_MAX_CONCURRENT_HASHES", default: "number of CPUs", help: "password hashes computed at once (each takes 19 MiB)" },
+    Setting { key: "signin_account_limit", env: "MERIDIAN_SIGNIN_ACCOUNT_LIMIT", default: "5", help: "failed sign-ins per account per window before throttling" },
+    Setting { key: "signin_ip_limit", env: "MERIDIAN_SIGNIN_IP_LIMIT", default: "30", help: "failed sign-ins per client IP per window before throttling" },
+    Setting { key: "signin_window_minutes", env: "MERIDIAN_SIGNIN_WINDOW_MINUTES", default: "15", help: "sign-in throttling window" },
+    Setting { key: "trust_proxy", env: "MERIDIAN_TRUST_PROXY", default: "false", help: "take the client IP from X-Forwarded-For (only behind your own proxy)" },
+    Setting { key: "metrics_token", env: "MERIDIAN_METRICS_TOKEN", default: "(none: /metrics is open)", help: "bearer token required by /metrics" },
+    Setting { key: "max_body_bytes", env: "MERIDIAN_MAX_BODY_BYTES", default: "1048576", help: "largest JSON or form body accepted" },
+    Setting { key: "job_poll_ms", env: "MERIDIAN_JOB_POLL_MS", default: "1000", help: "how often the job worker looks for due jobs" },
+    Setting { key: "job_backoff_ms", env: "MERIDIAN_JOB_BACKOFF_MS", default: "2000", help: "first retry delay; doubles each attempt, with jitter, up to an hour" },
+    Setting { key: "job_max_attempts", env: "MERIDIAN_JOB_MAX_ATTEMPTS", default: "8", help: "attempts before a job is kept as dead" },
+    Setting { key: "shutdown_secs", env: "MERIDIAN_SHUTDOWN_SECS", default: "30", help: "grace period for in-flight requests and jobs on shutdown" },
+    Setting { key: "demo", env: "MERIDIAN_DEMO", default: "true", help: "seed a demo tenant on first start of an empty database" },
+];
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The resolved configuration, passed around in `AppState`.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database: DbTarget,
+    pub data_dir: PathBuf,
+    pub base_url: url::Url,
+    pub base_domain: String,
+    pub secret_key: Option<String>,
+    pub log: String,
+    pub log_format: LogFormat,
+    pub workers: usize,
+    pub db_pool_size: u32,
+    pub session_hours: i64,
+    pub max_concurrent_hashes: usize,
+    pub signin_account_limit: i64,
+    pub signin_ip_limit: i64,
+    pub signin_window_minutes: i64,
+    pub trust_proxy: bool,
+    pub metrics_token: Option<String>,
+    pub max_body_bytes: usize,
+    pub job_poll_ms: u64,
+    pub job_backoff_ms: u64,
+    pub job_max_attempts: i32,
+    pub shutdown_secs: u64,
+    pub demo: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach a log line.
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database", &self.database.backend_name())
+            .field("data_dir", &self.data_dir)
+            .field("base_url", &self.base_url.as_str())
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults, then the TOML file (if `file` is given, it must exist), then the process environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_sources(file, &env)
+    }
+
+    /// Like [`Config::load`] with an explicit environment (for tests).
+    pub fn from_sources(file: Option<&Path>, env: &HashMap<String, String>) -> anyhow::Result<Config> {
+        let mut raw: HashMap<&'static str, String> = HashMap::new();
+        let file = file.map(Path::to_path_buf).or_else(|| {
+            let p = PathBuf::from("meridian.toml");
+            p.exists().then_some(p)
+        });
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e| anyhow::anyhow!("config file {} is not valid TOML: {e}", path.display()))?;
+            for (k, v) in table {
+                let setting = SETTINGS
+                    .iter()
+                    .find(|s| s.key == k)
+                    .ok_or_else(|| anyhow::anyhow!("config file {}: unknown setting {k:?}", path.display()))?;
+                let value = match v {
+                    toml::Value::String(s) => s,
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    _ => anyhow::bail!("config file {}: {k} must be a string, number or boolean", path.display()),
+                };
+                raw.insert(setting.key, value);
+            }
+        }
+        for s in SETTINGS {
+            if let Some(v) = env.get(s.env).filter(|v| !v.is_empty()) {
+                raw.insert(s.key, v.clone());
+            }
+        }
+        let get = |k: &str| raw.get(k).map(String::as_str);
+        let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+
+        let listen: SocketAddr = parse(get("listen").unwrap_or("127.0.0.1:8080"), "MERIDIAN_LISTEN")?;
+        let data_dir = PathBuf::from(get("data_dir").unwrap_or("./data"));
+        let database = match get("database_url") {
+            Some(url) => DbTarget::parse(url).map_err(|e| anyhow::anyhow!(e))?,
+            None => DbTarget::Sqlite(data_dir.join("meridian.db")),
+        };
+        let base_url_text = get("base_url").map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
+        let base_url = url::Url::parse(&base_url_text)
+            .map_err(|e| anyhow::anyhow!("MERIDIAN_BASE_URL {base_url_text:?} is not a URL: {e}"))?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            anyhow::bail!("MERIDIAN_BASE_URL must start with http:// or https://");
+        }
+        let base_domain = match get("base_domain") {
+            Some(d) => d.to_ascii_lowercase(),
+            None => base_url.host_str().unwrap_or("localhost").to_ascii_lowercase(),
+        };
+        let secret_key = get("secret_key").map(str::to_string);
+        if let Some(k) = &secret_key {
+            if k.len() < 32 {
+                anyhow::bail!("MERIDIAN_SECRET_KEY must be at least 32 characters");
+            }
+        }
+        let log_format = match get("log_format").unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => anyhow::bail!("MERIDIAN_LOG_FORMAT must be text or json, not {other:?}"),
+        };
+        Ok(Config {
+            listen,
+            database,
+            data_dir,
+            base_url,
+            base_domain,
+            secret_key,
+            log: get("log").unwrap_or("info").to_string(),
+            log_format,
+            workers: opt(get("workers"), "MERIDIAN_WORKERS")?.unwrap_or(cpus).max(1),
+            db_pool_size: opt(get("db_pool_size"), "MERIDIAN_DB_POOL_SIZE")?.unwrap_or(16),
+            session_hours: opt(get("session_hours"), "MERIDIAN_SESSION_HOURS")?.unwrap_or(12),
+            max_concurrent_hashes: opt(get("max_concurrent_hashes"), "MERIDIAN_MAX_CONCURRENT_HASHES")?
+                .unwrap_or(cpus)
+                .max(1),
+            signin_account_limit: opt(get("signin_account_limit"), "MERIDIAN_SIGNIN_ACCOUNT_LIMIT")?.unwrap_or(5),
+            signin_ip_limit: opt(get("signin_ip_limit"), "MERIDIAN_SIGNIN_IP_LIMIT")?.unwrap_or(30),
+            signin_window_minutes: opt(get("signin_window_minutes"), "MERIDIAN_SIGNIN_WINDOW_MINUTES")?
+                .unwrap_or(15),
+            trust_proxy: opt(get("trust_proxy"), "MERIDIAN_TRUST_PROXY")?.unwrap_or(false),
+            metrics_token: get("metrics_token").map(str::to_string),
+            max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),
+            job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
+            job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),
+            job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),
+            shutdown_secs: opt(get("shutdown_secs"), "MERIDIAN_SHUTDOWN_SECS")?.unwrap_or(30),
+            demo: opt(get("demo"), "MERIDIAN_DEMO")?.unwrap_or(true),
+        })
+    }
+
+    /// Whether cookies must be `Secure` and `__Host-` prefixed.
+    pub fn https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// The settings table as plain text, for `meridian --help`.
+    pub fn help_table() -> String {
+        let mut out = String::from("Settings (meridian.toml key / environment variable, default: meaning):\n");
+        for s in SETTINGS {
+            out.push_str(&format!("  {:<22} {:<32} default {}\n      {}\n", s.key, s.env, s.default, s.help));
+        }
+        out
+    }
+}
+
+fn parse<T: std::str::FromStr>(v: &str, name: &str) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    v.trim().parse().map_err(|e| anyhow::anyhow!("{name} {v:?} is invalid: {e}"))
+}
+
+fn opt<T: std::str::FromStr>(v: Option<&str>, name: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    v.map(|v| parse(v, name)).transpose()
+}

@@ -1,0 +1,257 @@
+//! Database access: one connection enum over PostgreSQL and SQLite, the pool, and migrations.
+
+pub mod backend;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+/// Migrations for each backend; the two folders hold the same migration names.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// See [`SQLITE_MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, for scale-out installs.
+    Postgresql(diesel::PgConnection),
+    /// SQLite, the single-node default.
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database a URL points at, parsed once at startup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl DbTarget {
+    /// Parse `sqlite://path`, `sqlite:path`, `postgres://…` or `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if rest.is_empty() {
+                return Err("DATABASE_URL sqlite:// needs a file path".into());
+            }
+            return Ok(DbTarget::Sqlite(PathBuf::from(rest)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbTarget::Postgres(url.to_string()));
+        }
+        let scheme = url.split(':').next().unwrap_or(url);
+        Err(format!(
+            "DATABASE_URL has an unsupported scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+        ))
+    }
+
+    /// A short backend name for logs and metrics.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbTarget::Sqlite(_) => "sqlite",
+            DbTarget::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// r2d2 manager that opens the right backend and applies SQLite's durability pragmas.
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.target {
+            DbTarget::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DbTarget::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = diesel::SqliteConnection::establish(&path)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Pooled connection type.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// The database handle kept in `AppState`: a pool plus the SQLite writer lock.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    target: Arc<DbTarget>,
+    // SQLite allows one writer; serialising writers in-process turns lock-upgrade
+    // SQLITE_BUSY failures into a short wait. PostgreSQL does not take it.
+    sqlite_writer: Arc<std::sync::Mutex<()>>,
+}
+
+impl Db {
+    /// Open a pool of `size` connections; creates the SQLite file's folder if needed.
+    pub fn connect(target: DbTarget, size: u32) -> anyhow::Result<Self> {
+        if let DbTarget::Sqlite(path) = &target {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .test_on_check_out(false)
+            .build(Manager { target: target.clone() })
+            .map_err(|e| anyhow::anyhow!("cannot open the database ({}): {e}", target.backend_name()))?;
+        Ok(Db { pool, target: Arc::new(target), sqlite_writer: Arc::new(std::sync::Mutex::new(())) })
+    }
+
+    /// Which database this is.
+    pub fn target(&self) -> &DbTarget {
+        &self.target
+    }
+
+    /// A pooled connection, for synchronous callers (CLI, blocking tasks).
+    pub fn conn(&self) -> Result<PooledConn, AppError> {
+        self.pool.get().map_err(|e| AppError::Unavailable(format!("database pool: {e}")))
+    }
+
+    /// Pool usage for metrics: (open connections, idle connections, max size).
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections, self.pool.max_size())
+    }
+
+    /// Run a read on the blocking pool with the caller's tracing span.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Run `f` inside one write transaction on the blocking pool.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            db.write_blocking(f)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Synchronous form of [`Db::write`], for the CLI and blocking tasks.
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    {
+        let mut conn = self.conn()?;
+        let _guard = match *self.target {
+            DbTarget::Sqlite(_) => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
+            DbTarget::Postgres(_) => None,
+        };
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(f)
+    }
+
+    /// Apply pending migrations; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let applied = match &mut *conn {
+            DbConnection::Postgresql(c) => {
+                // Several server processes may start at once; one migrates, the others wait.
+                c.batch_execute("SELECT pg_advisory_lock(7412209)")?;
+                let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                c.batch_execute("SELECT pg_advisory_unlock(7412209)")?;
+                r
+            }
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        };
+        applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    }
+
+    /// Revert every applied migration (used by tests of down migrations).
+    pub fn revert_all(&self) -> anyhow::Result<usize> {
+        let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let reverted = match &mut *conn {
+            DbConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        };
+        reverted.map_err(|e| anyhow::anyhow!("revert failed: {e}"))
+    }
+
+    /// Whether the database answers and every migration is applied; the reason when not.
+    pub fn readiness(&self) -> Result<(), String> {
+        if let DbTarget::Sqlite(path) = &*self.target {
+            if !Path::new(path).exists() {
+                return Err(format!("database file {} is missing", path.display()));
+            }
+        }
+        let mut conn = self
+            .pool
+            .get_timeout(Duration::from_secs(2))
+            .map_err(|e| format!("database unreachable: {e}"))?;
+        conn.batch_execute("SELECT 1").map_err(|e| format!("database unreachable: {e}"))?;
+        let pending = match &mut *conn {
+            DbConnection::Postgresql(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        }
+        .map_err(|e| format!("cannot read migration state: {e}"))?;
+        if pending > 0 {
+            return Err(format!("{pending} migration(s) not applied"));
+        }
+        Ok(())
+    }
+}
+
+/// Current UTC time truncated to microseconds, the precision both backends keep.
+pub fn now() -> chrono::NaiveDateTime {
+    let n = chrono::Utc::now().naive_utc();
+    use chrono::Timelike;
+    n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap_or(n)
+}
+
+/// A new time-ordered text id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

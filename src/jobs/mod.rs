@@ -1,0 +1,140 @@
+//! Durable jobs: rows enqueued inside the caller's transaction, run by a worker with retries.
+
+mod worker;
+
+pub use worker::{backoff, run_worker, JobContext, Registry, WorkerSettings};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::jobs;
+use crate::db::{new_id, now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+
+/// A job row.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Serialize)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+    pub locked_at: Option<NaiveDateTime>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Handler name, e.g. `live.ticket_changed`.
+    pub kind: String,
+    /// The tenant the job works for; `None` for server-wide work.
+    pub tenant: Option<TenantId>,
+    /// Handler input.
+    pub payload: serde_json::Value,
+    /// Run no earlier than this much from now.
+    pub delay: chrono::Duration,
+    /// Attempts before the job is dead; 0 means the server's configured default.
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    /// A job to run now with default retries.
+    pub fn new(kind: &str, tenant: Option<&TenantId>, payload: serde_json::Value) -> Self {
+        NewJob { kind: kind.to_string(), tenant: tenant.cloned(), payload, delay: chrono::Duration::zero(), max_attempts: 0 }
+    }
+}
+
+/// Enqueue a job on `conn`; call inside the transaction that makes the change it follows from.
+pub fn enqueue(conn: &mut DbConnection, job: &NewJob) -> AppResult<String> {
+    let ts = now();
+    let id = new_id();
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(&id),
+            jobs::tenant_id.eq(job.tenant.as_ref().map(TenantId::as_str)),
+            jobs::kind.eq(&job.kind),
+            jobs::payload.eq(job.payload.to_string()),
+            jobs::state.eq("queued"),
+            jobs::attempts.eq(0),
+            jobs::max_attempts.eq(job.max_attempts.max(0)),
+            jobs::run_at.eq(ts + job.delay),
+            jobs::created_at.eq(ts),
+            jobs::updated_at.eq(ts),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Jobs of a tenant in one state, newest first.
+pub fn list_for_tenant(conn: &mut DbConnection, tenant: &TenantId, state: &str, limit: i64) -> AppResult<Vec<JobRow>> {
+    Ok(jobs::table
+        .filter(jobs::tenant_id.eq(tenant.as_str()))
+        .filter(jobs::state.eq(state))
+        .order(jobs::updated_at.desc())
+        .limit(limit)
+        .select(JobRow::as_select())
+        .load(conn)?)
+}
+
+/// Jobs in one state across all tenants (operator CLI).
+pub fn list_all(conn: &mut DbConnection, state: &str, limit: i64) -> AppResult<Vec<JobRow>> {
+    Ok(jobs::table
+        .filter(jobs::state.eq(state))
+        .order(jobs::updated_at.desc())
+        .limit(limit)
+        .select(JobRow::as_select())
+        .load(conn)?)
+}
+
+/// One job, if it belongs to the tenant (or to nobody, when `tenant` is `None`: operators only).
+pub fn get(conn: &mut DbConnection, tenant: Option<&TenantId>, id: &str) -> AppResult<JobRow> {
+    let mut q = jobs::table.filter(jobs::id.eq(id)).select(JobRow::as_select()).into_boxed();
+    if let Some(t) = tenant {
+        q = q.filter(jobs::tenant_id.eq(t.as_str()));
+    }
+    Ok(q.first(conn)?)
+}
+
+/// Put a dead job back in the queue with a fresh set of attempts.
+pub fn retry_dead(conn: &mut DbConnection, tenant: Option<&TenantId>, id: &str) -> AppResult<()> {
+    let job = get(conn, tenant, id)?;
+    if job.state != "dead" {
+        return Err(AppError::Conflict("only dead jobs can be retried".into()));
+    }
+    let ts = now();
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::state.eq("queued"),
+            jobs::attempts.eq(0),
+            jobs::run_at.eq(ts),
+            jobs::locked_at.eq(None::<NaiveDateTime>),
+            jobs::locked_by.eq(None::<String>),
+            jobs::updated_at.eq(ts),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Count of jobs by state, for metrics.
+pub fn depth_by_state(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
+    Ok(jobs::table
+        .group_by(jobs::state)
+        .select((jobs::state, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Delete finished jobs older than a day; dead ones are kept until retried or handled.
+pub fn purge_done(conn: &mut DbConnection) -> AppResult<usize> {
+    let cutoff = now() - chrono::Duration::days(1);
+    Ok(diesel::delete(jobs::table.filter(jobs::state.eq("done")).filter(jobs::updated_at.lt(cutoff))).execute(conn)?)
+}

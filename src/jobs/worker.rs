@@ -1,0 +1,195 @@
+//! The job worker: claims due jobs, runs their handlers, and schedules retries or marks them dead.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use rand::Rng;
+use tokio::sync::watch;
+
+use super::JobRow;
+use crate::app::AppState;
+use crate::db::schema::jobs;
+use crate::db::{backend, now};
+
+type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+type Handler = Arc<dyn Fn(JobContext) -> HandlerFuture + Send + Sync>;
+
+/// What a handler gets: the application and the job it runs.
+#[derive(Clone)]
+pub struct JobContext {
+    pub app: AppState,
+    pub job: JobRow,
+}
+
+impl JobContext {
+    /// The payload parsed as JSON.
+    pub fn payload(&self) -> Result<serde_json::Value, String> {
+        serde_json::from_str(&self.job.payload).map_err(|e| format!("payload is not JSON: {e}"))
+    }
+}
+
+/// Job kinds and their handlers.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<String, Handler>,
+}
+
+impl Registry {
+    /// A registry with no handlers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Register the handler for `kind`; it returns `Err(reason)` to ask for a retry.
+    pub fn register<F, Fut>(&mut self, kind: &str, f: F)
+    where
+        F: Fn(JobContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.handlers.insert(kind.to_string(), Arc::new(move |ctx| Box::pin(f(ctx))));
+    }
+
+    fn get(&self, kind: &str) -> Option<Handler> {
+        self.handlers.get(kind).cloned()
+    }
+}
+
+/// Worker timing, from the config.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSettings {
+    pub poll: Duration,
+    pub backoff_base: Duration,
+    pub default_max_attempts: i32,
+    /// A running job older than this is taken to belong to a dead process.
+    pub lease: Duration,
+}
+
+/// Delay before retry number `attempt` (1-based): base·2^(attempt−1), capped at an hour,
+/// with jitter drawn from its upper half so retries of many jobs spread out.
+pub fn backoff(base: Duration, attempt: i32) -> Duration {
+    let exp = attempt.clamp(1, 30) as u32 - 1;
+    let full = base.saturating_mul(2u32.saturating_pow(exp)).min(Duration::from_secs(3600));
+    let half = full / 2;
+    half + Duration::from_millis(rand::thread_rng().gen_range(0..=half.as_millis().max(1) as u64))
+}
+
+/// Run jobs until `shutdown` turns true; the job in hand is finished first.
+pub async fn run_worker(app: AppState, registry: Arc<Registry>, settings: WorkerSettings, mut shutdown: watch::Receiver<bool>) {
+    let worker_id = format!("{}-{}", std::process::id(), crate::accounts::tokens::random_secret(6));
+    let mut last_housekeeping = std::time::Instant::now() - Duration::from_secs(3600);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if last_housekeeping.elapsed() > Duration::from_secs(600) {
+            housekeeping(&app).await;
+            last_housekeeping = std::time::Instant::now();
+        }
+        let wid = worker_id.clone();
+        let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        let claimed = app
+            .db
+            .write(move |c| {
+                let ts = now();
+                Ok(backend::claim_jobs(c, ts, &wid, ts - lease, 4)?)
+            })
+            .await;
+        match claimed {
+            Ok(batch) if !batch.is_empty() => {
+                for job in batch {
+                    run_one(&app, &registry, &settings, &worker_id, job).await;
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "job claim failed"),
+        }
+        tokio::select! {
+            _ = app.jobs_wakeup.notified() => {}
+            _ = tokio::time::sleep(settings.poll) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!("job worker stopped");
+}
+
+async fn run_one(app: &AppState, registry: &Registry, settings: &WorkerSettings, worker_id: &str, job: JobRow) {
+    let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    let outcome = match registry.get(&job.kind) {
+        None => Err(format!("no handler for job kind {:?}", job.kind)),
+        Some(h) => {
+            let ctx = JobContext { app: app.clone(), job: job.clone() };
+            match tokio::time::timeout(settings.lease / 2, h(ctx)).await {
+                Ok(r) => r,
+                Err(_) => Err(format!("timed out after {:?}", settings.lease / 2)),
+            }
+        }
+    };
+    app.metrics.observe_job(&job.kind, outcome.is_ok(), started.elapsed());
+    let max = if job.max_attempts > 0 { job.max_attempts } else { settings.default_max_attempts };
+    let (id, wid) = (job.id.clone(), worker_id.to_string());
+    let base = settings.backoff_base;
+    let attempts = job.attempts;
+    let result = app
+        .db
+        .write(move |c| {
+            let ts = now();
+            let mine = jobs::table.filter(jobs::id.eq(&id)).filter(jobs::locked_by.eq(&wid));
+            match outcome {
+                Ok(()) => diesel::update(mine)
+                    .set((jobs::state.eq("done"), jobs::locked_at.eq(None::<chrono::NaiveDateTime>), jobs::updated_at.eq(ts)))
+                    .execute(c)?,
+                Err(reason) if attempts >= max => {
+                    tracing::warn!(error = %reason, attempts, "job is dead");
+                    diesel::update(mine)
+                        .set((
+                            jobs::state.eq("dead"),
+                            jobs::last_error.eq(reason),
+                            jobs::locked_at.eq(None::<chrono::NaiveDateTime>),
+                            jobs::updated_at.eq(ts),
+                        ))
+                        .execute(c)?
+                }
+                Err(reason) => {
+                    let delay = chrono::Duration::from_std(backoff(base, attempts)).unwrap_or(chrono::Duration::hours(1));
+                    tracing::info!(error = %reason, retry_in_ms = delay.num_milliseconds(), "job failed; will retry");
+                    diesel::update(mine)
+                        .set((
+                            jobs::state.eq("queued"),
+                            jobs::last_error.eq(reason),
+                            jobs::run_at.eq(ts + delay),
+                            jobs::locked_at.eq(None::<chrono::NaiveDateTime>),
+                            jobs::updated_at.eq(ts),
+                        ))
+                        .execute(c)?
+                }
+            };
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "could not record job outcome; its lease will expire and it runs again");
+    }
+}
+
+async fn housekeeping(app: &AppState) {
+    let r = app
+        .db
+        .write(|c| {
+            let s = crate::accounts::sessions::purge_old(c)?;
+            let f = crate::accounts::throttle::purge_old(c)?;
+            let j = super::purge_done(c)?;
+            Ok((s, f, j))
+        })
+        .await;
+    match r {
+        Ok((s, f, j)) => tracing::debug!(sessions = s, signin_failures = f, jobs = j, "housekeeping done"),
+        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+    }
+}

@@ -1,0 +1,225 @@
+//! The `meridian` command: serve (default), migrate, and admin commands for tenants, agents, tokens.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use meridian::accounts::agents::{self, NewAgent};
+use meridian::accounts::{passwords, tokens, Role};
+use meridian::app::{self, AppState};
+use meridian::config::Config;
+use meridian::{demo, jobs, tenancy};
+
+#[derive(Parser)]
+#[command(name = "meridian", version, about = "Meridian: a multi-tenant support desk", after_long_help = Config::help_table())]
+struct Cli {
+    /// TOML config file (default: ./meridian.toml when it exists).
+    #[arg(long, global = true, env = "MERIDIAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default): migrates, seeds a demo tenant on an empty database, serves.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage agents.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Seed the demo tenant; prints the owner's password on stdout.
+    Demo,
+    /// Inspect and retry background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant; prints its id on stdout.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "en")]
+        locale: String,
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Create an agent; prints the generated password (only) on stdout.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner, admin or agent.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        #[arg(long)]
+        locale: Option<String>,
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints the token (only) on stdout. It is not shown again.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs in a state (queued, running, done, dead).
+    List {
+        #[arg(long, default_value = "dead")]
+        state: String,
+    },
+    /// Put a dead job back in the queue.
+    Retry { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("meridian: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    meridian::init_tracing(&config.log, config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        other => admin_command(config, other),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("meridian: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let state = AppState::init(config)?;
+    let demo = if state.config.demo { demo::seed_if_empty(&state.db)? } else { None };
+    actix_web::rt::System::new().block_on(async move {
+        let running = app::start(state.clone(), app::default_registry()).await?;
+        let base = state.config.base_url.as_str().trim_end_matches('/').to_string();
+        tracing::info!(addr = %running.addr(), database = state.db.target().backend_name(),
+            ready_ms = started.elapsed().as_millis() as u64, "meridian is ready");
+        if let Some(d) = demo {
+            println!("Meridian is ready: {base}/login?workspace={}", d.workspace);
+            println!("  workspace: {}\n  email:     {}\n  password:  {}", d.workspace, d.email, d.password);
+            println!("  (this password is shown once; change it under Profile)");
+        } else {
+            println!("Meridian is ready: {base}/login");
+        }
+        running.wait().await
+    })
+}
+
+fn admin_command(config: Config, command: Command) -> anyhow::Result<()> {
+    let state = AppState::init(config)?;
+    let db = &state.db;
+    let err = |e: meridian::error::AppError| anyhow::anyhow!("{e}");
+    match command {
+        Command::Serve => unreachable!("handled by serve"),
+        Command::Migrate => {
+            eprintln!("migrations are current");
+        }
+        Command::Tenant { command: TenantCommand::Create { slug, name, locale, time_zone } } => {
+            let t = db
+                .write_blocking(|c| tenancy::create(c, &tenancy::NewTenant { slug, name, locale, time_zone }))
+                .map_err(err)?;
+            eprintln!("created tenant {} ({})", t.slug, t.name);
+            println!("{}", t.id);
+        }
+        Command::Agent { command: AgentCommand::Create { tenant, email, name, role, locale, time_zone } } => {
+            let role = Role::parse(&role).map_err(err)?;
+            let password = tokens::random_secret(15);
+            let hash = passwords::hash_blocking(&password).map_err(err)?;
+            let a = db
+                .write_blocking(|c| {
+                    let t = tenancy::by_slug(c, &tenant)?;
+                    agents::create(c, &t.tenant_id(), &NewAgent { email, name, role, locale, time_zone }, Some(hash))
+                })
+                .map_err(|e| match e {
+                    meridian::error::AppError::NotFound => anyhow::anyhow!("no tenant with slug {tenant:?}"),
+                    other => err(other),
+                })?;
+            eprintln!("created {} {} <{}>; their password follows on stdout", a.role, a.name, a.email);
+            println!("{password}");
+        }
+        Command::Token { command: TokenCommand::Create { tenant, name } } => {
+            let (t, secret) = db
+                .write_blocking(|c| {
+                    let t = tenancy::by_slug(c, &tenant)?;
+                    tokens::create(c, &t.tenant_id(), &name, None)
+                })
+                .map_err(|e| match e {
+                    meridian::error::AppError::NotFound => anyhow::anyhow!("no tenant with slug {tenant:?}"),
+                    other => err(other),
+                })?;
+            eprintln!("created API token {} ({}); it is shown once", t.name, t.token_prefix);
+            println!("{secret}");
+        }
+        Command::Demo => {
+            let d = demo::seed(db).map_err(err)?;
+            eprintln!("seeded tenant {:?}; sign in as {} with the password on stdout", d.workspace, d.email);
+            println!("{}", d.password);
+        }
+        Command::Jobs { command: JobsCommand::List { state: job_state } } => {
+            let mut conn = db.conn().map_err(err)?;
+            for j in jobs::list_all(&mut conn, &job_state, 500).map_err(err)? {
+                println!(
+                    "{}\t{}\t{}\tattempts={}\t{}\t{}",
+                    j.id,
+                    j.kind,
+                    j.tenant_id.unwrap_or_else(|| "-".into()),
+                    j.attempts,
+                    j.updated_at,
+                    j.last_error.unwrap_or_default().replace('\n', " ")
+                );
+            }
+        }
+        Command::Jobs { command: JobsCommand::Retry { id } } => {
+            db.write_blocking(|c| jobs::retry_dead(c, None, &id)).map_err(err)?;
+            eprintln!("job {id} queued again");
+        }
+    }
+    Ok(())
+}

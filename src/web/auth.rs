@@ -1,0 +1,220 @@
+//! Who is asking: console sessions (cookie + CSRF), API tokens, client addresses.
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use super::middleware::RequestLocale;
+use crate::accounts::agents::Agent;
+use crate::accounts::sessions::{self, SessionRow};
+use crate::accounts::tokens::{self, ApiToken};
+use crate::accounts::Role;
+use crate::app::AppState;
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::tenancy::{Tenant, TenantId};
+
+/// The application state from a request.
+pub fn state(req: &HttpRequest) -> AppResult<AppState> {
+    req.app_data::<web::Data<AppState>>()
+        .map(|d| d.get_ref().clone())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// The session cookie's name: `__Host-` prefixed when served over HTTPS.
+pub fn session_cookie_name(config: &Config) -> &'static str {
+    if config.https() {
+        "__Host-meridian_session"
+    } else {
+        "meridian_session"
+    }
+}
+
+/// The pre-sign-in CSRF cookie's name.
+pub fn login_cookie_name(config: &Config) -> &'static str {
+    if config.https() {
+        "__Host-meridian_login"
+    } else {
+        "meridian_login"
+    }
+}
+
+/// A cookie with the house attributes: HttpOnly, SameSite=Lax, path /, Secure over HTTPS.
+pub fn cookie(config: &Config, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.https())
+        .max_age(time::Duration::seconds(max_age_secs))
+        .finish()
+}
+
+/// The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+        {
+            return first.to_string();
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn accept_language(req: &HttpRequest) -> Option<String> {
+    req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Constant-time comparison for secrets.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A signed-in agent, from the session cookie.
+#[derive(Clone)]
+pub struct ConsoleUser {
+    pub tenant: Tenant,
+    pub agent: Agent,
+    pub session: SessionRow,
+    pub tr: Tr,
+}
+
+impl ConsoleUser {
+    /// The tenant every query of this request is scoped to.
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant.tenant_id()
+    }
+
+    /// 403 unless the agent is an admin or owner.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.agent.role().is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The agent's role.
+    pub fn role(&self) -> Role {
+        self.agent.role()
+    }
+
+    /// The zone dates are shown in: the agent's, else the tenant's.
+    pub fn zone(&self) -> &str {
+        self.agent.time_zone.as_deref().unwrap_or(&self.tenant.time_zone)
+    }
+}
+
+async fn load_console_user(req: HttpRequest) -> AppResult<ConsoleUser> {
+    if let Some(u) = req.extensions().get::<ConsoleUser>() {
+        return Ok(u.clone());
+    }
+    let state = state(&req)?;
+    let token = req
+        .cookie(session_cookie_name(&state.config))
+        .map(|c| c.value().to_string())
+        .ok_or(AppError::Unauthenticated)?;
+    let claims = state.session_keys.verify(&token).ok_or(AppError::Unauthenticated)?;
+    let (session, agent, tenant) = state.db.read(move |c| sessions::load_active(c, &claims)).await?;
+    let locale = state.i18n.negotiate(
+        agent.locale.as_deref(),
+        accept_language(&req).as_deref(),
+        Some(&tenant.default_locale),
+    );
+    req.extensions_mut().insert(RequestLocale(locale.clone()));
+    let user = ConsoleUser { tenant, agent, session, tr: Tr::new(state.i18n.clone(), locale) };
+    req.extensions_mut().insert(user.clone());
+    Ok(user)
+}
+
+impl FromRequest for ConsoleUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(load_console_user(req.clone()))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// A state-changing console form: the signed-in agent plus the form, accepted only with the
+/// session's CSRF token (form field `_csrf` or header `X-CSRF-Token`).
+pub struct CsrfForm<T> {
+    pub user: ConsoleUser,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let user = load_console_user(req.clone()).await?;
+            let bytes = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => AppError::PayloadTooLarge,
+                _ => AppError::BadRequest(format!("cannot read the form: {e}")),
+            })?;
+            let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField { csrf: None });
+            let presented = field.csrf.or(header_token).ok_or(AppError::Csrf)?;
+            if !secrets_equal(&presented, &user.session.csrf_token) {
+                return Err(AppError::Csrf);
+            }
+            let form: T = serde_urlencoded::from_bytes(&bytes).map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))?;
+            Ok(CsrfForm { user, form })
+        })
+    }
+}
+
+/// An API client authenticated by `Authorization: Bearer <token>`.
+#[derive(Clone)]
+pub struct ApiClient {
+    pub tenant: Tenant,
+    pub token: ApiToken,
+}
+
+impl ApiClient {
+    /// The tenant every query of this request is scoped to.
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant.tenant_id()
+    }
+}
+
+impl FromRequest for ApiClient {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let secret = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .map(|v| v.trim().to_string())
+                .ok_or(AppError::Unauthenticated)?;
+            let (token, tenant) = state.db.read(move |c| tokens::authenticate(c, &secret)).await?;
+            Ok(ApiClient { tenant, token })
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Admin pages: agents, API tokens, dead jobs. Owners and admins only.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html, see_other, Page};
+use crate::accounts::agents::{self, Agent, NewAgent};
+use crate::accounts::tokens::{self, ApiToken};
+use crate::accounts::Role;
+use crate::error::{AppError, AppResult};
+use crate::jobs::{self, JobRow};
+use crate::web::auth::{self, ConsoleUser, CsrfForm};
+
+/// Admin routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/agents", web::get().to(agents_page))
+        .route("/admin/agents", web::post().to(create_agent))
+        .route("/admin/agents/{id}", web::post().to(update_agent))
+        .route("/admin/tokens", web::get().to(tokens_page))
+        .route("/admin/tokens", web::post().to(create_token))
+        .route("/admin/tokens/{id}/revoke", web::post().to(revoke_token))
+        .route("/admin/jobs", web::get().to(jobs_page))
+        .route("/admin/jobs/{id}/retry", web::post().to(retry_job));
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_agents.html")]
+struct AgentsPage {
+    page: Page,
+    agents: Vec<Agent>,
+    me: String,
+    can_make_owner: bool,
+    created: Option<(String, String)>,
+}
+
+async fn render_agents(req: &HttpRequest, user: &ConsoleUser, created: Option<(String, String)>) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let app = auth::state(req)?;
+    let tid = user.tenant_id();
+    let list = app.db.read(move |c| agents::list(c, &tid)).await?;
+    html(&AgentsPage {
+        agents: list,
+        me: user.agent.id.clone(),
+        can_make_owner: user.role() == Role::Owner,
+        created,
+        page: Page::for_user(user, "admin-agents"),
+    })
+}
+
+async fn agents_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+    render_agents(&req, &user, None).await
+}
+
+#[derive(Deserialize)]
+struct NewAgentForm {
+    email: String,
+    name: String,
+    role: String,
+}
+
+async fn create_agent(req: HttpRequest, f: CsrfForm<NewAgentForm>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let role = Role::parse(&f.form.role)?;
+    if role == Role::Owner && f.user.role() != Role::Owner {
+        return Err(AppError::Forbidden);
+    }
+    // The new agent gets a one-time password to change on first sign-in; it is shown once.
+    let password = tokens::random_secret(12);
+    let hash = app.hasher.hash(password.clone()).await?;
+    let tid = f.user.tenant_id();
+    let new = NewAgent { email: f.form.email, name: f.form.name, role, locale: None, time_zone: None };
+    let agent = app.db.write(move |c| agents::create(c, &tid, &new, Some(hash))).await?;
+    render_agents(&req, &f.user, Some((agent.email, password))).await
+}
+
+#[derive(Deserialize)]
+struct UpdateAgentForm {
+    role: String,
+    active: Option<String>,
+}
+
+async fn update_agent(req: HttpRequest, path: web::Path<String>, f: CsrfForm<UpdateAgentForm>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let role = Role::parse(&f.form.role)?;
+    let active = f.form.active.is_some();
+    let tid = f.user.tenant_id();
+    let id = path.into_inner();
+    let actor_is_owner = f.user.role() == Role::Owner;
+    app.db
+        .write(move |c| {
+            let target = agents::get(c, &tid, &id)?;
+            // Only owners may create owners or change an owner.
+            if !actor_is_owner && (role == Role::Owner || target.role() == Role::Owner) {
+                return Err(AppError::Forbidden);
+            }
+            agents::set_role_and_active(c, &tid, &id, role, active)
+        })
+        .await?;
+    Ok(see_other("/admin/agents"))
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_tokens.html")]
+struct TokensPage {
+    page: Page,
+    tokens: Vec<ApiToken>,
+    zone: String,
+    created: Option<String>,
+}
+
+async fn render_tokens(req: &HttpRequest, user: &ConsoleUser, created: Option<String>) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let app = auth::state(req)?;
+    let tid = user.tenant_id();
+    let list = app.db.read(move |c| tokens::list(c, &tid)).await?;
+    html(&TokensPage { tokens: list, zone: user.zone().to_string(), created, page: Page::for_user(user, "admin-tokens") })
+}
+
+async fn tokens_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+    render_tokens(&req, &user, None).await
+}
+
+#[derive(Deserialize)]
+struct NewTokenForm {
+    name: String,
+}
+
+async fn create_token(req: HttpRequest, f: CsrfForm<NewTokenForm>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let by = f.user.agent.id.clone();
+    let name = f.form.name;
+    let (_, secret) = app.db.write(move |c| tokens::create(c, &tid, &name, Some(&by))).await?;
+    render_tokens(&req, &f.user, Some(secret)).await
+}
+
+async fn revoke_token(req: HttpRequest, path: web::Path<String>, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let id = path.into_inner();
+    app.db.write(move |c| tokens::revoke(c, &tid, &id)).await?;
+    Ok(see_other("/admin/tokens"))
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_jobs.html")]
+struct JobsPage {
+    page: Page,
+    jobs: Vec<JobRow>,
+    zone: String,
+}
+
+async fn jobs_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = user.tenant_id();
+    let list = app.db.read(move |c| jobs::list_for_tenant(c, &tid, "dead", 200)).await?;
+    html(&JobsPage { jobs: list, zone: user.zone().to_string(), page: Page::for_user(&user, "admin-jobs") })
+}
+
+async fn retry_job(req: HttpRequest, path: web::Path<String>, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let id = path.into_inner();
+    app.db.write(move |c| jobs::retry_dead(c, Some(&tid), &id)).await?;
+    app.wake_jobs();
+    Ok(see_other("/admin/jobs"))
+}
+

@@ -1,0 +1,126 @@
+//! The agent console: sign-in, inbox, profile; admin pages live in `admin`.
+
+mod admin;
+mod profile;
+mod signin;
+
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::auth::ConsoleUser;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+
+/// What every console page's layout needs.
+pub struct Page {
+    pub t: Tr,
+    pub csrf: String,
+    pub agent_name: String,
+    pub is_admin: bool,
+    /// Which navigation entry is current.
+    pub nav: &'static str,
+    pub signed_in: bool,
+    pub version: &'static str,
+}
+
+impl Page {
+    /// The layout context for a signed-in agent.
+    pub fn for_user(user: &ConsoleUser, nav: &'static str) -> Self {
+        Page {
+            t: user.tr.clone(),
+            csrf: user.session.csrf_token.clone(),
+            agent_name: user.agent.name.clone(),
+            is_admin: user.role().is_admin(),
+            nav,
+            signed_in: true,
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    /// The layout context for a visitor who is not signed in.
+    pub fn anonymous(t: Tr) -> Self {
+        Page { t, csrf: String::new(), agent_name: String::new(), is_admin: false, nav: "", signed_in: false, version: env!("CARGO_PKG_VERSION") }
+    }
+}
+
+/// Render a template as an HTML response that is never cached (it shows private data).
+pub fn html<T: Template>(tpl: &T) -> AppResult<HttpResponse> {
+    let body = tpl.render().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// Redirect after a successful form post.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).finish()
+}
+
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct ErrorPage {
+    page: Page,
+    status: u16,
+    title: String,
+    detail: String,
+}
+
+/// The translated error page the console shows for `err`.
+pub fn render_error(state: &AppState, locale: &str, err: &AppError) -> String {
+    let t = Tr::new(state.i18n.clone(), locale.to_string());
+    use actix_web::ResponseError;
+    let status = err.status_code().as_u16();
+    let title = t.t(&format!("error-{}", err.code()));
+    let detail = match err {
+        AppError::Invalid { key, .. } => t.t(key),
+        AppError::TooManyRequests { retry_after_secs } => t.tn("error-rate-limited-detail", "minutes", (*retry_after_secs as i64 + 59) / 60),
+        _ => t.t(&format!("error-{}-detail", err.code())),
+    };
+    let page = ErrorPage { page: Page::anonymous(t), status, title, detail };
+    page.render().unwrap_or_else(|_| format!("{status}"))
+}
+
+#[derive(Template)]
+#[template(path = "console/inbox.html")]
+struct InboxPage {
+    page: Page,
+    tenant_name: String,
+}
+
+async fn inbox(user: ConsoleUser) -> AppResult<HttpResponse> {
+    html(&InboxPage { tenant_name: user.tenant.name.clone(), page: Page::for_user(&user, "inbox") })
+}
+
+// On a tenant's help-center host the root is the help center; elsewhere it is the inbox.
+async fn root(req: actix_web::HttpRequest) -> AppResult<HttpResponse> {
+    let state = super::auth::state(&req)?;
+    if let Some(slug) = super::help::slug_from_host(&req, &state.config.base_domain) {
+        return super::help::home_for_slug(&state, &req, slug).await;
+    }
+    Ok(see_other("/inbox"))
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+/// Every console route, wrapped so errors render as pages.
+pub fn scope() -> actix_web::Scope<impl actix_web::dev::ServiceFactory<actix_web::dev::ServiceRequest, Config = (), Response = actix_web::dev::ServiceResponse, Error = actix_web::Error, InitError = ()>> {
+    web::scope("")
+        .wrap(from_fn(super::middleware::console_errors))
+        .route("/", web::get().to(root))
+        .route("/login", web::get().to(signin::form))
+        .route("/login", web::post().to(signin::submit))
+        .route("/logout", web::post().to(signin::logout))
+        .route("/inbox", web::get().to(inbox))
+        .route("/profile", web::get().to(profile::show))
+        .route("/profile", web::post().to(profile::update))
+        .route("/profile/languages", web::post().to(profile::languages))
+        .route("/profile/password", web::post().to(profile::password))
+        .configure(admin::routes)
+        .default_service(web::to(not_found))
+}

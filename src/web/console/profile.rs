@@ -1,0 +1,145 @@
+//! The agent's own profile: name, locale, time zone, languages, password.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html, see_other, Page};
+use crate::accounts::agents::{self, AgentLanguage, Proficiency};
+use crate::accounts::{passwords, sessions};
+use crate::error::{AppError, AppResult};
+use crate::web::auth::{self, cookie, session_cookie_name, ConsoleUser, CsrfForm};
+
+#[derive(Template)]
+#[template(path = "console/profile.html")]
+struct ProfilePage {
+    page: Page,
+    name: String,
+    email: String,
+    locale: String,
+    time_zone: String,
+    locales: Vec<String>,
+    zones: Vec<&'static str>,
+    languages: Vec<AgentLanguage>,
+    proficiencies: Vec<&'static str>,
+    saved: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// GET /profile
+pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<SavedQuery>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = user.tenant_id();
+    let aid = user.agent.id.clone();
+    let languages = app.db.read(move |c| agents::languages(c, &tid, &aid)).await?;
+    let saved = q.saved.as_deref().and_then(|s| match s {
+        "profile" => Some(user.tr.t("profile-saved")),
+        "languages" => Some(user.tr.t("profile-languages-saved")),
+        "password" => Some(user.tr.t("profile-password-saved")),
+        _ => None,
+    });
+    html(&ProfilePage {
+        name: user.agent.name.clone(),
+        email: user.agent.email.clone(),
+        locale: user.agent.locale.clone().unwrap_or_default(),
+        time_zone: user.agent.time_zone.clone().unwrap_or_default(),
+        locales: crate::i18n::available(),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        languages,
+        proficiencies: Proficiency::ALL.iter().map(|p| p.as_str()).collect(),
+        saved,
+        page: Page::for_user(&user, "profile"),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    name: String,
+    locale: String,
+    time_zone: String,
+}
+
+/// POST /profile
+pub async fn update(req: HttpRequest, f: CsrfForm<ProfileForm>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let aid = f.user.agent.id.clone();
+    let form = f.form;
+    app.db
+        .write(move |c| {
+            let locale = Some(form.locale.trim()).filter(|l| !l.is_empty());
+            let zone = Some(form.time_zone.trim()).filter(|z| !z.is_empty());
+            agents::update_profile(c, &tid, &aid, &form.name, locale, zone)
+        })
+        .await?;
+    Ok(see_other("/profile?saved=profile"))
+}
+
+/// POST /profile/languages: fields `lang_N` and `prof_N`; an empty `lang_N` removes that row.
+pub async fn languages(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let mut rows: Vec<(usize, String, Proficiency)> = Vec::new();
+    for (k, v) in &f.form {
+        let Some(i) = k.strip_prefix("lang_").and_then(|n| n.parse::<usize>().ok()) else { continue };
+        let tag = v.trim();
+        if tag.is_empty() {
+            continue;
+        }
+        let prof = f.form.get(&format!("prof_{i}")).map(String::as_str).unwrap_or("working");
+        rows.push((i, tag.to_string(), Proficiency::parse(prof)?));
+    }
+    if rows.len() > 50 {
+        return Err(AppError::invalid("languages", "error-too-many-languages", "at most 50 languages"));
+    }
+    rows.sort_by_key(|r| r.0);
+    let langs: Vec<(String, Proficiency)> = rows.into_iter().map(|(_, t, p)| (t, p)).collect();
+    let tid = f.user.tenant_id();
+    let aid = f.user.agent.id.clone();
+    app.db.write(move |c| agents::set_languages(c, &tid, &aid, &langs)).await?;
+    Ok(see_other("/profile?saved=languages"))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+/// POST /profile/password: every session of the agent is revoked; this browser gets a new one.
+pub async fn password(req: HttpRequest, f: CsrfForm<PasswordForm>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let form = f.form;
+    let user = f.user;
+    if form.new != form.confirm {
+        return Err(AppError::invalid("confirm", "error-password-mismatch", "the two new passwords differ"));
+    }
+    passwords::validate("new", &form.new)?;
+    if !app.hasher.verify(user.agent.password_hash.clone(), form.current).await? {
+        return Err(AppError::invalid("current", "error-password-current", "the current password is wrong"));
+    }
+    let hash = app.hasher.hash(form.new).await?;
+    let tid = user.tenant_id();
+    let aid = user.agent.id.clone();
+    let ip = auth::client_ip(&req, app.config.trust_proxy);
+    let ttl = app.config.session_hours;
+    let session = app
+        .db
+        .write(move |c| {
+            agents::set_password_hash(c, &tid, &aid, &hash)?;
+            sessions::revoke_all_for_agent(c, &tid, &aid)?;
+            sessions::create(c, &tid, &aid, Some(&ip), None, ttl)
+        })
+        .await?;
+    let jwt = app.session_keys.sign(&session)?;
+    let mut res = see_other("/profile?saved=password");
+    res.add_cookie(&cookie(&app.config, session_cookie_name(&app.config), jwt, ttl * 3600))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(res)
+}

@@ -1,0 +1,48 @@
+//! Operations endpoints: liveness, readiness, Prometheus metrics.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::auth;
+use crate::error::{AppError, AppResult};
+
+/// GET /healthz: the process is up.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// GET /readyz: the database answers and its migrations are current.
+pub async fn readyz(req: HttpRequest) -> AppResult<HttpResponse> {
+    let state = auth::state(&req)?;
+    let db = state.db.clone();
+    let verdict = tokio::task::spawn_blocking(move || db.readiness())
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(match verdict {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.target().backend_name()})),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            HttpResponse::ServiceUnavailable().json(json!({"status": "not ready", "reason": reason}))
+        }
+    })
+}
+
+/// GET /metrics: Prometheus text format; behind a bearer token when one is configured.
+pub async fn metrics(req: HttpRequest) -> AppResult<HttpResponse> {
+    let state = auth::state(&req)?;
+    if let Some(expected) = &state.config.metrics_token {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !auth::secrets_equal(presented, expected) {
+            return Err(AppError::Unauthenticated);
+        }
+    }
+    let depth = state.db.read(|c| crate::jobs::depth_by_state(c)).await.unwrap_or_default();
+    let body = state.metrics.render(&depth, state.db.pool_state());
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4")).body(body))
+}
