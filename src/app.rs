@@ -67,11 +67,7 @@ impl AppState {
 /// A named secret generated once and shared by every process through the database.
 pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
     let read = |conn: &mut DbConnection| -> AppResult<Option<String>> {
-        Ok(server_secrets::table
-            .find(name)
-            .select(server_secrets::value)
-            .first::<String>(conn)
-            .optional()?)
+        Ok(server_secrets::table.find(name).select(server_secrets::value).first::<String>(conn).optional()?)
     };
     if let Some(v) = read(conn)? {
         return Ok(v);

@@ -20,29 +20,124 @@ pub struct Setting {
 
 /// Every setting Meridian reads. `meridian --help` and the README print this table.
 pub const SETTINGS: &[Setting] = &[
-    Setting { key: "listen", env: "MERIDIAN_LISTEN", default: "127.0.0.1:8080", help: "address and port the HTTP server binds" },
-    Setting { key: "database_url", env: "DATABASE_URL", default: "sqlite://<data_dir>/meridian.db", help: "sqlite://PATH or postgres://USER@HOST/DB" },
-    Setting { key: "data_dir", env: "MERIDIAN_DATA_DIR", default: "./data", help: "folder for the SQLite file and attachments" },
-    Setting { key: "base_url", env: "MERIDIAN_BASE_URL", default: "http://<listen>", help: "public URL used in links and cookies; https:// turns on Secure __Host- cookies" },
-    Setting { key: "base_domain", env: "MERIDIAN_BASE_DOMAIN", default: "host of base_url", help: "help centers answer on {slug}.<base_domain> (and /h/{slug} everywhere)" },
-    Setting { key: "secret_key", env: "MERIDIAN_SECRET_KEY", default: "generated once, kept in the database", help: "key that signs session tokens (at least 32 characters)" },
+    Setting {
+        key: "listen",
+        env: "MERIDIAN_LISTEN",
+        default: "127.0.0.1:8080",
+        help: "address and port the HTTP server binds",
+    },
+    Setting {
+        key: "database_url",
+        env: "DATABASE_URL",
+        default: "sqlite://<data_dir>/meridian.db",
+        help: "sqlite://PATH or postgres://USER@HOST/DB",
+    },
+    Setting {
+        key: "data_dir",
+        env: "MERIDIAN_DATA_DIR",
+        default: "./data",
+        help: "folder for the SQLite file and attachments",
+    },
+    Setting {
+        key: "base_url",
+        env: "MERIDIAN_BASE_URL",
+        default: "http://<listen>",
+        help: "public URL used in links and cookies; https:// turns on Secure __Host- cookies",
+    },
+    Setting {
+        key: "base_domain",
+        env: "MERIDIAN_BASE_DOMAIN",
+        default: "host of base_url",
+        help: "help centers answer on {slug}.<base_domain> (and /h/{slug} everywhere)",
+    },
+    Setting {
+        key: "secret_key",
+        env: "MERIDIAN_SECRET_KEY",
+        default: "generated once, kept in the database",
+        help: "key that signs session tokens (at least 32 characters)",
+    },
     Setting { key: "log", env: "MERIDIAN_LOG", default: "info", help: "log filter (tracing env-filter syntax)" },
     Setting { key: "log_format", env: "MERIDIAN_LOG_FORMAT", default: "text", help: "text or json" },
     Setting { key: "workers", env: "MERIDIAN_WORKERS", default: "number of CPUs", help: "HTTP worker threads" },
-    Setting { key: "db_pool_size", env: "MERIDIAN_DB_POOL_SIZE", default: "16", help: "database connections per process" },
+    Setting {
+        key: "db_pool_size",
+        env: "MERIDIAN_DB_POOL_SIZE",
+        default: "16",
+        help: "database connections per process",
+    },
     Setting { key: "session_hours", env: "MERIDIAN_SESSION_HOURS", default: "12", help: "console session lifetime" },
-    Setting { key: "max_concurrent_hashes", env: "MERIDIAN_MAX_CONCURRENT_HASHES", default: "number of CPUs", help: "password hashes computed at once (each takes 19 MiB)" },
-    Setting { key: "signin_account_limit", env: "MERIDIAN_SIGNIN_ACCOUNT_LIMIT", default: "5", help: "failed sign-ins per account per window before throttling" },
-    Setting { key: "signin_ip_limit", env: "MERIDIAN_SIGNIN_IP_LIMIT", default: "30", help: "failed sign-ins per client IP per window before throttling" },
-    Setting { key: "signin_window_minutes", env: "MERIDIAN_SIGNIN_WINDOW_MINUTES", default: "15", help: "sign-in throttling window" },
-    Setting { key: "trust_proxy", env: "MERIDIAN_TRUST_PROXY", default: "false", help: "take the client IP from X-Forwarded-For (only behind your own proxy)" },
-    Setting { key: "metrics_token", env: "MERIDIAN_METRICS_TOKEN", default: "(none: /metrics is open)", help: "bearer token required by /metrics" },
-    Setting { key: "max_body_bytes", env: "MERIDIAN_MAX_BODY_BYTES", default: "1048576", help: "largest JSON or form body accepted" },
-    Setting { key: "job_poll_ms", env: "MERIDIAN_JOB_POLL_MS", default: "1000", help: "how often the job worker looks for due jobs" },
-    Setting { key: "job_backoff_ms", env: "MERIDIAN_JOB_BACKOFF_MS", default: "2000", help: "first retry delay; doubles each attempt, with jitter, up to an hour" },
-    Setting { key: "job_max_attempts", env: "MERIDIAN_JOB_MAX_ATTEMPTS", default: "8", help: "attempts before a job is kept as dead" },
-    Setting { key: "shutdown_secs", env: "MERIDIAN_SHUTDOWN_SECS", default: "30", help: "grace period for in-flight requests and jobs on shutdown" },
-    Setting { key: "demo", env: "MERIDIAN_DEMO", default: "true", help: "seed a demo tenant on first start of an empty database" },
+    Setting {
+        key: "max_concurrent_hashes",
+        env: "MERIDIAN_MAX_CONCURRENT_HASHES",
+        default: "number of CPUs",
+        help: "password hashes computed at once (each takes 19 MiB)",
+    },
+    Setting {
+        key: "signin_account_limit",
+        env: "MERIDIAN_SIGNIN_ACCOUNT_LIMIT",
+        default: "5",
+        help: "failed sign-ins per account per window before throttling",
+    },
+    Setting {
+        key: "signin_ip_limit",
+        env: "MERIDIAN_SIGNIN_IP_LIMIT",
+        default: "30",
+        help: "failed sign-ins per client IP per window before throttling",
+    },
+    Setting {
+        key: "signin_window_minutes",
+        env: "MERIDIAN_SIGNIN_WINDOW_MINUTES",
+        default: "15",
+        help: "sign-in throttling window",
+    },
+    Setting {
+        key: "trust_proxy",
+        env: "MERIDIAN_TRUST_PROXY",
+        default: "false",
+        help: "take the client IP from X-Forwarded-For (only behind your own proxy)",
+    },
+    Setting {
+        key: "metrics_token",
+        env: "MERIDIAN_METRICS_TOKEN",
+        default: "(none: /metrics is open)",
+        help: "bearer token required by /metrics",
+    },
+    Setting {
+        key: "max_body_bytes",
+        env: "MERIDIAN_MAX_BODY_BYTES",
+        default: "1048576",
+        help: "largest JSON or form body accepted",
+    },
+    Setting {
+        key: "job_poll_ms",
+        env: "MERIDIAN_JOB_POLL_MS",
+        default: "1000",
+        help: "how often the job worker looks for due jobs",
+    },
+    Setting {
+        key: "job_backoff_ms",
+        env: "MERIDIAN_JOB_BACKOFF_MS",
+        default: "2000",
+        help: "first retry delay; doubles each attempt, with jitter, up to an hour",
+    },
+    Setting {
+        key: "job_max_attempts",
+        env: "MERIDIAN_JOB_MAX_ATTEMPTS",
+        default: "8",
+        help: "attempts before a job is kept as dead",
+    },
+    Setting {
+        key: "shutdown_secs",
+        env: "MERIDIAN_SHUTDOWN_SECS",
+        default: "30",
+        help: "grace period for in-flight requests and jobs on shutdown",
+    },
+    Setting {
+        key: "demo",
+        env: "MERIDIAN_DEMO",
+        default: "true",
+        help: "seed a demo tenant on first start of an empty database",
+    },
 ];
 
 /// Log output format.
@@ -113,9 +208,8 @@ impl Config {
         if let Some(path) = file {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
-            let table: toml::Table = text
-                .parse()
-                .map_err(|e| anyhow::anyhow!("config file {} is not valid TOML: {e}", path.display()))?;
+            let table: toml::Table =
+                text.parse().map_err(|e| anyhow::anyhow!("config file {} is not valid TOML: {e}", path.display()))?;
             for (k, v) in table {
                 let setting = SETTINGS
                     .iter()
@@ -183,8 +277,7 @@ impl Config {
                 .max(1),
             signin_account_limit: opt(get("signin_account_limit"), "MERIDIAN_SIGNIN_ACCOUNT_LIMIT")?.unwrap_or(5),
             signin_ip_limit: opt(get("signin_ip_limit"), "MERIDIAN_SIGNIN_IP_LIMIT")?.unwrap_or(30),
-            signin_window_minutes: opt(get("signin_window_minutes"), "MERIDIAN_SIGNIN_WINDOW_MINUTES")?
-                .unwrap_or(15),
+            signin_window_minutes: opt(get("signin_window_minutes"), "MERIDIAN_SIGNIN_WINDOW_MINUTES")?.unwrap_or(15),
             trust_proxy: opt(get("trust_proxy"), "MERIDIAN_TRUST_PROXY")?.unwrap_or(false),
             metrics_token: get("metrics_token").map(str::to_string),
             max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),

@@ -25,16 +25,32 @@ pub fn seed(db: &Db) -> AppResult<DemoCredentials> {
     db.write_blocking(|c| {
         let tenant = tenancy::create(
             c,
-            &NewTenant { slug: DEMO_SLUG.into(), name: "Demo Support".into(), locale: "en".into(), time_zone: "Europe/Lisbon".into() },
+            &NewTenant {
+                slug: DEMO_SLUG.into(),
+                name: "Demo Support".into(),
+                locale: "en".into(),
+                time_zone: "Europe/Lisbon".into(),
+            },
         )?;
         let tid = tenant.tenant_id();
         let owner = agents::create(
             c,
             &tid,
-            &NewAgent { email: DEMO_EMAIL.into(), name: "Demo Owner".into(), role: Role::Owner, locale: None, time_zone: None },
+            &NewAgent {
+                email: DEMO_EMAIL.into(),
+                name: "Demo Owner".into(),
+                role: Role::Owner,
+                locale: None,
+                time_zone: None,
+            },
             Some(hash),
         )?;
-        agents::set_languages(c, &tid, &owner.id, &[("en".into(), Proficiency::Native), ("pt".into(), Proficiency::Working)])?;
+        agents::set_languages(
+            c,
+            &tid,
+            &owner.id,
+            &[("en".into(), Proficiency::Native), ("pt".into(), Proficiency::Working)],
+        )?;
         Ok(())
     })?;
     Ok(DemoCredentials { workspace: DEMO_SLUG.into(), email: DEMO_EMAIL.into(), password })

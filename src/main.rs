@@ -138,7 +138,12 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let demo = if state.config.demo { demo::seed_if_empty(&state.db)? } else { None };
     actix_web::rt::System::new().block_on(async move {
         let running = app::start(state.clone(), app::default_registry()).await?;
-        let base = state.config.base_url.as_str().trim_end_matches('/').to_string();
+        // With port 0 in the listen address, the URL to print is the one actually bound.
+        let mut base_url = state.config.base_url.clone();
+        if base_url.port() == Some(0) {
+            let _ = base_url.set_port(Some(running.addr().port()));
+        }
+        let base = base_url.as_str().trim_end_matches('/').to_string();
         tracing::info!(addr = %running.addr(), database = state.db.target().backend_name(),
             ready_ms = started.elapsed().as_millis() as u64, "meridian is ready");
         if let Some(d) = demo {

@@ -48,7 +48,8 @@ pub enum Proficiency {
 
 impl Proficiency {
     /// Every level, strongest first.
-    pub const ALL: [Proficiency; 4] = [Proficiency::Native, Proficiency::Fluent, Proficiency::Working, Proficiency::Basic];
+    pub const ALL: [Proficiency; 4] =
+        [Proficiency::Native, Proficiency::Fluent, Proficiency::Working, Proficiency::Basic];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -62,10 +63,9 @@ impl Proficiency {
 
     /// Parse a stored or submitted level.
     pub fn parse(s: &str) -> AppResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| AppError::invalid("proficiency", "error-proficiency-invalid", format!("{s:?} is not a proficiency")))
+        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| {
+            AppError::invalid("proficiency", "error-proficiency-invalid", format!("{s:?} is not a proficiency"))
+        })
     }
 }
 
@@ -92,7 +92,12 @@ pub struct NewAgent {
 }
 
 /// Create an agent with an optional (already hashed) password.
-pub fn create(conn: &mut DbConnection, tenant: &TenantId, new: &NewAgent, password_hash: Option<String>) -> AppResult<Agent> {
+pub fn create(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    new: &NewAgent,
+    password_hash: Option<String>,
+) -> AppResult<Agent> {
     let email = normalize_email("email", &new.email)?;
     let name = validate_name("name", &new.name)?;
     if let Some(l) = &new.locale {
@@ -211,7 +216,13 @@ pub fn set_password_hash(conn: &mut DbConnection, tenant: &TenantId, id: &str, h
 }
 
 /// Change role and active flag (admin action). The last active owner cannot be removed.
-pub fn set_role_and_active(conn: &mut DbConnection, tenant: &TenantId, id: &str, role: Role, active: bool) -> AppResult<Agent> {
+pub fn set_role_and_active(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    id: &str,
+    role: Role,
+    active: bool,
+) -> AppResult<Agent> {
     let current = get(conn, tenant, id)?;
     if current.role() == Role::Owner && (role != Role::Owner || !active) {
         let owners: i64 = agents::table
@@ -256,9 +267,9 @@ pub fn set_languages(
     get(conn, tenant, agent_id)?;
     let mut canonical: Vec<(String, Proficiency)> = Vec::with_capacity(langs.len());
     for (tag, prof) in langs {
-        let parsed: unic_langid::LanguageIdentifier = tag
-            .parse()
-            .map_err(|_| AppError::invalid("languages", "error-language-invalid", format!("{tag:?} is not a language tag")))?;
+        let parsed: unic_langid::LanguageIdentifier = tag.parse().map_err(|_| {
+            AppError::invalid("languages", "error-language-invalid", format!("{tag:?} is not a language tag"))
+        })?;
         let parsed = parsed.to_string();
         if canonical.iter().any(|(t, _)| *t == parsed) {
             return Err(AppError::invalid("languages", "error-language-duplicate", format!("{tag:?} is listed twice")));

@@ -57,7 +57,9 @@ pub fn create(
         ))
         .execute(conn)
         .map_err(|e| match AppError::from(e) {
-            AppError::Conflict(_) => AppError::invalid("email", "error-email-taken", "a contact with this email exists"),
+            AppError::Conflict(_) => {
+                AppError::invalid("email", "error-email-taken", "a contact with this email exists")
+            }
             other => other,
         })?;
     Ok(c)
@@ -85,7 +87,12 @@ pub fn by_email(conn: &mut DbConnection, tenant: &TenantId, email: &str) -> AppR
 }
 
 /// Find the contact with this email or create one (inbound mail, API ticket creation).
-pub fn find_or_create(conn: &mut DbConnection, tenant: &TenantId, email: &str, name: Option<&str>) -> AppResult<Contact> {
+pub fn find_or_create(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    email: &str,
+    name: Option<&str>,
+) -> AppResult<Contact> {
     let normalized = normalize_email("requester.email", email)?;
     if let Some(c) = by_email(conn, tenant, &normalized)? {
         return Ok(c);
@@ -138,7 +145,9 @@ pub fn update(
         ))
         .execute(conn)
         .map_err(|e| match AppError::from(e) {
-            AppError::Conflict(_) => AppError::invalid("email", "error-email-taken", "a contact with this email exists"),
+            AppError::Conflict(_) => {
+                AppError::invalid("email", "error-email-taken", "a contact with this email exists")
+            }
             other => other,
         })?;
     Ok(c)

@@ -40,7 +40,11 @@ impl SessionKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        SessionKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        SessionKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
     }
 
     /// Sign a session's claims.
@@ -119,9 +123,7 @@ pub fn create(
 /// The live session named by verified claims, with its agent and tenant.
 pub fn load_active(conn: &mut DbConnection, claims: &Claims) -> AppResult<(SessionRow, Agent, Tenant)> {
     let found: Option<(SessionRow, Agent, Tenant)> = sessions::table
-        .inner_join(
-            agents::table.on(agents::tenant_id.eq(sessions::tenant_id).and(agents::id.eq(sessions::agent_id))),
-        )
+        .inner_join(agents::table.on(agents::tenant_id.eq(sessions::tenant_id).and(agents::id.eq(sessions::agent_id))))
         .inner_join(tenants::table.on(tenants::id.eq(sessions::tenant_id)))
         .filter(sessions::tenant_id.eq(&claims.tid))
         .filter(sessions::id.eq(&claims.sid))
@@ -171,4 +173,3 @@ pub fn purge_old(conn: &mut DbConnection) -> AppResult<usize> {
     Ok(diesel::delete(sessions::table.filter(sessions::expires_at.lt(cutoff).or(sessions::revoked_at.lt(cutoff))))
         .execute(conn)?)
 }
-

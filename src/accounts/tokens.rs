@@ -45,7 +45,12 @@ pub fn hash_token(secret: &str) -> String {
 }
 
 /// Create a token; returns the row and the secret, which is shown once.
-pub fn create(conn: &mut DbConnection, tenant: &TenantId, name: &str, created_by: Option<&str>) -> AppResult<(ApiToken, String)> {
+pub fn create(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    name: &str,
+    created_by: Option<&str>,
+) -> AppResult<(ApiToken, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(AppError::invalid("name", "error-name-invalid", "a name of 1-80 characters is required"));

@@ -49,9 +49,7 @@ impl DbTarget {
             return Ok(DbTarget::Postgres(url.to_string()));
         }
         let scheme = url.split(':').next().unwrap_or(url);
-        Err(format!(
-            "DATABASE_URL has an unsupported scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
-        ))
+        Err(format!("DATABASE_URL has an unsupported scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"))
     }
 
     /// A short backend name for logs and metrics.
@@ -79,8 +77,8 @@ impl r2d2::ManageConnection for Manager {
                 .map_err(diesel::r2d2::Error::ConnectionError),
             DbTarget::Sqlite(path) => {
                 let path = path.to_string_lossy();
-                let mut conn = diesel::SqliteConnection::establish(&path)
-                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    diesel::SqliteConnection::establish(&path).map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
@@ -227,10 +225,8 @@ impl Db {
                 return Err(format!("database file {} is missing", path.display()));
             }
         }
-        let mut conn = self
-            .pool
-            .get_timeout(Duration::from_secs(2))
-            .map_err(|e| format!("database unreachable: {e}"))?;
+        let mut conn =
+            self.pool.get_timeout(Duration::from_secs(2)).map_err(|e| format!("database unreachable: {e}"))?;
         conn.batch_execute("SELECT 1").map_err(|e| format!("database unreachable: {e}"))?;
         let pending = match &mut *conn {
             DbConnection::Postgresql(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),

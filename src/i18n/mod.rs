@@ -17,9 +17,8 @@ pub const SOURCE_LOCALE: &str = "en";
 
 /// The locales shipped in the binary (folder names under `locales/`).
 pub fn available() -> Vec<String> {
-    let set: BTreeSet<String> = LocaleFiles::iter()
-        .filter_map(|p| p.split_once('/').map(|(dir, _)| dir.to_string()))
-        .collect();
+    let set: BTreeSet<String> =
+        LocaleFiles::iter().filter_map(|p| p.split_once('/').map(|(dir, _)| dir.to_string())).collect();
     set.into_iter().collect()
 }
 
@@ -120,7 +119,7 @@ impl I18n {
     }
 }
 
-/// A translator bound to one locale: the helper templates call (`t.t("key")`, `t.t1("key", "n", v)`).
+/// A translator bound to one locale: the helper templates call (`t.t("nav-inbox")`, `t.t1("profile-email", "email", v)`).
 #[derive(Clone)]
 pub struct Tr {
     i18n: Arc<I18n>,

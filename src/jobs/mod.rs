@@ -50,7 +50,13 @@ pub struct NewJob {
 impl NewJob {
     /// A job to run now with default retries.
     pub fn new(kind: &str, tenant: Option<&TenantId>, payload: serde_json::Value) -> Self {
-        NewJob { kind: kind.to_string(), tenant: tenant.cloned(), payload, delay: chrono::Duration::zero(), max_attempts: 0 }
+        NewJob {
+            kind: kind.to_string(),
+            tenant: tenant.cloned(),
+            payload,
+            delay: chrono::Duration::zero(),
+            max_attempts: 0,
+        }
     }
 }
 
@@ -127,10 +133,7 @@ pub fn retry_dead(conn: &mut DbConnection, tenant: Option<&TenantId>, id: &str) 
 
 /// Count of jobs by state, for metrics.
 pub fn depth_by_state(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
-    Ok(jobs::table
-        .group_by(jobs::state)
-        .select((jobs::state, diesel::dsl::count_star()))
-        .load(conn)?)
+    Ok(jobs::table.group_by(jobs::state).select((jobs::state, diesel::dsl::count_star())).load(conn)?)
 }
 
 /// Delete finished jobs older than a day; dead ones are kept until retried or handled.

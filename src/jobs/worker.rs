@@ -78,7 +78,12 @@ pub fn backoff(base: Duration, attempt: i32) -> Duration {
 }
 
 /// Run jobs until `shutdown` turns true; the job in hand is finished first.
-pub async fn run_worker(app: AppState, registry: Arc<Registry>, settings: WorkerSettings, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(
+    app: AppState,
+    registry: Arc<Registry>,
+    settings: WorkerSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let worker_id = format!("{}-{}", std::process::id(), crate::accounts::tokens::random_secret(6));
     let mut last_housekeeping = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
@@ -143,7 +148,11 @@ async fn run_one(app: &AppState, registry: &Registry, settings: &WorkerSettings,
             let mine = jobs::table.filter(jobs::id.eq(&id)).filter(jobs::locked_by.eq(&wid));
             match outcome {
                 Ok(()) => diesel::update(mine)
-                    .set((jobs::state.eq("done"), jobs::locked_at.eq(None::<chrono::NaiveDateTime>), jobs::updated_at.eq(ts)))
+                    .set((
+                        jobs::state.eq("done"),
+                        jobs::locked_at.eq(None::<chrono::NaiveDateTime>),
+                        jobs::updated_at.eq(ts),
+                    ))
                     .execute(c)?,
                 Err(reason) if attempts >= max => {
                     tracing::warn!(error = %reason, attempts, "job is dead");
@@ -157,7 +166,8 @@ async fn run_one(app: &AppState, registry: &Registry, settings: &WorkerSettings,
                         .execute(c)?
                 }
                 Err(reason) => {
-                    let delay = chrono::Duration::from_std(backoff(base, attempts)).unwrap_or(chrono::Duration::hours(1));
+                    let delay =
+                        chrono::Duration::from_std(backoff(base, attempts)).unwrap_or(chrono::Duration::hours(1));
                     tracing::info!(error = %reason, retry_in_ms = delay.num_milliseconds(), "job failed; will retry");
                     diesel::update(mine)
                         .set((

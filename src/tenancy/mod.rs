@@ -84,7 +84,11 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant) -> AppResult<Tenant> {
     validate_slug(&new.slug)?;
     validate_time_zone("time_zone", &new.time_zone)?;
     if !crate::i18n::is_supported(&new.locale) {
-        return Err(AppError::invalid("locale", "error-locale-unsupported", format!("{:?} is not a supported locale", new.locale)));
+        return Err(AppError::invalid(
+            "locale",
+            "error-locale-unsupported",
+            format!("{:?} is not a supported locale", new.locale),
+        ));
     }
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 120 {

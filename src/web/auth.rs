@@ -126,11 +126,8 @@ async fn load_console_user(req: HttpRequest) -> AppResult<ConsoleUser> {
         .ok_or(AppError::Unauthenticated)?;
     let claims = state.session_keys.verify(&token).ok_or(AppError::Unauthenticated)?;
     let (session, agent, tenant) = state.db.read(move |c| sessions::load_active(c, &claims)).await?;
-    let locale = state.i18n.negotiate(
-        agent.locale.as_deref(),
-        accept_language(&req).as_deref(),
-        Some(&tenant.default_locale),
-    );
+    let locale =
+        state.i18n.negotiate(agent.locale.as_deref(), accept_language(&req).as_deref(), Some(&tenant.default_locale));
     req.extensions_mut().insert(RequestLocale(locale.clone()));
     let user = ConsoleUser { tenant, agent, session, tr: Tr::new(state.i18n.clone(), locale) };
     req.extensions_mut().insert(user.clone());
@@ -178,7 +175,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             if !secrets_equal(&presented, &user.session.csrf_token) {
                 return Err(AppError::Csrf);
             }
-            let form: T = serde_urlencoded::from_bytes(&bytes).map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))?;
+            let form: T =
+                serde_urlencoded::from_bytes(&bytes).map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))?;
             Ok(CsrfForm { user, form })
         })
     }

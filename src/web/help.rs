@@ -46,7 +46,15 @@ async fn not_found() -> AppResult<HttpResponse> {
 }
 
 /// `/h/{slug}/…` routes.
-pub fn scope() -> actix_web::Scope<impl actix_web::dev::ServiceFactory<actix_web::dev::ServiceRequest, Config = (), Response = actix_web::dev::ServiceResponse, Error = actix_web::Error, InitError = ()>> {
+pub fn scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     web::scope("/h/{slug}")
         .wrap(from_fn(super::middleware::console_errors))
         .route("", web::get().to(home))

@@ -23,7 +23,10 @@ pub fn security_headers() -> DefaultHeaders {
 }
 
 /// Count requests and time them by route pattern (never by raw path, which would explode labels).
-pub async fn metrics(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
@@ -40,7 +43,10 @@ pub async fn metrics(req: ServiceRequest, next: Next<impl MessageBody>) -> Resul
 pub struct RequestLocale(pub String);
 
 /// In the console, an error becomes a translated page, and a missing session a redirect to sign-in.
-pub async fn console_errors(req: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn console_errors(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?;
     let Some(err) = res.response().error() else { return Ok(res) };
     let Some(app_err) = err.as_error::<AppError>() else { return Ok(res) };

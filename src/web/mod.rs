@@ -19,7 +19,10 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::FormConfig::default().limit(max_body).error_handler(form_error))
             .app_data(web::PayloadConfig::default().limit(max_body))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(format!("bad query string: {e}")).into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| AppError::BadRequest(format!("bad query string: {e}")).into()),
+            )
             .route("/healthz", web::get().to(ops::healthz))
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))

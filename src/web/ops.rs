@@ -42,7 +42,7 @@ pub async fn metrics(req: HttpRequest) -> AppResult<HttpResponse> {
             return Err(AppError::Unauthenticated);
         }
     }
-    let depth = state.db.read(|c| crate::jobs::depth_by_state(c)).await.unwrap_or_default();
+    let depth = state.db.read(crate::jobs::depth_by_state).await.unwrap_or_default();
     let body = state.metrics.render(&depth, state.db.pool_state());
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4")).body(body))
 }

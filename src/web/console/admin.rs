@@ -36,7 +36,11 @@ struct AgentsPage {
     created: Option<(String, String)>,
 }
 
-async fn render_agents(req: &HttpRequest, user: &ConsoleUser, created: Option<(String, String)>) -> AppResult<HttpResponse> {
+async fn render_agents(
+    req: &HttpRequest,
+    user: &ConsoleUser,
+    created: Option<(String, String)>,
+) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let app = auth::state(req)?;
     let tid = user.tenant_id();
@@ -83,7 +87,11 @@ struct UpdateAgentForm {
     active: Option<String>,
 }
 
-async fn update_agent(req: HttpRequest, path: web::Path<String>, f: CsrfForm<UpdateAgentForm>) -> AppResult<HttpResponse> {
+async fn update_agent(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<UpdateAgentForm>,
+) -> AppResult<HttpResponse> {
     f.user.require_admin()?;
     let app = auth::state(&req)?;
     let role = Role::parse(&f.form.role)?;
@@ -118,7 +126,12 @@ async fn render_tokens(req: &HttpRequest, user: &ConsoleUser, created: Option<St
     let app = auth::state(req)?;
     let tid = user.tenant_id();
     let list = app.db.read(move |c| tokens::list(c, &tid)).await?;
-    html(&TokensPage { tokens: list, zone: user.zone().to_string(), created, page: Page::for_user(user, "admin-tokens") })
+    html(&TokensPage {
+        tokens: list,
+        zone: user.zone().to_string(),
+        created,
+        page: Page::for_user(user, "admin-tokens"),
+    })
 }
 
 async fn tokens_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
@@ -140,7 +153,11 @@ async fn create_token(req: HttpRequest, f: CsrfForm<NewTokenForm>) -> AppResult<
     render_tokens(&req, &f.user, Some(secret)).await
 }
 
-async fn revoke_token(req: HttpRequest, path: web::Path<String>, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+async fn revoke_token(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
     f.user.require_admin()?;
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
@@ -165,7 +182,11 @@ async fn jobs_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpRespons
     html(&JobsPage { jobs: list, zone: user.zone().to_string(), page: Page::for_user(&user, "admin-jobs") })
 }
 
-async fn retry_job(req: HttpRequest, path: web::Path<String>, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+async fn retry_job(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
     f.user.require_admin()?;
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
@@ -174,4 +195,3 @@ async fn retry_job(req: HttpRequest, path: web::Path<String>, f: CsrfForm<HashMa
     app.wake_jobs();
     Ok(see_other("/admin/jobs"))
 }
-

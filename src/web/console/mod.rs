@@ -42,7 +42,15 @@ impl Page {
 
     /// The layout context for a visitor who is not signed in.
     pub fn anonymous(t: Tr) -> Self {
-        Page { t, csrf: String::new(), agent_name: String::new(), is_admin: false, nav: "", signed_in: false, version: env!("CARGO_PKG_VERSION") }
+        Page {
+            t,
+            csrf: String::new(),
+            agent_name: String::new(),
+            is_admin: false,
+            nav: "",
+            signed_in: false,
+            version: env!("CARGO_PKG_VERSION"),
+        }
     }
 }
 
@@ -77,7 +85,9 @@ pub fn render_error(state: &AppState, locale: &str, err: &AppError) -> String {
     let title = t.t(&format!("error-{}", err.code()));
     let detail = match err {
         AppError::Invalid { key, .. } => t.t(key),
-        AppError::TooManyRequests { retry_after_secs } => t.tn("error-rate-limited-detail", "minutes", (*retry_after_secs as i64 + 59) / 60),
+        AppError::TooManyRequests { retry_after_secs } => {
+            t.tn("error-rate-limited-detail", "minutes", (*retry_after_secs as i64 + 59) / 60)
+        }
         _ => t.t(&format!("error-{}-detail", err.code())),
     };
     let page = ErrorPage { page: Page::anonymous(t), status, title, detail };
@@ -109,7 +119,15 @@ async fn not_found() -> AppResult<HttpResponse> {
 }
 
 /// Every console route, wrapped so errors render as pages.
-pub fn scope() -> actix_web::Scope<impl actix_web::dev::ServiceFactory<actix_web::dev::ServiceRequest, Config = (), Response = actix_web::dev::ServiceResponse, Error = actix_web::Error, InitError = ()>> {
+pub fn scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     web::scope("")
         .wrap(from_fn(super::middleware::console_errors))
         .route("/", web::get().to(root))

@@ -27,6 +27,12 @@ struct ProfilePage {
     saved: Option<String>,
 }
 
+impl ProfilePage {
+    fn same(&self, a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
+        a.as_ref() == b.as_ref()
+    }
+}
+
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,

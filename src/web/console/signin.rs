@@ -31,7 +31,9 @@ pub struct SignInQuery {
 /// Only same-site paths may be a post-sign-in destination.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
         _ => "/inbox".to_string(),
     }
 }
@@ -43,7 +45,11 @@ fn negotiate(req: &HttpRequest, state: &crate::app::AppState) -> Tr {
     Tr::new(state.i18n.clone(), locale)
 }
 
-fn render(state: &crate::app::AppState, page: SignInPage, status: actix_web::http::StatusCode) -> AppResult<HttpResponse> {
+fn render(
+    state: &crate::app::AppState,
+    page: SignInPage,
+    status: actix_web::http::StatusCode,
+) -> AppResult<HttpResponse> {
     let mut res = html(&page)?;
     *res.status_mut() = status;
     let c = cookie(&state.config, login_cookie_name(&state.config), page.login_csrf, 3600);
@@ -164,7 +170,10 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
 }
 
 /// POST /logout: revokes the server-side session, so a copied cookie stops working too.
-pub async fn logout(req: HttpRequest, f: CsrfForm<std::collections::HashMap<String, String>>) -> AppResult<HttpResponse> {
+pub async fn logout(
+    req: HttpRequest,
+    f: CsrfForm<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
     let sid = f.user.session.id.clone();

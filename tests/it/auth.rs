@@ -1,0 +1,366 @@
+//! Sign-in, sign-out, sessions, CSRF, throttling, passwords and API tokens.
+
+use crate::harness::{field_value, Backend, TestApp};
+use meridian::jobs::Registry;
+
+async fn sign_in_success_shows_the_inbox(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let client = app.client();
+    let res = app.sign_in(&client, "acme", &email, &pw).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/inbox");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(cookie.contains("meridian_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let inbox = client.get(app.url("/inbox")).send().await.unwrap();
+    assert_eq!(inbox.status(), 200);
+    let html = inbox.text().await.unwrap();
+    assert!(html.contains("acme Support") && html.contains("acme Owner") && html.contains("No tickets yet"), "{html}");
+}
+both!(sign_in_success_shows_the_inbox);
+
+async fn wrong_password_and_unknown_email_fail_alike(app: TestApp) {
+    let (_t, email, _pw) = app.seed_tenant("acme");
+    for (ws, em, pw) in [
+        ("acme", email.as_str(), "wrong-password-123"),
+        ("acme", "nobody@acme.example", "whatever-123456"),
+        ("nope", email.as_str(), "x"),
+    ] {
+        let client = app.client();
+        let res = app.sign_in(&client, ws, em, pw).await;
+        assert_eq!(res.status(), 401);
+        assert!(res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("meridian_session=")));
+        let html = res.text().await.unwrap();
+        assert!(html.contains("The workspace, email or password is not right."), "{html}");
+        let inbox = client.get(app.url("/inbox")).send().await.unwrap();
+        assert_eq!(inbox.status(), 303, "no session after a failed sign-in");
+    }
+}
+both!(wrong_password_and_unknown_email_fail_alike);
+
+async fn throttling_by_account_and_ip(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let limit = app.state.config.signin_account_limit;
+    let client = app.client();
+    for _ in 0..limit {
+        assert_eq!(app.sign_in(&client, "acme", &email, "bad-password-000").await.status(), 401);
+    }
+    // Even the right password is refused while the account is throttled.
+    let res = app.sign_in(&client, "acme", &email, &pw).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().get("retry-after").is_some());
+    assert!(res.text().await.unwrap().contains("Too many attempts"));
+}
+
+#[actix_web::test]
+async fn throttling_sqlite() {
+    throttling_by_account_and_ip(TestApp::start(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[actix_web::test]
+async fn throttling_postgres() {
+    if let Some(app) = TestApp::start(Backend::Postgres).await {
+        throttling_by_account_and_ip(app).await;
+    }
+}
+
+#[actix_web::test]
+async fn throttling_by_ip_spans_accounts() {
+    let app = TestApp::start_with(
+        Backend::Sqlite,
+        |e| {
+            e.insert("MERIDIAN_SIGNIN_IP_LIMIT".into(), "4".into());
+        },
+        Registry::new(),
+    )
+    .await
+    .unwrap();
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let client = app.client();
+    for i in 0..4 {
+        let res = app.sign_in(&client, "acme", &format!("user{i}@acme.example"), "bad-password-000").await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_eq!(app.sign_in(&client, "acme", &email, &pw).await.status(), 429);
+}
+
+async fn sign_out_revokes_the_session(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let client = app.client();
+    let res = app.sign_in(&client, "acme", &email, &pw).await;
+    let raw_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("meridian_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = client.get(app.url("/inbox")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::harness::meta_csrf(&html).unwrap();
+    let out = client.post(app.url("/logout")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    // A stolen copy of the cookie is worthless once signed out.
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = replay.get(app.url("/inbox")).header("cookie", raw_cookie).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"));
+}
+both!(sign_out_revokes_the_session);
+
+async fn csrf_is_required_on_console_posts(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    for path in ["/profile", "/profile/languages", "/profile/password", "/logout", "/admin/agents", "/admin/tokens"] {
+        let res = client.post(app.url(path)).form(&[("name", "x")]).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{path} without token");
+        let res = client.post(app.url(path)).form(&[("name", "x"), ("_csrf", "forged")]).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{path} with a forged token");
+        assert!(res.text().await.unwrap().contains("Form expired"));
+    }
+    let ok = client
+        .post(app.url("/profile"))
+        .form(&[
+            ("name", "Renamed Owner"),
+            ("locale", ""),
+            ("time_zone", "America/Sao_Paulo"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    let html = client.get(app.url("/profile")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Renamed Owner") && html.contains("America/Sao_Paulo"));
+    // Sign-in itself is protected against login CSRF: a post without the login cookie fails.
+    let stranger = app.client();
+    let res = stranger
+        .post(app.url("/login"))
+        .form(&[("workspace", "acme"), ("email", email.as_str()), ("password", pw.as_str()), ("_csrf", "guess")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+both!(csrf_is_required_on_console_posts);
+
+async fn password_change_policy_and_revocation(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let (a, csrf_a) = app.signed_in("acme", &email, &pw).await;
+    let (b, _) = app.signed_in("acme", &email, &pw).await;
+    let short = a
+        .post(app.url("/profile/password"))
+        .form(&[("current", pw.as_str()), ("new", "short"), ("confirm", "short"), ("_csrf", csrf_a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 422);
+    assert!(short.text().await.unwrap().contains("at least 12 characters"));
+    let long = "p".repeat(128);
+    let wrong = a
+        .post(app.url("/profile/password"))
+        .form(&[
+            ("current", "not-my-password"),
+            ("new", long.as_str()),
+            ("confirm", long.as_str()),
+            ("_csrf", csrf_a.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    let ok = a
+        .post(app.url("/profile/password"))
+        .form(&[
+            ("current", pw.as_str()),
+            ("new", long.as_str()),
+            ("confirm", long.as_str()),
+            ("_csrf", csrf_a.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    // This browser keeps working with its new session; the other one is signed out.
+    assert_eq!(a.get(app.url("/inbox")).send().await.unwrap().status(), 200);
+    assert_eq!(b.get(app.url("/inbox")).send().await.unwrap().status(), 303);
+    assert_eq!(app.sign_in(&app.client(), "acme", &email, &pw).await.status(), 401);
+    assert_eq!(app.sign_in(&app.client(), "acme", &email, &long).await.status(), 303);
+}
+both!(password_change_policy_and_revocation);
+
+async fn api_token_auth_and_revocation(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    let page = client
+        .post(app.url("/admin/tokens"))
+        .form(&[("name", "CRM sync"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("data-testid=\"new-token\">").expect("token shown once") + "data-testid=\"new-token\">".len();
+    let token = page[start..start + page[start..].find('<').unwrap()].to_string();
+    assert!(token.starts_with("mrd_"));
+    let api = reqwest::Client::new();
+    let me = api.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    let body: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(body["tenant"]["slug"], "acme");
+    // The listing never shows the secret again.
+    let list = client.get(app.url("/admin/tokens")).send().await.unwrap().text().await.unwrap();
+    assert!(!list.contains(&token));
+    let id = {
+        let marker = "action=\"/admin/tokens/";
+        let s = list.find(marker).unwrap() + marker.len();
+        list[s..s + list[s..].find('/').unwrap()].to_string()
+    };
+    let res = client
+        .post(app.url(&format!("/admin/tokens/{id}/revoke")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let me = api.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(me.status(), 401);
+    assert_eq!(me.headers()["content-type"], "application/problem+json");
+    for bad in ["", "mrd_", "Bearer", "mrd_not-a-real-token", &"x".repeat(5000)] {
+        let res = api.get(app.url("/api/v1/me")).header("authorization", format!("Bearer {bad}")).send().await.unwrap();
+        assert_eq!(res.status(), 401, "token {bad:?}");
+    }
+}
+both!(api_token_auth_and_revocation);
+
+async fn agents_need_admin_for_admin_pages(app: TestApp) {
+    let (tenant, _e, _p) = app.seed_tenant("acme");
+    let (_id, email, pw) = app.add_agent(&tenant, "Ana", meridian::accounts::Role::Agent);
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    for path in ["/admin/agents", "/admin/tokens", "/admin/jobs"] {
+        assert_eq!(client.get(app.url(path)).send().await.unwrap().status(), 403, "{path}");
+    }
+    let res = client
+        .post(app.url("/admin/tokens"))
+        .form(&[("name", "sneaky"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+both!(agents_need_admin_for_admin_pages);
+
+async fn admin_adds_agent_who_can_sign_in_and_hostile_names_are_escaped(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    let page = client
+        .post(app.url("/admin/agents"))
+        .form(&[
+            ("name", "<script>alert(1)</script>"),
+            ("email", "New.Agent@Acme.example"),
+            ("role", "agent"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("<script>alert(1)</script>"), "names are HTML-escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)") || page.contains("&#60;script&#62;alert(1)"), "{page}");
+    let marker = "Their one-time password is ";
+    let s = page.find(marker).expect("one-time password shown") + marker.len();
+    let new_pw = page[s..].split_whitespace().next().unwrap().to_string();
+    assert_eq!(app.sign_in(&app.client(), "acme", "new.agent@acme.example", &new_pw).await.status(), 303);
+    let dup = client
+        .post(app.url("/admin/agents"))
+        .form(&[("name", "Again"), ("email", "new.agent@acme.example"), ("role", "agent"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), 422);
+    let bad = client
+        .post(app.url("/admin/agents"))
+        .form(&[("name", "X"), ("email", "not-an-email"), ("role", "agent"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("Enter a valid email address."));
+    let _ = field_value;
+}
+both!(admin_adds_agent_who_can_sign_in_and_hostile_names_are_escaped);
+
+#[actix_web::test]
+async fn oversized_and_malformed_forms_are_rejected_cleanly() {
+    let app = TestApp::start_with(
+        Backend::Sqlite,
+        |e| {
+            e.insert("MERIDIAN_MAX_BODY_BYTES".into(), "4096".into());
+        },
+        Registry::new(),
+    )
+    .await
+    .unwrap();
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    let huge = "x".repeat(10_000);
+    let res = client
+        .post(app.url("/profile"))
+        .form(&[("name", huge.as_str()), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let res = client
+        .post(app.url("/profile"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}&name=%ZZ%%"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = client
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    // The server is still up and serving.
+    assert_eq!(client.get(app.url("/inbox")).send().await.unwrap().status(), 200);
+}
+
+#[actix_web::test]
+async fn https_base_url_makes_host_prefixed_secure_cookies() {
+    let app = TestApp::start_with(
+        Backend::Sqlite,
+        |e| {
+            e.insert("MERIDIAN_BASE_URL".into(), "https://desk.example.com".into());
+        },
+        Registry::new(),
+    )
+    .await
+    .unwrap();
+    let res = app.client().get(app.url("/login")).send().await.unwrap();
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let c = cookies.iter().find(|c| c.starts_with("__Host-meridian_login=")).expect("host-prefixed cookie");
+    assert!(c.contains("Secure") && c.contains("Path=/") && !c.contains("Domain="), "{c}");
+}

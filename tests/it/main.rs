@@ -1,0 +1,13 @@
+//! Meridian's integration tests: one binary, real server, real databases.
+
+#[macro_use]
+pub mod harness;
+
+mod auth;
+mod cli;
+mod config;
+mod i18n;
+mod isolation;
+mod jobs;
+mod migrations;
+mod ops;
