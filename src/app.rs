@@ -29,6 +29,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes this process's job worker when a job is enqueued here.
     pub jobs_wakeup: Arc<Notify>,
+    /// Live events for console streams.
+    pub live: Arc<crate::events::LiveHub>,
+    /// Per-token API rate limits.
+    pub api_limits: Arc<crate::web::api::support::RateLimiter>,
 }
 
 impl AppState {
@@ -53,6 +57,8 @@ impl AppState {
             i18n: Arc::new(I18n::load()?),
             metrics: Arc::new(Metrics::default()),
             jobs_wakeup: Arc::new(Notify::new()),
+            live: Arc::new(crate::events::LiveHub::default()),
+            api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
             config: Arc::new(config),
             db,
         })
@@ -85,7 +91,9 @@ pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
 
 /// The job kinds every server handles.
 pub fn default_registry() -> Registry {
-    Registry::new()
+    let mut r = Registry::new();
+    crate::events::register(&mut r);
+    r
 }
 
 /// A started server and its job worker.
@@ -122,7 +130,9 @@ impl Running {
 }
 
 /// Bind the HTTP server on `config.listen` and start the job worker.
-pub async fn start(state: AppState, registry: Registry) -> anyhow::Result<Running> {
+pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> {
+    let mut registry = default_registry();
+    registry.extend(extra);
     let config = state.config.clone();
     let data = web::Data::new(state.clone());
     let max_body = config.max_body_bytes;

@@ -103,6 +103,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "bearer token required by /metrics",
     },
     Setting {
+        key: "api_rate_per_minute",
+        env: "MERIDIAN_API_RATE_PER_MINUTE",
+        default: "3000",
+        help: "API requests per token per minute in each process (429 with Retry-After beyond)",
+    },
+    Setting {
         key: "max_body_bytes",
         env: "MERIDIAN_MAX_BODY_BYTES",
         default: "1048576",
@@ -169,6 +175,7 @@ pub struct Config {
     pub signin_window_minutes: i64,
     pub trust_proxy: bool,
     pub metrics_token: Option<String>,
+    pub api_rate_per_minute: u32,
     pub max_body_bytes: usize,
     pub job_poll_ms: u64,
     pub job_backoff_ms: u64,
@@ -280,6 +287,7 @@ impl Config {
             signin_window_minutes: opt(get("signin_window_minutes"), "MERIDIAN_SIGNIN_WINDOW_MINUTES")?.unwrap_or(15),
             trust_proxy: opt(get("trust_proxy"), "MERIDIAN_TRUST_PROXY")?.unwrap_or(false),
             metrics_token: get("metrics_token").map(str::to_string),
+            api_rate_per_minute: opt(get("api_rate_per_minute"), "MERIDIAN_API_RATE_PER_MINUTE")?.unwrap_or(3000),
             max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),
             job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),

@@ -6,10 +6,12 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod tenancy;
+pub mod tickets;
 pub mod web;
 
 /// Set up logging to stderr (stdout is kept for secrets that commands print).

@@ -137,7 +137,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::init(config)?;
     let demo = if state.config.demo { demo::seed_if_empty(&state.db)? } else { None };
     actix_web::rt::System::new().block_on(async move {
-        let running = app::start(state.clone(), app::default_registry()).await?;
+        let running = app::start(state.clone(), meridian::jobs::Registry::new()).await?;
         // With port 0 in the listen address, the URL to print is the one actually bound.
         let mut base_url = state.config.base_url.clone();
         if base_url.port() == Some(0) {

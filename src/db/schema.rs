@@ -111,6 +111,133 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    teams (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_members (tenant_id, team_id, agent_id) {
+        tenant_id -> Text,
+        team_id -> Text,
+        agent_id -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_counters (tenant_id) {
+        tenant_id -> Text,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    tickets (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        number -> BigInt,
+        subject -> Text,
+        status -> Text,
+        is_open -> Bool,
+        priority -> Text,
+        priority_rank -> Integer,
+        channel -> Text,
+        requester_id -> Text,
+        assignee_id -> Nullable<Text>,
+        team_id -> Nullable<Text>,
+        language -> Nullable<Text>,
+        tags -> Text,
+        previous_ticket_id -> Nullable<Text>,
+        merged_into_id -> Nullable<Text>,
+        version -> Integer,
+        message_count -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        first_agent_reply_at -> Nullable<Timestamp>,
+        solved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_tags (tenant_id, ticket_id, tag) {
+        tenant_id -> Text,
+        ticket_id -> Text,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    messages (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        ticket_id -> Text,
+        kind -> Text,
+        author_type -> Text,
+        author_id -> Nullable<Text>,
+        channel -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        ticket_id -> Text,
+        message_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        ticket_id -> Text,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        field -> Nullable<Text>,
+        before_value -> Nullable<Text>,
+        after_value -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_views (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        agent_id -> Text,
+        name -> Text,
+        filters -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (tenant_id, token_id, idem_key) {
+        tenant_id -> Text,
+        token_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(contacts -> tenants (tenant_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));
@@ -125,4 +252,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     signin_failures,
     jobs,
     server_secrets,
+    teams,
+    team_members,
+    ticket_counters,
+    tickets,
+    ticket_tags,
+    messages,
+    attachments,
+    ticket_events,
+    saved_views,
+    idempotency_keys,
 );

@@ -53,6 +53,11 @@ impl Registry {
         self.handlers.insert(kind.to_string(), Arc::new(move |ctx| Box::pin(f(ctx))));
     }
 
+    /// Add every handler of `other` (it wins on a clash).
+    pub fn extend(&mut self, other: Registry) {
+        self.handlers.extend(other.handlers);
+    }
+
     fn get(&self, kind: &str) -> Option<Handler> {
         self.handlers.get(kind).cloned()
     }

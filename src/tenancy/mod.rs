@@ -116,6 +116,12 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant) -> AppResult<Tenant> {
             AppError::Conflict(_) => AppError::Conflict(format!("a tenant with slug {:?} exists", new.slug)),
             other => other,
         })?;
+    diesel::insert_into(crate::db::schema::ticket_counters::table)
+        .values((
+            crate::db::schema::ticket_counters::tenant_id.eq(&tenant.id),
+            crate::db::schema::ticket_counters::last_number.eq(0i64),
+        ))
+        .execute(conn)?;
     Ok(tenant)
 }
 

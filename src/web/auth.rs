@@ -212,6 +212,7 @@ impl FromRequest for ApiClient {
                 .map(|v| v.trim().to_string())
                 .ok_or(AppError::Unauthenticated)?;
             let (token, tenant) = state.db.read(move |c| tokens::authenticate(c, &secret)).await?;
+            state.api_limits.check(&token.id)?;
             Ok(ApiClient { tenant, token })
         })
     }

@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod harness;
 
+mod api_tickets;
 mod auth;
 mod cli;
 mod config;

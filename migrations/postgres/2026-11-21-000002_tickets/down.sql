@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE saved_views;
+DROP TABLE ticket_events;
+DROP TABLE attachments;
+DROP TABLE messages;
+DROP TABLE ticket_tags;
+DROP TABLE tickets;
+DROP TABLE ticket_counters;
+DROP TABLE team_members;
+DROP TABLE teams;

@@ -1,0 +1,110 @@
+//! Live events: ticket changes fanned out to console streams (SSE) in this process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::jobs::{JobContext, Registry};
+
+/// Job kind that ticket commands enqueue; its handler publishes the event.
+pub const LIVE_JOB: &str = "live.ticket_changed";
+
+/// One thing that happened, as the console receives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveEvent {
+    #[serde(skip)]
+    pub tenant_id: String,
+    /// `ticket` for ticket changes, `presence` for viewers of a ticket.
+    pub kind: &'static str,
+    pub ticket_id: String,
+    pub number: i64,
+    pub action: String,
+    pub actor_id: Option<String>,
+    pub viewers: Vec<String>,
+}
+
+/// The in-process hub: a broadcast channel plus who is viewing which ticket.
+pub struct LiveHub {
+    tx: broadcast::Sender<LiveEvent>,
+    // (tenant, ticket) -> agent name -> number of open streams
+    viewers: Mutex<HashMap<(String, String), BTreeMap<String, usize>>>,
+}
+
+impl Default for LiveHub {
+    fn default() -> Self {
+        LiveHub { tx: broadcast::channel(1024).0, viewers: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl LiveHub {
+    /// Publish to every subscriber (they filter by tenant).
+    pub fn publish(&self, e: LiveEvent) {
+        let _ = self.tx.send(e);
+    }
+
+    /// Receive everything published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Register a viewer of a ticket; returns the viewers now present.
+    pub fn join(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
+        let mut v = self.viewers.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = v.entry((tenant.into(), ticket.into())).or_default();
+        *entry.entry(agent.into()).or_default() += 1;
+        entry.keys().cloned().collect()
+    }
+
+    /// Remove a viewer; returns the viewers left.
+    pub fn leave(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
+        let mut v = self.viewers.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (tenant.to_string(), ticket.to_string());
+        let Some(entry) = v.get_mut(&key) else { return vec![] };
+        if let Some(n) = entry.get_mut(agent) {
+            *n -= 1;
+            if *n == 0 {
+                entry.remove(agent);
+            }
+        }
+        let left: Vec<String> = entry.keys().cloned().collect();
+        if left.is_empty() {
+            v.remove(&key);
+        }
+        left
+    }
+
+    /// Tell everyone who is viewing a ticket now.
+    pub fn publish_presence(&self, tenant: &str, ticket: &str, viewers: Vec<String>) {
+        self.publish(LiveEvent {
+            tenant_id: tenant.into(),
+            kind: "presence",
+            ticket_id: ticket.into(),
+            number: 0,
+            action: "viewers".into(),
+            actor_id: None,
+            viewers,
+        });
+    }
+}
+
+async fn publish_ticket_change(ctx: JobContext) -> Result<(), String> {
+    let p = ctx.payload()?;
+    let tenant_id = ctx.job.tenant_id.clone().ok_or("live event without a tenant")?;
+    ctx.app.live.publish(LiveEvent {
+        tenant_id,
+        kind: "ticket",
+        ticket_id: p["ticket_id"].as_str().unwrap_or_default().to_string(),
+        number: p["number"].as_i64().unwrap_or_default(),
+        action: p["action"].as_str().unwrap_or("changed").to_string(),
+        actor_id: p["actor_id"].as_str().map(str::to_string),
+        viewers: vec![],
+    });
+    Ok(())
+}
+
+/// Register the live-event job handler.
+pub fn register(registry: &mut Registry) {
+    registry.register(LIVE_JOB, publish_ticket_change);
+}

@@ -1,0 +1,494 @@
+//! Read side: inbox views with filters and keyset pagination, counts, the ticket page.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::teams::Team;
+use super::{Channel, Message, Priority, Status, Ticket, TicketEvent};
+use crate::accounts::agents::Agent;
+use crate::accounts::contacts::Contact;
+use crate::db::schema::{agents, attachments, contacts, messages, saved_views, ticket_events, ticket_tags, tickets};
+use crate::db::{new_id, now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The built-in inbox views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    MyOpen,
+    Unassigned,
+    AllOpen,
+    Pending,
+    Solved,
+}
+
+impl View {
+    /// Every built-in view, in console order.
+    pub const ALL: [View; 5] = [View::MyOpen, View::Unassigned, View::AllOpen, View::Pending, View::Solved];
+
+    /// The URL and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::MyOpen => "my_open",
+            View::Unassigned => "unassigned",
+            View::AllOpen => "all_open",
+            View::Pending => "pending",
+            View::Solved => "solved",
+        }
+    }
+
+    /// Parse a view name.
+    pub fn parse(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Sort orders; each has a matching index that leads with tenant_id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Most recently updated first.
+    #[default]
+    Updated,
+    /// Oldest first.
+    Age,
+    /// Most urgent first, then oldest.
+    Priority,
+}
+
+impl Sort {
+    /// Parse a sort name.
+    pub fn parse(s: &str) -> AppResult<Sort> {
+        match s {
+            "updated" => Ok(Sort::Updated),
+            "age" => Ok(Sort::Age),
+            "priority" => Ok(Sort::Priority),
+            _ => Err(AppError::invalid("sort", "error-sort-invalid", "sort is updated, age or priority")),
+        }
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Updated => "updated",
+            Sort::Age => "age",
+            Sort::Priority => "priority",
+        }
+    }
+}
+
+/// Who a view is filtered to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssigneeFilter {
+    Nobody,
+    Agent(String),
+}
+
+/// A complete inbox filter: a saved view stores one of these.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Filter {
+    pub view: Option<View>,
+    #[serde(default)]
+    pub status: Vec<Status>,
+    pub priority: Option<Priority>,
+    pub assignee: Option<AssigneeFilter>,
+    pub team_id: Option<String>,
+    pub channel: Option<Channel>,
+    pub language: Option<String>,
+    pub tag: Option<String>,
+    pub q: Option<String>,
+}
+
+/// One inbox row.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxRow {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub requester_name: String,
+    pub requester_email: Option<String>,
+    pub assignee_name: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    s: Sort,
+    r: i32,
+    t: NaiveDateTime,
+    i: String,
+}
+
+fn encode_cursor(sort: Sort, t: &Ticket) -> String {
+    let time = if sort == Sort::Updated { t.updated_at } else { t.created_at };
+    let data = CursorData { s: sort, r: t.priority_rank, t: time, i: t.id.clone() };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
+}
+
+fn decode_cursor(sort: Sort, c: &str) -> AppResult<CursorData> {
+    let bad = || AppError::invalid("cursor", "error-cursor-invalid", "the cursor is not one this server issued");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let d: CursorData = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if d.s != sort {
+        return Err(bad());
+    }
+    Ok(d)
+}
+
+type Boxed<'a> = crate::db::schema::tickets::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+macro_rules! apply_filter {
+    ($q:expr, $tenant:expr, $me:expr, $f:expr) => {{
+        let mut q = $q.filter(tickets::tenant_id.eq($tenant.as_str().to_string()));
+        let f: &Filter = $f;
+        match f.view {
+            Some(View::MyOpen) => {
+                q = q.filter(tickets::assignee_id.eq($me.to_string())).filter(tickets::is_open.eq(true))
+            }
+            Some(View::Unassigned) => q = q.filter(tickets::assignee_id.is_null()).filter(tickets::is_open.eq(true)),
+            Some(View::AllOpen) => q = q.filter(tickets::is_open.eq(true)),
+            Some(View::Pending) => q = q.filter(tickets::status.eq("pending")),
+            Some(View::Solved) => q = q.filter(tickets::status.eq("solved")),
+            None => {}
+        }
+        if !f.status.is_empty() {
+            q = q.filter(tickets::status.eq_any(f.status.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>()));
+        }
+        if let Some(p) = f.priority {
+            q = q.filter(tickets::priority.eq(p.as_str()));
+        }
+        match &f.assignee {
+            Some(AssigneeFilter::Nobody) => q = q.filter(tickets::assignee_id.is_null()),
+            Some(AssigneeFilter::Agent(a)) => q = q.filter(tickets::assignee_id.eq(a.clone())),
+            None => {}
+        }
+        if let Some(t) = &f.team_id {
+            q = q.filter(tickets::team_id.eq(t.clone()));
+        }
+        if let Some(c) = f.channel {
+            q = q.filter(tickets::channel.eq(c.as_str()));
+        }
+        if let Some(l) = &f.language {
+            q = q.filter(tickets::language.eq(l.clone()));
+        }
+        if let Some(tag) = &f.tag {
+            q = q.filter(
+                tickets::id.eq_any(
+                    ticket_tags::table
+                        .filter(ticket_tags::tenant_id.eq($tenant.as_str().to_string()))
+                        .filter(ticket_tags::tag.eq(tag.trim().to_lowercase()))
+                        .select(ticket_tags::ticket_id),
+                ),
+            );
+        }
+        if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let matching_contacts = contacts::table
+                .filter(contacts::tenant_id.eq($tenant.as_str().to_string()))
+                .filter(
+                    lower(contacts::name).like(pattern.clone()).escape('\\').or(lower(
+                        contacts::email.assume_not_null(),
+                    )
+                    .like(pattern.clone())
+                    .escape('\\')),
+                )
+                .select(contacts::id);
+            q = q.filter(
+                lower(tickets::subject).like(pattern).escape('\\').or(tickets::requester_id.eq_any(matching_contacts)),
+            );
+        }
+        q
+    }};
+}
+
+/// One page of a view: rows and the cursor for the next page.
+pub fn list(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    me: &str,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<(Vec<InboxRow>, Option<String>)> {
+    let limit = limit.clamp(1, 200);
+    let mut q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter);
+    if let Some(c) = cursor {
+        let c = decode_cursor(sort, c)?;
+        q =
+            match sort {
+                Sort::Priority => q.filter(tickets::priority_rank.lt(c.r).or(tickets::priority_rank.eq(c.r).and(
+                    tickets::created_at.gt(c.t).or(tickets::created_at.eq(c.t).and(tickets::id.gt(c.i.clone()))),
+                ))),
+                Sort::Age => q.filter(
+                    tickets::created_at.gt(c.t).or(tickets::created_at.eq(c.t).and(tickets::id.gt(c.i.clone()))),
+                ),
+                Sort::Updated => q.filter(
+                    tickets::updated_at.lt(c.t).or(tickets::updated_at.eq(c.t).and(tickets::id.lt(c.i.clone()))),
+                ),
+            };
+    }
+    q = match sort {
+        Sort::Priority => q.order((tickets::priority_rank.desc(), tickets::created_at.asc(), tickets::id.asc())),
+        Sort::Age => q.order((tickets::created_at.asc(), tickets::id.asc())),
+        Sort::Updated => q.order((tickets::updated_at.desc(), tickets::id.desc())),
+    };
+    let mut page: Vec<Ticket> = q.limit(limit + 1).select(Ticket::as_select()).load(conn)?;
+    let next = if page.len() as i64 > limit {
+        page.truncate(limit as usize);
+        page.last().map(|t| encode_cursor(sort, t))
+    } else {
+        None
+    };
+    let rows = decorate(conn, tenant, page)?;
+    Ok((rows, next))
+}
+
+/// Add requester and assignee names to tickets (two small IN queries, not a join per row).
+pub fn decorate(conn: &mut DbConnection, tenant: &TenantId, page: Vec<Ticket>) -> AppResult<Vec<InboxRow>> {
+    let contact_ids: Vec<String> = page.iter().map(|t| t.requester_id.clone()).collect();
+    let agent_ids: Vec<String> = page.iter().filter_map(|t| t.assignee_id.clone()).collect();
+    let people: HashMap<String, (String, Option<String>)> = contacts::table
+        .filter(contacts::tenant_id.eq(tenant.as_str()))
+        .filter(contacts::id.eq_any(&contact_ids))
+        .select((contacts::id, contacts::name, contacts::email))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, n, e)| (id, (n, e)))
+        .collect();
+    let names: HashMap<String, String> = if agent_ids.is_empty() {
+        HashMap::new()
+    } else {
+        agents::table
+            .filter(agents::tenant_id.eq(tenant.as_str()))
+            .filter(agents::id.eq_any(&agent_ids))
+            .select((agents::id, agents::name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    Ok(page
+        .into_iter()
+        .map(|t| {
+            let (requester_name, requester_email) = people.get(&t.requester_id).cloned().unwrap_or_default();
+            let assignee_name = t.assignee_id.as_ref().and_then(|a| names.get(a).cloned());
+            InboxRow { ticket: t, requester_name, requester_email, assignee_name }
+        })
+        .collect())
+}
+
+/// Counts shown beside views stop at this; "1000+" is as useful as an exact number and costs far less.
+pub const COUNT_CAP: i64 = 1000;
+
+/// How many tickets match a filter, up to [`COUNT_CAP`].
+pub fn count(conn: &mut DbConnection, tenant: &TenantId, me: &str, filter: &Filter) -> AppResult<i64> {
+    let q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter);
+    let ids: Vec<String> = q.select(tickets::id).limit(COUNT_CAP).load(conn)?;
+    Ok(ids.len() as i64)
+}
+
+/// An attachment as listed on a message.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = attachments)]
+pub struct AttachmentInfo {
+    pub id: String,
+    pub message_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// A message with its author's display name and attachments.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineItem {
+    #[serde(flatten)]
+    pub message: Message,
+    pub author_name: String,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// An audit event with its actor's display name.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    #[serde(flatten)]
+    pub event: TicketEvent,
+    pub actor_name: String,
+}
+
+/// Everything the ticket page shows.
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub requester: Contact,
+    pub timeline: Vec<TimelineItem>,
+    pub events: Vec<EventView>,
+    pub other_tickets: Vec<Ticket>,
+    pub agents: Vec<Agent>,
+    pub teams: Vec<Team>,
+}
+
+/// Messages of a ticket in order, with authors and attachments.
+pub fn timeline(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    ticket: &Ticket,
+    agent_names: &HashMap<String, String>,
+) -> AppResult<Vec<TimelineItem>> {
+    let msgs: Vec<Message> = messages::table
+        .filter(messages::tenant_id.eq(tenant.as_str()))
+        .filter(messages::ticket_id.eq(&ticket.id))
+        .order((messages::created_at.asc(), messages::id.asc()))
+        .select(Message::as_select())
+        .load(conn)?;
+    let files: Vec<AttachmentInfo> = attachments::table
+        .filter(attachments::tenant_id.eq(tenant.as_str()))
+        .filter(attachments::ticket_id.eq(&ticket.id))
+        .order(attachments::created_at.asc())
+        .select(AttachmentInfo::as_select())
+        .load(conn)?;
+    let contact_ids: Vec<String> =
+        msgs.iter().filter(|m| m.author_type == "contact").filter_map(|m| m.author_id.clone()).collect();
+    let contact_names: HashMap<String, String> = contacts::table
+        .filter(contacts::tenant_id.eq(tenant.as_str()))
+        .filter(contacts::id.eq_any(&contact_ids))
+        .select((contacts::id, contacts::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(msgs
+        .into_iter()
+        .map(|m| {
+            let author_name = match (m.author_type.as_str(), &m.author_id) {
+                ("agent", Some(id)) => agent_names.get(id).cloned().unwrap_or_default(),
+                ("contact", Some(id)) => contact_names.get(id).cloned().unwrap_or_default(),
+                _ => "Meridian".to_string(),
+            };
+            let attachments = files.iter().filter(|a| a.message_id == m.id).cloned().collect();
+            TimelineItem { message: m, author_name, attachments }
+        })
+        .collect())
+}
+
+/// The full ticket page data.
+pub fn detail(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<TicketDetail> {
+    let ticket = super::commands::get(conn, tenant, id)?;
+    let requester = crate::accounts::contacts::get(conn, tenant, &ticket.requester_id)?;
+    let agents = crate::accounts::agents::list(conn, tenant)?;
+    let agent_names: HashMap<String, String> = agents.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+    let timeline = timeline(conn, tenant, &ticket, &agent_names)?;
+    let events: Vec<TicketEvent> = ticket_events::table
+        .filter(ticket_events::tenant_id.eq(tenant.as_str()))
+        .filter(ticket_events::ticket_id.eq(&ticket.id))
+        .order((ticket_events::created_at.desc(), ticket_events::id.desc()))
+        .limit(200)
+        .select(TicketEvent::as_select())
+        .load(conn)?;
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let actor_name = match (e.actor_type.as_str(), &e.actor_id) {
+                ("agent", Some(id)) => agent_names.get(id).cloned().unwrap_or_default(),
+                ("contact", _) => requester.name.clone(),
+                ("api", _) => "API".into(),
+                _ => "Meridian".into(),
+            };
+            EventView { event: e, actor_name }
+        })
+        .collect();
+    let other_tickets = tickets::table
+        .filter(tickets::tenant_id.eq(tenant.as_str()))
+        .filter(tickets::requester_id.eq(&ticket.requester_id))
+        .filter(tickets::id.ne(&ticket.id))
+        .order(tickets::created_at.desc())
+        .limit(10)
+        .select(Ticket::as_select())
+        .load(conn)?;
+    let teams = super::teams::list(conn, tenant)?;
+    Ok(TicketDetail { ticket, requester, timeline, events, other_tickets, agents, teams })
+}
+
+/// A ticket by its per-tenant number.
+pub fn by_number(conn: &mut DbConnection, tenant: &TenantId, number: i64) -> AppResult<Ticket> {
+    Ok(tickets::table
+        .filter(tickets::tenant_id.eq(tenant.as_str()))
+        .filter(tickets::number.eq(number))
+        .select(Ticket::as_select())
+        .first(conn)?)
+}
+
+/// A saved custom filter.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = saved_views)]
+pub struct SavedView {
+    #[serde(skip)]
+    pub tenant_id: String,
+    pub id: String,
+    pub agent_id: String,
+    pub name: String,
+    pub filters: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl SavedView {
+    /// The stored filter.
+    pub fn filter(&self) -> Filter {
+        serde_json::from_str(&self.filters).unwrap_or_default()
+    }
+}
+
+/// Save a filter under a name for one agent.
+pub fn save_view(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    agent_id: &str,
+    name: &str,
+    filter: &Filter,
+) -> AppResult<SavedView> {
+    let name = crate::accounts::validate_name("name", name)?;
+    let v = SavedView {
+        tenant_id: tenant.as_str().into(),
+        id: new_id(),
+        agent_id: agent_id.into(),
+        name,
+        filters: serde_json::to_string(filter)?,
+        created_at: now(),
+    };
+    diesel::insert_into(saved_views::table)
+        .values((
+            saved_views::tenant_id.eq(&v.tenant_id),
+            saved_views::id.eq(&v.id),
+            saved_views::agent_id.eq(&v.agent_id),
+            saved_views::name.eq(&v.name),
+            saved_views::filters.eq(&v.filters),
+            saved_views::created_at.eq(v.created_at),
+        ))
+        .execute(conn)?;
+    Ok(v)
+}
+
+/// An agent's saved views.
+pub fn saved_views(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str) -> AppResult<Vec<SavedView>> {
+    Ok(saved_views::table
+        .filter(saved_views::tenant_id.eq(tenant.as_str()))
+        .filter(saved_views::agent_id.eq(agent_id))
+        .order(saved_views::name.asc())
+        .select(SavedView::as_select())
+        .load(conn)?)
+}
+
+/// One saved view of this agent.
+pub fn saved_view(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str, id: &str) -> AppResult<SavedView> {
+    Ok(saved_views::table
+        .find((tenant.as_str(), id))
+        .filter(saved_views::agent_id.eq(agent_id))
+        .select(SavedView::as_select())
+        .first(conn)?)
+}

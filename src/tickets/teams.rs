@@ -1,0 +1,80 @@
+//! Teams: named groups of agents that tickets can be assigned to.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{team_members, teams};
+use crate::db::{new_id, now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+
+/// A team row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = teams)]
+pub struct Team {
+    #[serde(skip)]
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Create a team.
+pub fn create(conn: &mut DbConnection, tenant: &TenantId, name: &str) -> AppResult<Team> {
+    let name = crate::accounts::validate_name("name", name)?;
+    let t = Team { tenant_id: tenant.as_str().into(), id: new_id(), name, created_at: now() };
+    diesel::insert_into(teams::table)
+        .values((
+            teams::tenant_id.eq(&t.tenant_id),
+            teams::id.eq(&t.id),
+            teams::name.eq(&t.name),
+            teams::created_at.eq(t.created_at),
+        ))
+        .execute(conn)
+        .map_err(|e| match AppError::from(e) {
+            AppError::Conflict(_) => AppError::invalid("name", "error-team-taken", "a team with this name exists"),
+            other => other,
+        })?;
+    Ok(t)
+}
+
+/// One team of this tenant.
+pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Team> {
+    Ok(teams::table.find((tenant.as_str(), id)).select(Team::as_select()).first(conn)?)
+}
+
+/// All teams, by name.
+pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<Vec<Team>> {
+    Ok(teams::table
+        .filter(teams::tenant_id.eq(tenant.as_str()))
+        .order(teams::name.asc())
+        .select(Team::as_select())
+        .load(conn)?)
+}
+
+/// Agent ids in a team.
+pub fn members(conn: &mut DbConnection, tenant: &TenantId, team_id: &str) -> AppResult<Vec<String>> {
+    Ok(team_members::table
+        .filter(team_members::tenant_id.eq(tenant.as_str()))
+        .filter(team_members::team_id.eq(team_id))
+        .select(team_members::agent_id)
+        .load(conn)?)
+}
+
+/// Put an agent in a team (idempotent).
+pub fn add_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, agent_id: &str) -> AppResult<()> {
+    get(conn, tenant, team_id)?;
+    crate::accounts::agents::get(conn, tenant, agent_id)?;
+    if members(conn, tenant, team_id)?.iter().any(|a| a == agent_id) {
+        return Ok(());
+    }
+    diesel::insert_into(team_members::table)
+        .values((
+            team_members::tenant_id.eq(tenant.as_str()),
+            team_members::team_id.eq(team_id),
+            team_members::agent_id.eq(agent_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

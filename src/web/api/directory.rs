@@ -1,0 +1,188 @@
+//! /api/v1/contacts, /api/v1/teams and /api/v1/agents.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::support::{idempotent, stored_response, ApiJson};
+use crate::accounts::{agents, contacts};
+use crate::error::{AppError, AppResult};
+use crate::tickets::teams;
+use crate::web::auth::{self, ApiClient};
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct ContactIn {
+    email: Option<String>,
+    name: String,
+    locale: Option<String>,
+}
+
+async fn create_contact(req: HttpRequest, client: ApiClient, body: ApiJson<ContactIn>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let b = body.value.clone();
+    let tid = client.tenant_id();
+    let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
+        let contact = contacts::create(c, &tid, b.email.as_deref(), &b.name, b.locale.as_deref())?;
+        Ok((201, serde_json::to_value(contact)?))
+    })
+    .await?;
+    Ok(stored_response(stored, None))
+}
+
+async fn get_contact(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let contact = app.db.read(move |c| contacts::get(c, &tid, &id)).await?;
+    Ok(HttpResponse::Ok().json(contact))
+}
+
+#[derive(Deserialize)]
+struct Page {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list_contacts(req: HttpRequest, client: ApiClient, q: web::Query<Page>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid("limit", "error-limit-invalid", "limit is 1 to 200"));
+    }
+    let (tid, after) = (client.tenant_id(), q.cursor.clone());
+    let mut rows = app.db.read(move |c| contacts::list(c, &tid, after.as_deref(), limit + 1)).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(json!({"data": rows, "next_cursor": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactPatch {
+    #[serde(default, deserialize_with = "some")]
+    email: Option<Option<String>>,
+    name: Option<String>,
+    #[serde(default, deserialize_with = "some")]
+    locale: Option<Option<String>>,
+}
+
+fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+async fn patch_contact(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<ContactPatch>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id, b) = (client.tenant_id(), path.into_inner(), body.value);
+    let contact = app
+        .db
+        .write(move |c| {
+            contacts::update(
+                c,
+                &tid,
+                &id,
+                b.email.as_ref().map(|e| e.as_deref()),
+                b.name.as_deref(),
+                b.locale.as_ref().map(|l| l.as_deref()),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(contact))
+}
+
+async fn list_teams(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let list = app.db.read(move |c| teams::list(c, &tid)).await?;
+    Ok(HttpResponse::Ok().json(json!({"data": list, "next_cursor": null})))
+}
+
+async fn get_team(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let (team, members) = app
+        .db
+        .read(move |c| {
+            let t = teams::get(c, &tid, &id)?;
+            let m = teams::members(c, &tid, &id)?;
+            Ok((t, m))
+        })
+        .await?;
+    let mut v = serde_json::to_value(team)?;
+    v["member_ids"] = json!(members);
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct TeamIn {
+    name: String,
+    #[serde(default)]
+    member_ids: Vec<String>,
+}
+
+async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJson<TeamIn>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, b) = (client.tenant_id(), body.value.clone());
+    let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
+        let team = teams::create(c, &tid, &b.name)?;
+        for m in &b.member_ids {
+            teams::add_member(c, &tid, &team.id, m).map_err(|e| match e {
+                AppError::NotFound => {
+                    AppError::invalid("member_ids", "error-assignee-invalid", format!("no agent {m}"))
+                }
+                other => other,
+            })?;
+        }
+        let mut v = serde_json::to_value(&team)?;
+        v["member_ids"] = json!(b.member_ids);
+        Ok((201, v))
+    })
+    .await?;
+    Ok(stored_response(stored, None))
+}
+
+async fn list_agents(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let list = app.db.read(move |c| agents::list(c, &tid)).await?;
+    Ok(HttpResponse::Ok().json(json!({"data": list})))
+}
+
+async fn get_agent(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let (agent, langs) = app
+        .db
+        .read(move |c| {
+            let a = agents::get(c, &tid, &id)?;
+            let l = agents::languages(c, &tid, &id)?;
+            Ok((a, l))
+        })
+        .await?;
+    let mut v = serde_json::to_value(&agent)?;
+    v["languages"] = serde_json::to_value(&langs)?;
+    Ok(HttpResponse::build(StatusCode::OK).json(v))
+}
+
+/// Directory routes under /api/v1.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/contacts", web::post().to(create_contact))
+        .route("/contacts", web::get().to(list_contacts))
+        .route("/contacts/{id}", web::get().to(get_contact))
+        .route("/contacts/{id}", web::patch().to(patch_contact))
+        .route("/teams", web::get().to(list_teams))
+        .route("/teams", web::post().to(create_team))
+        .route("/teams/{id}", web::get().to(get_team))
+        .route("/agents", web::get().to(list_agents))
+        .route("/agents/{id}", web::get().to(get_agent));
+}

@@ -1,0 +1,236 @@
+//! API plumbing: strict JSON bodies, idempotency keys, ETags, per-token rate limits.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::db::schema::idempotency_keys;
+use crate::db::{now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::web::auth::ApiClient;
+
+/// A JSON body whose errors name the field at fault (`requester.email`), as 422; broken JSON is 400.
+pub struct ApiJson<T> {
+    pub value: T,
+    /// The raw body, for idempotency fingerprints.
+    pub raw: web::Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let is_json = content_type.starts_with("application/json") || content_type.contains("+json");
+            let raw = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => AppError::PayloadTooLarge,
+                _ => AppError::BadRequest(format!("cannot read the body: {e}")),
+            })?;
+            if !is_json {
+                return Err(AppError::BadRequest("expected Content-Type: application/json".into()));
+            }
+            let de = &mut serde_json::Deserializer::from_slice(&raw);
+            let value = serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_data() {
+                    let field = if path == "." { missing_field(&inner.to_string()).unwrap_or(path) } else { path };
+                    AppError::Invalid {
+                        field,
+                        key: "error-validation-detail",
+                        detail: strip_position(&inner.to_string()),
+                    }
+                } else {
+                    AppError::BadRequest(format!("invalid JSON: {inner}"))
+                }
+            })?;
+            Ok(ApiJson { value, raw })
+        })
+    }
+}
+
+fn missing_field(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("missing field `")?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// A JSON response with an ETag.
+pub fn json_with_etag(status: actix_web::http::StatusCode, etag: &str, body: &serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status).insert_header((header::ETAG, etag.to_string())).json(body)
+}
+
+/// The version an `If-Match` header names for a resource id, `None` without the header.
+pub fn if_match_version(req: &HttpRequest, id: &str) -> AppResult<Option<i32>> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let v = v.to_str().map_err(|_| AppError::PreconditionFailed)?.trim();
+    if v == "*" {
+        return Ok(None);
+    }
+    let inner = v.trim_start_matches("W/").trim_matches('"');
+    let (rid, version) = inner.rsplit_once('-').ok_or(AppError::PreconditionFailed)?;
+    if rid != id {
+        return Err(AppError::PreconditionFailed);
+    }
+    version.parse().map(Some).map_err(|_| AppError::PreconditionFailed)
+}
+
+/// What an idempotent POST produced (or replays).
+pub struct Stored {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub replayed: bool,
+}
+
+fn request_hash(req: &HttpRequest, raw: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(req.method().as_str().as_bytes());
+    h.update(b" ");
+    h.update(req.path().as_bytes());
+    h.update(b"\n");
+    h.update(raw);
+    hex::encode(h.finalize())
+}
+
+/// Run a creating command at most once per `Idempotency-Key`. The key is stored in the same
+/// transaction as the change, so a crash cannot leave one without the other, and of two
+/// concurrent requests with one key only one commits; the other replays its result.
+pub async fn idempotent<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    client: &ApiClient,
+    raw: &[u8],
+    f: F,
+) -> AppResult<Stored>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<(u16, serde_json::Value)> + Send + Clone + 'static,
+{
+    let key = match req.headers().get("idempotency-key") {
+        None => {
+            let (status, body) = state.db.write(f).await?;
+            return Ok(Stored { status, body, replayed: false });
+        }
+        Some(k) => k
+            .to_str()
+            .map_err(|_| AppError::invalid("Idempotency-Key", "error-validation-detail", "not visible ASCII"))?
+            .to_string(),
+    };
+    if key.is_empty() || key.len() > 255 {
+        return Err(AppError::invalid("Idempotency-Key", "error-validation-detail", "1-255 characters"));
+    }
+    let hash = request_hash(req, raw);
+    let (tid, token) = (client.tenant.id.clone(), client.token.id.clone());
+    for _ in 0..2 {
+        let (tid, token, key, hash, f) = (tid.clone(), token.clone(), key.clone(), hash.clone(), f.clone());
+        let attempt = state
+            .db
+            .write(move |c| {
+                if let Some(found) = lookup(c, &tid, &token, &key)? {
+                    return replay(found, &hash);
+                }
+                let (status, body) = f(c)?;
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::tenant_id.eq(&tid),
+                        idempotency_keys::token_id.eq(&token),
+                        idempotency_keys::idem_key.eq(&key),
+                        idempotency_keys::request_hash.eq(&hash),
+                        idempotency_keys::status.eq(status as i32),
+                        idempotency_keys::response.eq(body.to_string()),
+                        idempotency_keys::created_at.eq(now()),
+                    ))
+                    .execute(c)?;
+                Ok(Stored { status, body, replayed: false })
+            })
+            .await;
+        match attempt {
+            // A concurrent request with this key committed first; our transaction rolled back. Replay it.
+            Err(AppError::Conflict(_)) => continue,
+            other => return other,
+        }
+    }
+    Err(AppError::Conflict("a request with this Idempotency-Key is in progress".into()))
+}
+
+type KeyRow = (String, i32, String);
+
+fn lookup(c: &mut DbConnection, tid: &str, token: &str, key: &str) -> AppResult<Option<KeyRow>> {
+    Ok(idempotency_keys::table
+        .find((tid, token, key))
+        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::response))
+        .first(c)
+        .optional()?)
+}
+
+fn replay((stored_hash, status, response): KeyRow, hash: &str) -> AppResult<Stored> {
+    if stored_hash != hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "error-idempotency-mismatch",
+            "this key was used with a different request body",
+        ));
+    }
+    Ok(Stored { status: status as u16, body: serde_json::from_str(&response)?, replayed: true })
+}
+
+/// Turn a stored result into a response.
+pub fn stored_response(s: Stored, etag: Option<String>) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(s.status).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    if s.replayed {
+        res.insert_header(("idempotent-replayed", "true"));
+    }
+    if let Some(e) = etag {
+        res.insert_header((header::ETAG, e));
+    }
+    res.json(s.body)
+}
+
+/// Token buckets per API token, in this process.
+pub struct RateLimiter {
+    per_minute: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `per_minute` requests per token, with a burst of the same size.
+    pub fn new(per_minute: u32) -> Self {
+        RateLimiter { per_minute: per_minute.max(1) as f64, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Take one request from the token's bucket, or say how long to wait.
+    pub fn check(&self, token_id: &str) -> AppResult<()> {
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let rate = self.per_minute / 60.0;
+        let (tokens, last) = b.entry(token_id.to_string()).or_insert((self.per_minute, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(self.per_minute);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = ((1.0 - *tokens) / rate).ceil().max(1.0) as u64;
+            Err(AppError::TooManyRequests { retry_after_secs: wait })
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! /api/v1/tickets and their messages.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::support::{idempotent, if_match_version, json_with_etag, stored_response, ApiJson};
+use crate::error::{AppError, AppResult};
+use crate::tickets::commands::{self, NewMessage, NewTicket, Requester, TicketChanges};
+use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, Sort, View};
+use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
+use crate::web::auth::{self, ApiClient};
+
+/// The API's view of a ticket.
+pub fn ticket_json(t: &Ticket) -> Value {
+    let mut v = serde_json::to_value(t).unwrap_or_default();
+    v["tags"] = json!(t.tag_list());
+    v
+}
+
+fn row_json(r: &InboxRow) -> Value {
+    let mut v = ticket_json(&r.ticket);
+    v["requester"] = json!({"id": r.ticket.requester_id, "name": r.requester_name, "email": r.requester_email});
+    v["assignee_name"] = json!(r.assignee_name);
+    v
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct MessageIn {
+    body: String,
+    body_html: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RequesterIn {
+    id: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct CreateTicket {
+    subject: String,
+    message: MessageIn,
+    requester: RequesterIn,
+    priority: Option<Priority>,
+    #[serde(default)]
+    tags: Vec<String>,
+    language: Option<String>,
+    assignee_id: Option<String>,
+    team_id: Option<String>,
+    channel: Option<Channel>,
+}
+
+async fn create(req: HttpRequest, client: ApiClient, body: ApiJson<CreateTicket>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let b = body.value;
+    let requester = match (b.requester.id, b.requester.email) {
+        (Some(id), _) => Requester::Contact(id),
+        (None, Some(email)) => Requester::Email { email, name: b.requester.name },
+        (None, None) => {
+            return Err(AppError::invalid(
+                "requester.email",
+                "error-email-invalid",
+                "requester needs an email or an id",
+            ))
+        }
+    };
+    let new = NewTicket {
+        subject: b.subject,
+        body_text: b.message.body,
+        body_html: b.message.body_html,
+        requester,
+        priority: b.priority.unwrap_or(Priority::Normal),
+        tags: b.tags,
+        language: b.language,
+        channel: b.channel.unwrap_or(Channel::Api),
+        assignee_id: b.assignee_id,
+        team_id: b.team_id,
+    };
+    let tid = client.tenant_id();
+    let actor = Actor::Api(client.token.id.clone());
+    let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
+        let (t, _) = commands::create_ticket(c, &tid, &actor, new.clone())?;
+        Ok((201, ticket_json(&t)))
+    })
+    .await?;
+    app.wake_jobs();
+    let etag = stored.body["id"].as_str().map(|id| format!("W/\"{id}-{}\"", stored.body["version"]));
+    Ok(stored_response(stored, etag))
+}
+
+async fn get(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let id = path.into_inner();
+    let t = app.db.read(move |c| commands::get(c, &tid, &id)).await?;
+    Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    assignee: Option<String>,
+    team: Option<String>,
+    language: Option<String>,
+    priority: Option<String>,
+    channel: Option<String>,
+    tag: Option<String>,
+    q: Option<String>,
+    view: Option<String>,
+    sort: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn parse_filter(q: &ListQuery) -> AppResult<Filter> {
+    let status = match &q.status {
+        Some(s) if !s.is_empty() => s.split(',').map(Status::parse).collect::<AppResult<Vec<_>>>()?,
+        _ => vec![],
+    };
+    let view = match q.view.as_deref() {
+        Some(v) => Some(View::parse(v).ok_or_else(|| AppError::invalid("view", "error-view-invalid", "unknown view"))?),
+        None => None,
+    };
+    Ok(Filter {
+        view,
+        status,
+        priority: q.priority.as_deref().map(Priority::parse).transpose()?,
+        assignee: q.assignee.as_deref().map(|a| {
+            if a == "none" {
+                AssigneeFilter::Nobody
+            } else {
+                AssigneeFilter::Agent(a.to_string())
+            }
+        }),
+        team_id: q.team.clone().filter(|s| !s.is_empty()),
+        channel: q.channel.as_deref().map(Channel::parse).transpose()?,
+        language: q.language.clone().filter(|s| !s.is_empty()),
+        tag: q.tag.clone().filter(|s| !s.is_empty()),
+        q: q.q.clone(),
+    })
+}
+
+async fn list(req: HttpRequest, client: ApiClient, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let filter = parse_filter(&q)?;
+    if filter.view == Some(View::MyOpen) {
+        return Err(AppError::invalid(
+            "view",
+            "error-view-invalid",
+            "my_open needs a signed-in agent; filter by assignee",
+        ));
+    }
+    let sort = q.sort.as_deref().map(Sort::parse).transpose()?.unwrap_or_default();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid("limit", "error-limit-invalid", "limit is 1 to 200"));
+    }
+    let cursor = q.cursor.clone();
+    let tid = client.tenant_id();
+    let (rows, next) =
+        app.db.read(move |c| queries::list(c, &tid, "", &filter, sort, cursor.as_deref(), limit)).await?;
+    Ok(HttpResponse::Ok().json(json!({"data": rows.iter().map(row_json).collect::<Vec<_>>(), "next_cursor": next})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PatchTicket {
+    subject: Option<String>,
+    status: Option<Status>,
+    priority: Option<Priority>,
+    #[serde(default, deserialize_with = "double_option")]
+    assignee_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    team_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    language: Option<Option<String>>,
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    add_tags: Vec<String>,
+    #[serde(default)]
+    remove_tags: Vec<String>,
+}
+
+/// Distinguishes an absent field (leave alone) from `null` (clear it).
+fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+impl PatchTicket {
+    fn changes(self) -> TicketChanges {
+        TicketChanges {
+            subject: self.subject,
+            status: self.status,
+            priority: self.priority,
+            assignee_id: self.assignee_id,
+            team_id: self.team_id,
+            language: self.language,
+            tags: self.tags,
+            add_tags: self.add_tags,
+            remove_tags: self.remove_tags,
+        }
+    }
+}
+
+async fn patch(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<PatchTicket>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let id = path.into_inner();
+    let expected = if_match_version(&req, &id)?;
+    let changes = body.value.changes();
+    let tid = client.tenant_id();
+    let actor = Actor::Api(client.token.id.clone());
+    let t = app.db.write(move |c| commands::update_ticket(c, &tid, &actor, &id, &changes, expected)).await?;
+    app.wake_jobs();
+    Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
+}
+
+async fn list_messages(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let id = path.into_inner();
+    let items = app
+        .db
+        .read(move |c| {
+            let t = commands::get(c, &tid, &id)?;
+            let names = crate::accounts::agents::list(c, &tid)?.into_iter().map(|a| (a.id, a.name)).collect();
+            queries::timeline(c, &tid, &t, &names)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"data": items, "next_cursor": null})))
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct AddMessage {
+    body: String,
+    body_html: Option<String>,
+    kind: Option<MessageKind>,
+    /// Post as this agent; without it a reply comes from the requester and a note from the integration.
+    author_agent_id: Option<String>,
+}
+
+async fn add_message(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<AddMessage>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let b = body.value.clone();
+    let kind = b.kind.unwrap_or(MessageKind::Reply);
+    if kind == MessageKind::System {
+        return Err(AppError::invalid("kind", "error-kind-invalid", "kind is reply or note"));
+    }
+    let id = path.into_inner();
+    let tid = client.tenant_id();
+    let token = client.token.id.clone();
+    let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
+        let ticket = commands::get(c, &tid, &id)?;
+        let actor = match (&b.author_agent_id, kind) {
+            (Some(a), _) => {
+                crate::accounts::agents::get(c, &tid, a).map_err(|_| {
+                    AppError::invalid("author_agent_id", "error-assignee-invalid", "no agent with this id")
+                })?;
+                Actor::Agent(a.clone())
+            }
+            (None, MessageKind::Reply) => Actor::Contact(ticket.requester_id.clone()),
+            (None, _) => Actor::Api(token.clone()),
+        };
+        let msg = NewMessage { kind, channel: Channel::Api, body_text: b.body.clone(), body_html: b.body_html.clone() };
+        let (t, m) = commands::add_message(c, &tid, &actor, &ticket.id, &msg)?;
+        let mut v = serde_json::to_value(&m)?;
+        v["ticket"] = ticket_json(&t);
+        Ok((201, v))
+    })
+    .await?;
+    app.wake_jobs();
+    Ok(stored_response(stored, None))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeIn {
+    target_id: String,
+}
+
+async fn merge(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<MergeIn>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, src, target) = (client.tenant_id(), path.into_inner(), body.value.target_id);
+    let actor = Actor::Api(client.token.id.clone());
+    let t = app.db.write(move |c| commands::merge(c, &tid, &actor, &src, &target)).await?;
+    app.wake_jobs();
+    Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkIn {
+    ids: Vec<String>,
+    changes: PatchTicket,
+}
+
+async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<BulkIn>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let BulkIn { ids, changes } = body.value;
+    let changes = changes.changes();
+    let tid = client.tenant_id();
+    let actor = Actor::Api(client.token.id.clone());
+    let list = app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
+    app.wake_jobs();
+    Ok(HttpResponse::Ok().json(json!({"data": list.iter().map(ticket_json).collect::<Vec<_>>()})))
+}
+
+/// Ticket routes under /api/v1.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tickets", web::post().to(create))
+        .route("/tickets", web::get().to(list))
+        .route("/tickets/bulk", web::post().to(bulk))
+        .route("/tickets/{id}", web::get().to(get))
+        .route("/tickets/{id}", web::patch().to(patch))
+        .route("/tickets/{id}/messages", web::get().to(list_messages))
+        .route("/tickets/{id}/messages", web::post().to(add_message))
+        .route("/tickets/{id}/merge", web::post().to(merge));
+}
