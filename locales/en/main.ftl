@@ -132,3 +132,122 @@ error-password-short = Passwords need at least 12 characters.
 error-password-long = Passwords can have at most 1024 characters.
 error-password-mismatch = The two new passwords are different.
 error-password-current = The current password is not right.
+
+action-apply = Apply
+
+view-my_open = My open tickets
+view-unassigned = Unassigned
+view-all_open = All open
+view-pending = Pending
+view-solved = Solved
+
+status-new = New
+status-open = Open
+status-pending = Pending
+status-on_hold = On hold
+status-solved = Solved
+status-closed = Closed
+
+priority-low = Low
+priority-normal = Normal
+priority-high = High
+priority-urgent = Urgent
+
+channel-email = Email
+channel-chat = Chat
+channel-web = Web
+channel-api = API
+
+sort-updated = Last update
+sort-age = Oldest first
+sort-priority = Priority
+
+field-subject = Subject
+field-requester = Requester
+field-status = Status
+field-priority = Priority
+field-assignee = Assignee
+field-team = Team
+field-channel = Channel
+field-language = Language
+field-tag = Tag
+field-tags = Tags
+field-text = Text
+field-updated = Updated
+
+assignee-me = Me
+assignee-none = Nobody
+team-none = No team
+
+inbox-views = Views
+inbox-filter = Filter
+inbox-sort = Sort
+inbox-view-name = Name for this view
+inbox-save-view = Save as view
+inbox-add-tag = Add tag
+inbox-apply-selected = Apply to selected
+inbox-select = Select
+inbox-select-ticket = Select ticket { $number }
+inbox-next-page = Next page →
+shortcuts-inbox = Shortcuts: j / k next and previous, o open, x select, ? help.
+shortcuts-ticket = Shortcuts: r reply, n note, a assign to me, s solve, j / k next and previous ticket, u back to the inbox.
+
+ticket-new = New ticket
+ticket-create = Create ticket
+ticket-requester-email = Requester's email
+ticket-requester-name = Requester's name
+ticket-closed = This ticket is closed. A new message from the requester opens a follow-up ticket.
+ticket-follow-up-of = Follow-up of
+ticket-merged-into = Merged into
+ticket-history = History
+ticket-other-tickets = Their other tickets
+ticket-properties = Properties
+ticket-merge = Merge
+ticket-merge-target = Number of the ticket to merge into
+ticket-merge-action = Merge into
+
+composer-kind = Message type
+composer-reply = Public reply
+composer-note = Internal note
+composer-body = Message
+composer-send = Send
+composer-and-set = And set the status to
+composer-keep-status = Keep the status
+composer-set-open = …and set Open
+composer-set-pending = …and set Pending
+composer-set-on_hold = …and set On hold
+composer-set-solved = …and set Solved
+
+message-internal-note = Internal note
+
+event-created = created the ticket
+event-changed = changed
+event-message_added = added a message:
+event-merged = merged
+event-follow_up = opened a follow-up
+
+viewers-also = Also viewing: { $names }
+
+error-status-invalid = Choose a status from the list.
+error-priority-invalid = Choose a priority from the list.
+error-channel-invalid = Choose a channel from the list.
+error-kind-invalid = Choose a public reply or an internal note.
+error-tag-invalid = Tags use letters, digits, _ - and : (up to 40 characters, 20 tags).
+error-subject-invalid = Enter a subject of up to 250 characters.
+error-body-empty = Write a message first.
+error-body-too-long = The message is too long.
+error-assignee-invalid = Choose an active agent of this workspace.
+error-team-invalid = Choose a team of this workspace.
+error-team-taken = A team with this name exists.
+error-requester-invalid = Choose a contact of this workspace.
+error-close-unsolved = Only solved tickets can be closed.
+error-bulk-size = Select between 1 and 500 tickets.
+error-bulk-nothing = Choose a change to apply to the selected tickets.
+error-merge-self = A ticket cannot be merged into itself.
+error-merge-target = There is no open ticket with that number.
+error-merge-closed = Closed or merged tickets cannot be merged.
+error-sort-invalid = Sort by last update, age or priority.
+error-cursor-invalid = That page link has expired. Start from the first page.
+error-view-invalid = That view does not exist.
+error-limit-invalid = Ask for 1 to 200 rows.
+error-idempotency-mismatch = This Idempotency-Key was already used with a different request.

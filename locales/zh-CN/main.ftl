@@ -129,3 +129,122 @@ error-password-short = 密码至少需要 12 个字符。
 error-password-long = 密码最多 1024 个字符。
 error-password-mismatch = 两次输入的新密码不一致。
 error-password-current = 当前密码不正确。
+
+action-apply = 应用
+
+view-my_open = 我的未解决工单
+view-unassigned = 未分配
+view-all_open = 全部未解决
+view-pending = 待回复
+view-solved = 已解决
+
+status-new = 新建
+status-open = 处理中
+status-pending = 待客户回复
+status-on_hold = 暂停
+status-solved = 已解决
+status-closed = 已关闭
+
+priority-low = 低
+priority-normal = 普通
+priority-high = 高
+priority-urgent = 紧急
+
+channel-email = 邮件
+channel-chat = 在线聊天
+channel-web = 网页
+channel-api = API
+
+sort-updated = 最近更新
+sort-age = 最早创建
+sort-priority = 优先级
+
+field-subject = 主题
+field-requester = 提交人
+field-status = 状态
+field-priority = 优先级
+field-assignee = 处理人
+field-team = 团队
+field-channel = 渠道
+field-language = 语言
+field-tag = 标签
+field-tags = 标签
+field-text = 文本
+field-updated = 更新时间
+
+assignee-me = 我
+assignee-none = 无人
+team-none = 无团队
+
+inbox-views = 视图
+inbox-filter = 筛选
+inbox-sort = 排序
+inbox-view-name = 视图名称
+inbox-save-view = 保存为视图
+inbox-add-tag = 添加标签
+inbox-apply-selected = 应用到所选工单
+inbox-select = 选择
+inbox-select-ticket = 选择工单 { $number }
+inbox-next-page = 下一页 →
+shortcuts-inbox = 快捷键：j / k 下一个和上一个，o 打开，x 选择，? 帮助。
+shortcuts-ticket = 快捷键：r 回复，n 内部备注，a 分配给我，s 标记为已解决，j / k 下一个和上一个工单，u 返回收件箱。
+
+ticket-new = 新建工单
+ticket-create = 创建工单
+ticket-requester-email = 提交人的电子邮箱
+ticket-requester-name = 提交人的姓名
+ticket-closed = 此工单已关闭。提交人的新消息会创建一个后续工单。
+ticket-follow-up-of = 后续工单，原工单
+ticket-merged-into = 已合并到
+ticket-history = 历史记录
+ticket-other-tickets = 此人的其他工单
+ticket-properties = 属性
+ticket-merge = 合并
+ticket-merge-target = 要合并到的工单编号
+ticket-merge-action = 合并到
+
+composer-kind = 消息类型
+composer-reply = 公开回复
+composer-note = 内部备注
+composer-body = 消息
+composer-send = 发送
+composer-and-set = 并将状态设为
+composer-keep-status = 保持当前状态
+composer-set-open = …并设为处理中
+composer-set-pending = …并设为待客户回复
+composer-set-on_hold = …并设为暂停
+composer-set-solved = …并设为已解决
+
+message-internal-note = 内部备注
+
+event-created = 创建了工单
+event-changed = 修改了
+event-message_added = 添加了消息：
+event-merged = 合并了
+event-follow_up = 创建了后续工单
+
+viewers-also = 同时在查看：{ $names }
+
+error-status-invalid = 请从列表中选择状态。
+error-priority-invalid = 请从列表中选择优先级。
+error-channel-invalid = 请从列表中选择渠道。
+error-kind-invalid = 请选择公开回复或内部备注。
+error-tag-invalid = 标签只能包含字母、数字、_ - 和 :（最多 40 个字符，最多 20 个标签）。
+error-subject-invalid = 请输入不超过 250 个字符的主题。
+error-body-empty = 请先填写消息内容。
+error-body-too-long = 消息过长。
+error-assignee-invalid = 请选择此工作区中启用的客服人员。
+error-team-invalid = 请选择此工作区中的团队。
+error-team-taken = 已存在同名团队。
+error-requester-invalid = 请选择此工作区中的联系人。
+error-close-unsolved = 只有已解决的工单才能关闭。
+error-bulk-size = 请选择 1 到 500 个工单。
+error-bulk-nothing = 请选择要应用到所选工单的更改。
+error-merge-self = 工单不能合并到自身。
+error-merge-target = 没有该编号的未关闭工单。
+error-merge-closed = 已关闭或已合并的工单不能合并。
+error-sort-invalid = 请按最近更新、创建时间或优先级排序。
+error-cursor-invalid = 该分页链接已失效，请从第一页开始。
+error-view-invalid = 该视图不存在。
+error-limit-invalid = 请请求 1 到 200 行。
+error-idempotency-mismatch = 此 Idempotency-Key 已用于另一个不同的请求。

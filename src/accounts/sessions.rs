@@ -137,13 +137,19 @@ pub fn load_active(conn: &mut DbConnection, claims: &Claims) -> AppResult<(Sessi
     if session.agent_id != claims.sub {
         return Err(AppError::Unauthenticated);
     }
-    // Writing last_seen on every request would make every page view a write.
-    if now() - session.last_seen_at > chrono::Duration::minutes(5) {
-        diesel::update(sessions::table.find((&session.tenant_id, &session.id)))
-            .set(sessions::last_seen_at.eq(now()))
-            .execute(conn)?;
-    }
     Ok((session, agent, tenant))
+}
+
+/// Whether `last_seen_at` is old enough to record again; writing it on every request would
+/// make every page view a write.
+pub fn needs_touch(session: &SessionRow) -> bool {
+    now() - session.last_seen_at > chrono::Duration::minutes(5)
+}
+
+/// Record that a session was used now.
+pub fn touch(conn: &mut DbConnection, tenant_id: &str, id: &str) -> AppResult<()> {
+    diesel::update(sessions::table.find((tenant_id, id))).set(sessions::last_seen_at.eq(now())).execute(conn)?;
+    Ok(())
 }
 
 /// Revoke one session.

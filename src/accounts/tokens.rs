@@ -115,13 +115,19 @@ pub fn authenticate(conn: &mut DbConnection, secret: &str) -> AppResult<(ApiToke
         .select((ApiToken::as_select(), Tenant::as_select()))
         .first(conn)
         .optional()?;
-    let (token, tenant) = found.ok_or(AppError::Unauthenticated)?;
-    // Recording use once a minute keeps a busy integration from writing on every request.
-    let stale = token.last_used_at.is_none_or(|t| now() - t > chrono::Duration::minutes(1));
-    if stale {
-        diesel::update(api_tokens::table.find((&token.tenant_id, &token.id)))
-            .set(api_tokens::last_used_at.eq(now()))
-            .execute(conn)?;
-    }
-    Ok((token, tenant))
+    found.ok_or(AppError::Unauthenticated)
+}
+
+/// Whether the token's last use is old enough to record again (once a minute keeps a busy
+/// integration from turning every request into a write).
+pub fn needs_touch(token: &ApiToken) -> bool {
+    token.last_used_at.is_none_or(|t| now() - t > chrono::Duration::minutes(1))
+}
+
+/// Record that a token was used now.
+pub fn touch(conn: &mut DbConnection, token: &ApiToken) -> AppResult<()> {
+    diesel::update(api_tokens::table.find((&token.tenant_id, &token.id)))
+        .set(api_tokens::last_used_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
 }

@@ -126,6 +126,11 @@ async fn load_console_user(req: HttpRequest) -> AppResult<ConsoleUser> {
         .ok_or(AppError::Unauthenticated)?;
     let claims = state.session_keys.verify(&token).ok_or(AppError::Unauthenticated)?;
     let (session, agent, tenant) = state.db.read(move |c| sessions::load_active(c, &claims)).await?;
+    if sessions::needs_touch(&session) {
+        // Writes go through Db::write so SQLite sees one writer at a time.
+        let (tid, sid) = (session.tenant_id.clone(), session.id.clone());
+        state.db.write(move |c| sessions::touch(c, &tid, &sid)).await?;
+    }
     let locale =
         state.i18n.negotiate(agent.locale.as_deref(), accept_language(&req).as_deref(), Some(&tenant.default_locale));
     req.extensions_mut().insert(RequestLocale(locale.clone()));
@@ -212,6 +217,10 @@ impl FromRequest for ApiClient {
                 .map(|v| v.trim().to_string())
                 .ok_or(AppError::Unauthenticated)?;
             let (token, tenant) = state.db.read(move |c| tokens::authenticate(c, &secret)).await?;
+            if tokens::needs_touch(&token) {
+                let t = token.clone();
+                state.db.write(move |c| tokens::touch(c, &t)).await?;
+            }
             state.api_limits.check(&token.id)?;
             Ok(ApiClient { tenant, token })
         })

@@ -17,3 +17,93 @@ if (secret) {
   selection.removeAllRanges();
   selection.addRange(range);
 }
+
+const typing = (el) => el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+
+// Fetch a server-rendered fragment and swap it in; the server stays the only renderer.
+async function refresh(url, target) {
+  const res = await fetch(url, { headers: { "x-requested-with": "fetch" }, credentials: "same-origin" });
+  if (res.ok) target.innerHTML = await res.text();
+}
+
+function debounce(fn, ms) {
+  let t;
+  return () => { clearTimeout(t); t = setTimeout(fn, ms); };
+}
+
+// ---- Inbox: live rows, queue memory for next/previous, keyboard navigation.
+const inbox = document.querySelector('[data-live="inbox"]');
+if (inbox) {
+  const rowsEl = document.getElementById("inbox-rows");
+  const remember = () => {
+    const hrefs = [...rowsEl.querySelectorAll("tr[data-href]")].map((r) => r.dataset.href);
+    sessionStorage.setItem("meridian.queue", JSON.stringify(hrefs));
+  };
+  remember();
+  const url = new URL(window.location.href);
+  url.searchParams.delete("cursor");
+  url.searchParams.set("partial", "1");
+  const reload = debounce(() => refresh(url.toString(), rowsEl).then(remember), 150);
+  const es = new EventSource("/events");
+  es.addEventListener("ticket", reload);
+  es.addEventListener("resync", reload);
+
+  let current = -1;
+  const rows = () => [...rowsEl.querySelectorAll("tr[data-href]")];
+  const focusRow = (i) => {
+    const list = rows();
+    if (!list.length) return;
+    current = Math.max(0, Math.min(i, list.length - 1));
+    list.forEach((r, j) => r.classList.toggle("cursor", j === current));
+    list[current].scrollIntoView({ block: "nearest" });
+  };
+  document.addEventListener("keydown", (e) => {
+    if (typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
+    const list = rows();
+    if (e.key === "j") focusRow(current + 1);
+    else if (e.key === "k") focusRow(current - 1);
+    else if ((e.key === "o" || e.key === "Enter") && list[current]) window.location.href = list[current].dataset.href;
+    else if (e.key === "x" && list[current]) {
+      const box = list[current].querySelector("input[type=checkbox]");
+      box.checked = !box.checked;
+    } else if (e.key === "?") alert(document.querySelector(".queue .small").textContent);
+  });
+}
+
+// ---- Ticket page: live timeline, who else is viewing, shortcuts.
+const ticket = document.querySelector('[data-live="ticket"]');
+if (ticket) {
+  const id = ticket.dataset.ticket;
+  const timeline = document.getElementById("timeline");
+  const viewers = document.getElementById("viewers");
+  const me = document.querySelector(".me a")?.textContent.trim();
+  const reload = debounce(() => refresh(`/tickets/${id}/timeline`, timeline), 100);
+  const es = new EventSource(`/events?ticket=${encodeURIComponent(id)}`);
+  es.addEventListener("ticket", (e) => {
+    const data = JSON.parse(e.data);
+    if (data.ticket_id === id) reload();
+  });
+  es.addEventListener("resync", reload);
+  es.addEventListener("presence", (e) => {
+    const data = JSON.parse(e.data);
+    if (data.ticket_id !== id) return;
+    const others = data.viewers.filter((n) => n !== me);
+    viewers.textContent = others.length ? `👁 ${others.join(", ")}` : "";
+    viewers.dataset.viewers = others.join(",");
+  });
+
+  const queue = JSON.parse(sessionStorage.getItem("meridian.queue") || "[]");
+  const here = queue.indexOf(`/tickets/${ticket.dataset.number}`);
+  const body = document.getElementById("body");
+  const kind = (k) => { const r = document.querySelector(`input[name=kind][value=${k}]`); if (r) r.checked = true; };
+  document.addEventListener("keydown", (e) => {
+    if (typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === "r" && body) { e.preventDefault(); kind("reply"); body.focus(); }
+    else if (e.key === "n" && body) { e.preventDefault(); kind("note"); body.focus(); }
+    else if (e.key === "a") document.getElementById("assign-me")?.submit();
+    else if (e.key === "s") document.getElementById("solve")?.submit();
+    else if (e.key === "u") window.location.href = "/inbox";
+    else if (e.key === "j" && here >= 0 && queue[here + 1]) window.location.href = queue[here + 1];
+    else if (e.key === "k" && here > 0) window.location.href = queue[here - 1];
+  });
+}

@@ -5,8 +5,10 @@ pub mod harness;
 
 mod api_tickets;
 mod auth;
+mod browser;
 mod cli;
 mod config;
+mod console_tickets;
 mod i18n;
 mod isolation;
 mod jobs;

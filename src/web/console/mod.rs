@@ -1,8 +1,11 @@
 //! The agent console: sign-in, inbox, profile; admin pages live in `admin`.
 
 mod admin;
+mod inbox;
+mod live;
 mod profile;
 mod signin;
+mod ticket_page;
 
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
@@ -19,6 +22,8 @@ pub struct Page {
     pub t: Tr,
     pub csrf: String,
     pub agent_name: String,
+    /// The workspace (tenant) name shown in the header.
+    pub workspace: String,
     pub is_admin: bool,
     /// Which navigation entry is current.
     pub nav: &'static str,
@@ -33,6 +38,7 @@ impl Page {
             t: user.tr.clone(),
             csrf: user.session.csrf_token.clone(),
             agent_name: user.agent.name.clone(),
+            workspace: user.tenant.name.clone(),
             is_admin: user.role().is_admin(),
             nav,
             signed_in: true,
@@ -46,6 +52,7 @@ impl Page {
             t,
             csrf: String::new(),
             agent_name: String::new(),
+            workspace: String::new(),
             is_admin: false,
             nav: "",
             signed_in: false,
@@ -94,17 +101,6 @@ pub fn render_error(state: &AppState, locale: &str, err: &AppError) -> String {
     page.render().unwrap_or_else(|_| format!("{status}"))
 }
 
-#[derive(Template)]
-#[template(path = "console/inbox.html")]
-struct InboxPage {
-    page: Page,
-    tenant_name: String,
-}
-
-async fn inbox(user: ConsoleUser) -> AppResult<HttpResponse> {
-    html(&InboxPage { tenant_name: user.tenant.name.clone(), page: Page::for_user(&user, "inbox") })
-}
-
 // On a tenant's help-center host the root is the help center; elsewhere it is the inbox.
 async fn root(req: actix_web::HttpRequest) -> AppResult<HttpResponse> {
     let state = super::auth::state(&req)?;
@@ -134,7 +130,17 @@ pub fn scope() -> actix_web::Scope<
         .route("/login", web::get().to(signin::form))
         .route("/login", web::post().to(signin::submit))
         .route("/logout", web::post().to(signin::logout))
-        .route("/inbox", web::get().to(inbox))
+        .route("/inbox", web::get().to(inbox::show))
+        .route("/inbox/views", web::post().to(inbox::save_view))
+        .route("/inbox/bulk", web::post().to(inbox::bulk))
+        .route("/events", web::get().to(live::events))
+        .route("/tickets/new", web::get().to(ticket_page::new_form))
+        .route("/tickets/new", web::post().to(ticket_page::create))
+        .route("/tickets/{key}", web::get().to(ticket_page::show))
+        .route("/tickets/{key}/timeline", web::get().to(ticket_page::timeline))
+        .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
+        .route("/tickets/{key}/update", web::post().to(ticket_page::update))
+        .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
         .route("/profile", web::get().to(profile::show))
         .route("/profile", web::post().to(profile::update))
         .route("/profile/languages", web::post().to(profile::languages))

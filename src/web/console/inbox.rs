@@ -1,0 +1,289 @@
+//! The inbox: built-in and saved views with counts, filters, sorting, keyset pages, bulk actions.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html, see_other, Page};
+use crate::error::{AppError, AppResult};
+use crate::tickets::commands::{self, TicketChanges};
+use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, SavedView, Sort, View};
+use crate::tickets::teams::Team;
+use crate::tickets::{Actor, Channel, Priority, Status};
+use crate::web::auth::{self, ConsoleUser, CsrfForm};
+
+/// Inbox query string: a view or saved view plus optional filters.
+#[derive(Deserialize, Default, Clone)]
+pub struct InboxQuery {
+    view: Option<String>,
+    saved: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    channel: Option<String>,
+    language: Option<String>,
+    tag: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+    partial: Option<String>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl InboxQuery {
+    fn filter(&self, me: &str) -> AppResult<Filter> {
+        let has_custom = [
+            &self.status,
+            &self.priority,
+            &self.team,
+            &self.assignee,
+            &self.channel,
+            &self.language,
+            &self.tag,
+            &self.q,
+        ]
+        .iter()
+        .any(|f| nonempty(f).is_some());
+        let view = match nonempty(&self.view) {
+            Some(v) => Some(View::parse(v).ok_or(AppError::NotFound)?),
+            None if has_custom => None,
+            None => Some(View::MyOpen),
+        };
+        Ok(Filter {
+            view,
+            status: nonempty(&self.status).map(Status::parse).transpose()?.into_iter().collect(),
+            priority: nonempty(&self.priority).map(Priority::parse).transpose()?,
+            assignee: nonempty(&self.assignee).map(|a| match a {
+                "none" => AssigneeFilter::Nobody,
+                "me" => AssigneeFilter::Agent(me.to_string()),
+                id => AssigneeFilter::Agent(id.to_string()),
+            }),
+            team_id: nonempty(&self.team).map(str::to_string),
+            channel: nonempty(&self.channel).map(Channel::parse).transpose()?,
+            language: nonempty(&self.language).map(str::to_string),
+            tag: nonempty(&self.tag).map(str::to_string),
+            q: nonempty(&self.q).map(str::to_string),
+        })
+    }
+
+    /// The query string without the cursor, for links that keep the current filter.
+    fn base_query(&self) -> String {
+        let pairs = [
+            ("view", &self.view),
+            ("saved", &self.saved),
+            ("status", &self.status),
+            ("priority", &self.priority),
+            ("team", &self.team),
+            ("assignee", &self.assignee),
+            ("channel", &self.channel),
+            ("language", &self.language),
+            ("tag", &self.tag),
+            ("q", &self.q),
+            ("sort", &self.sort),
+        ];
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            if let Some(v) = nonempty(v) {
+                ser.append_pair(k, v);
+            }
+        }
+        ser.finish()
+    }
+}
+
+/// A view in the sidebar with its count.
+pub struct ViewLink {
+    pub key: String,
+    pub label: String,
+    pub count: String,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/inbox.html")]
+struct InboxPage {
+    page: Page,
+    views: Vec<ViewLink>,
+    rows: Vec<InboxRow>,
+    next_href: Option<String>,
+    q: InboxQuery,
+    sort: &'static str,
+    teams: Vec<Team>,
+    statuses: Vec<&'static str>,
+    priorities: Vec<&'static str>,
+    channels: Vec<&'static str>,
+    zone: String,
+    custom: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/_inbox_rows.html")]
+struct InboxRows {
+    page: Page,
+    rows: Vec<InboxRow>,
+    zone: String,
+}
+
+impl InboxPage {
+    fn selected(&self, a: &Option<String>, b: impl AsRef<str>) -> bool {
+        a.as_deref() == Some(b.as_ref())
+    }
+
+    /// The current filter's query string with another sort order.
+    fn with_sort(&self, sort: impl AsRef<str>) -> String {
+        let mut q = self.q.clone();
+        q.sort = Some(sort.as_ref().to_string());
+        q.base_query()
+    }
+}
+
+fn count_label(n: i64) -> String {
+    if n >= queries::COUNT_CAP {
+        format!("{}+", queries::COUNT_CAP)
+    } else {
+        n.to_string()
+    }
+}
+
+/// GET /inbox
+pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let mut q = q.into_inner();
+    let me = user.agent.id.clone();
+    let tid = user.tenant_id();
+    let saved_id = nonempty(&q.saved).map(str::to_string);
+    let filter = match &saved_id {
+        Some(id) => {
+            let (tid, me, id) = (tid.clone(), me.clone(), id.clone());
+            app.db.read(move |c| queries::saved_view(c, &tid, &me, &id)).await?.filter()
+        }
+        None => q.filter(&me)?,
+    };
+    let sort = nonempty(&q.sort).map(Sort::parse).transpose()?.unwrap_or(Sort::Updated);
+    let cursor = q.cursor.clone();
+    let partial = q.partial.is_some();
+    let (f2, me2, tid2) = (filter.clone(), me.clone(), tid.clone());
+    let (rows, next, counts, saved, teams) = app
+        .db
+        .read(move |c| {
+            let (rows, next) = queries::list(c, &tid2, &me2, &f2, sort, cursor.as_deref(), 50)?;
+            if partial {
+                return Ok((rows, next, vec![], vec![], vec![]));
+            }
+            let mut counts = Vec::new();
+            for v in View::ALL {
+                counts.push(queries::count(c, &tid2, &me2, &Filter { view: Some(v), ..Filter::default() })?);
+            }
+            let saved: Vec<(SavedView, i64)> = queries::saved_views(c, &tid2, &me2)?
+                .into_iter()
+                .map(|s| {
+                    let n = queries::count(c, &tid2, &me2, &s.filter())?;
+                    Ok((s, n))
+                })
+                .collect::<AppResult<_>>()?;
+            let teams = crate::tickets::teams::list(c, &tid2)?;
+            Ok((rows, next, counts, saved, teams))
+        })
+        .await?;
+    let zone = user.zone().to_string();
+    if partial {
+        return html(&InboxRows { page: Page::for_user(&user, "inbox"), rows, zone });
+    }
+    let custom = filter.view.is_none() && saved_id.is_none();
+    let current_view = if saved_id.is_none() { filter.view } else { None };
+    let mut views: Vec<ViewLink> = View::ALL
+        .iter()
+        .zip(counts)
+        .map(|(v, n)| ViewLink {
+            key: v.as_str().into(),
+            label: user.tr.tp("view-", v.as_str()),
+            count: count_label(n),
+            href: format!("/inbox?view={}", v.as_str()),
+            current: current_view == Some(*v),
+        })
+        .collect();
+    views.extend(saved.into_iter().map(|(s, n)| ViewLink {
+        current: saved_id.as_deref() == Some(s.id.as_str()),
+        href: format!("/inbox?saved={}", s.id),
+        key: s.id,
+        label: s.name,
+        count: count_label(n),
+    }));
+    if q.view.is_none() && !custom && saved_id.is_none() {
+        q.view = Some(View::MyOpen.as_str().into());
+    }
+    let next_href = next.map(|c| format!("/inbox?{}&cursor={c}", q.base_query()));
+    html(&InboxPage {
+        page: Page::for_user(&user, "inbox"),
+        views,
+        rows,
+        next_href,
+        sort: sort.as_str(),
+        q,
+        teams,
+        statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+        priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
+        channels: Channel::ALL.iter().map(|s| s.as_str()).collect(),
+        zone,
+        custom,
+    })
+}
+
+/// POST /inbox/views: save the submitted filter under a name.
+pub async fn save_view(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let get = |k: &str| f.form.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let q = InboxQuery {
+        status: get("status"),
+        priority: get("priority"),
+        team: get("team"),
+        assignee: get("assignee"),
+        channel: get("channel"),
+        language: get("language"),
+        tag: get("tag"),
+        q: get("q"),
+        ..InboxQuery::default()
+    };
+    let me = f.user.agent.id.clone();
+    let filter = q.filter(&me)?;
+    let name = f.form.get("name").cloned().unwrap_or_default();
+    let tid = f.user.tenant_id();
+    let saved = app.db.write(move |c| queries::save_view(c, &tid, &me, &name, &filter)).await?;
+    Ok(see_other(&format!("/inbox?saved={}", saved.id)))
+}
+
+/// POST /inbox/bulk: checkboxes `t_<id>` select tickets; the other fields are the changes.
+pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let ids: Vec<String> = f.form.keys().filter_map(|k| k.strip_prefix("t_")).map(str::to_string).collect();
+    let get = |k: &str| f.form.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let me = f.user.agent.id.clone();
+    let changes = TicketChanges {
+        status: get("status").map(|s| Status::parse(&s)).transpose()?,
+        priority: get("priority").map(|s| Priority::parse(&s)).transpose()?,
+        assignee_id: get("assignee").map(|a| match a.as_str() {
+            "none" => None,
+            "me" => Some(me.clone()),
+            other => Some(other.to_string()),
+        }),
+        team_id: get("team").map(|t| if t == "none" { None } else { Some(t) }),
+        add_tags: get("add_tag").into_iter().collect(),
+        ..TicketChanges::default()
+    };
+    if changes.is_empty() {
+        return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
+    }
+    let tid = f.user.tenant_id();
+    let actor = Actor::Agent(me);
+    app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
+    app.wake_jobs();
+    let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());
+    Ok(see_other(&back))
+}

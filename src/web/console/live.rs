@@ -1,0 +1,82 @@
+//! GET /events: Server-Sent Events for the console (ticket changes, who is viewing a ticket).
+
+use std::time::Duration;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::events::LiveEvent;
+use crate::web::auth::{self, ConsoleUser};
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    ticket: Option<String>,
+}
+
+/// Leaves the viewer list when the stream is dropped (the browser went away).
+struct Presence {
+    app: AppState,
+    tenant: String,
+    ticket: String,
+    name: String,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let left = self.app.live.leave(&self.tenant, &self.ticket, &self.name);
+        self.app.live.publish_presence(&self.tenant, &self.ticket, left);
+    }
+}
+
+struct StreamState {
+    rx: tokio::sync::broadcast::Receiver<LiveEvent>,
+    tenant: String,
+    _presence: Option<Presence>,
+    first: Option<String>,
+}
+
+fn frame(e: &LiveEvent) -> String {
+    format!("event: {}\ndata: {}\n\n", e.kind, serde_json::to_string(e).unwrap_or_default())
+}
+
+/// GET /events[?ticket=id]
+pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQuery>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tenant = user.tenant.id.clone();
+    let rx = app.live.subscribe();
+    let presence = q.ticket.clone().map(|ticket| {
+        let viewers = app.live.join(&tenant, &ticket, &user.agent.name);
+        app.live.publish_presence(&tenant, &ticket, viewers);
+        Presence { app: app.clone(), tenant: tenant.clone(), ticket, name: user.agent.name.clone() }
+    });
+    // The first frame tells the browser how soon to reconnect and that the stream is live.
+    let state = StreamState { rx, tenant, _presence: presence, first: Some("retry: 2000\n: connected\n\n".into()) };
+    let body = stream::unfold(state, |mut s| async move {
+        if let Some(first) = s.first.take() {
+            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(first)), s));
+        }
+        loop {
+            // Writing is the only way to learn that a browser went away (and leave presence), so
+            // keepalives are frequent.
+            match tokio::time::timeout(Duration::from_secs(5), s.rx.recv()).await {
+                Err(_) => return Some((Ok(web::Bytes::from_static(b": keepalive\n\n")), s)),
+                Ok(Ok(e)) if e.tenant_id == s.tenant => return Some((Ok(web::Bytes::from(frame(&e))), s)),
+                Ok(Ok(_)) => continue,
+                // A slow browser missed events: tell it to refresh everything.
+                Ok(Err(RecvError::Lagged(_))) => {
+                    return Some((Ok(web::Bytes::from_static(b"event: resync\ndata: {}\n\n")), s))
+                }
+                Ok(Err(RecvError::Closed)) => return None,
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header(("content-type", "text/event-stream"))
+        .insert_header(("cache-control", "no-store"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(body))
+}

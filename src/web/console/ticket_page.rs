@@ -1,0 +1,258 @@
+//! The ticket page: timeline, composer, side panel, controls, audit history; and new tickets.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html, see_other, Page};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+use crate::tickets::commands::{self, NewMessage, NewTicket, Requester, TicketChanges};
+use crate::tickets::queries::{self, EventView, TicketDetail, TimelineItem};
+use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
+use crate::web::auth::{self, ConsoleUser, CsrfForm};
+
+/// A ticket is addressed by its number (what agents say) or its id (what the API returns).
+fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
+    match key.parse::<i64>() {
+        Ok(n) => queries::by_number(conn, tenant, n),
+        Err(_) => commands::get(conn, tenant, key),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/ticket.html")]
+struct TicketPage {
+    page: Page,
+    d: TicketDetail,
+    timeline: Vec<TimelineItem>,
+    events: Vec<EventView>,
+    tags: String,
+    zone: String,
+    me: String,
+    statuses: Vec<&'static str>,
+    priorities: Vec<&'static str>,
+    merged_into: Option<i64>,
+    previous: Option<i64>,
+}
+
+impl TicketPage {
+    fn same(&self, a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
+        a.as_ref() == b.as_ref()
+    }
+
+    fn is(&self, a: &Option<String>, b: &str) -> bool {
+        a.as_deref() == Some(b)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/_timeline.html")]
+struct TimelinePartial {
+    page: Page,
+    timeline: Vec<TimelineItem>,
+    events: Vec<EventView>,
+    zone: String,
+}
+
+/// GET /tickets/{key}
+pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = user.tenant_id();
+    let key = path.into_inner();
+    let (mut d, merged_into, previous) = app
+        .db
+        .read(move |c| {
+            let t = resolve(c, &tid, &key)?;
+            let d = queries::detail(c, &tid, &t.id)?;
+            let num = |c: &mut DbConnection, id: &Option<String>| -> AppResult<Option<i64>> {
+                id.as_ref().map(|i| commands::get(c, &tid, i).map(|t| t.number)).transpose()
+            };
+            let merged = num(c, &d.ticket.merged_into_id)?;
+            let prev = num(c, &d.ticket.previous_ticket_id)?;
+            Ok((d, merged, prev))
+        })
+        .await?;
+    let timeline = std::mem::take(&mut d.timeline);
+    let events = std::mem::take(&mut d.events);
+    html(&TicketPage {
+        tags: d.ticket.tags.clone(),
+        d,
+        timeline,
+        events,
+        zone: user.zone().to_string(),
+        me: user.agent.id.clone(),
+        statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+        priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
+        merged_into,
+        previous,
+        page: Page::for_user(&user, "inbox"),
+    })
+}
+
+/// GET /tickets/{key}/timeline: the timeline and history alone, for live refresh.
+pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = user.tenant_id();
+    let key = path.into_inner();
+    let d = app
+        .db
+        .read(move |c| {
+            let t = resolve(c, &tid, &key)?;
+            queries::detail(c, &tid, &t.id)
+        })
+        .await?;
+    html(&TimelinePartial {
+        page: Page::for_user(&user, "inbox"),
+        timeline: d.timeline,
+        events: d.events,
+        zone: user.zone().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    body: String,
+    kind: String,
+    status: Option<String>,
+}
+
+/// POST /tickets/{key}/messages: a reply or an internal note, optionally setting the status.
+pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfForm<ReplyForm>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let kind = MessageKind::parse(&f.form.kind)?;
+    if kind == MessageKind::System {
+        return Err(AppError::invalid("kind", "error-kind-invalid", "reply or note"));
+    }
+    let status = f.form.status.as_deref().filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
+    let tid = f.user.tenant_id();
+    let actor = Actor::Agent(f.user.agent.id.clone());
+    let key = path.into_inner();
+    let msg = NewMessage { kind, channel: Channel::Web, body_text: f.form.body, body_html: None };
+    let number = app
+        .db
+        .write(move |c| {
+            let t = resolve(c, &tid, &key)?;
+            let (t, _) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
+            if let Some(s) = status {
+                let ch = TicketChanges { status: Some(s), ..TicketChanges::default() };
+                commands::update_ticket(c, &tid, &actor, &t.id, &ch, None)?;
+            }
+            Ok(t.number)
+        })
+        .await?;
+    app.wake_jobs();
+    Ok(see_other(&format!("/tickets/{number}")))
+}
+
+/// POST /tickets/{key}/update: the side panel's controls (each field optional).
+pub async fn update(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let get = |k: &str| f.form.get(k).map(|v| v.trim().to_string());
+    let me = f.user.agent.id.clone();
+    let opt = |v: Option<String>| v.map(|v| if v.is_empty() || v == "none" { None } else { Some(v) });
+    let changes = TicketChanges {
+        status: get("status").filter(|s| !s.is_empty()).map(|s| Status::parse(&s)).transpose()?,
+        priority: get("priority").filter(|s| !s.is_empty()).map(|s| Priority::parse(&s)).transpose()?,
+        assignee_id: opt(get("assignee").map(|a| if a == "me" { me.clone() } else { a })),
+        team_id: opt(get("team")),
+        language: opt(get("language")),
+        tags: get("tags").map(|t| t.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect()),
+        ..TicketChanges::default()
+    };
+    let version: Option<i32> = get("version").and_then(|v| v.parse().ok());
+    let tid = f.user.tenant_id();
+    let actor = Actor::Agent(me);
+    let key = path.into_inner();
+    let number = app
+        .db
+        .write(move |c| {
+            let t = resolve(c, &tid, &key)?;
+            Ok(commands::update_ticket(c, &tid, &actor, &t.id, &changes, version)?.number)
+        })
+        .await?;
+    app.wake_jobs();
+    Ok(see_other(&format!("/tickets/{number}")))
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    target: String,
+}
+
+/// POST /tickets/{key}/merge: merge this ticket into the one numbered `target`.
+pub async fn merge(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MergeForm>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let actor = Actor::Agent(f.user.agent.id.clone());
+    let (key, target) = (path.into_inner(), f.form.target.trim().trim_start_matches('#').to_string());
+    let number = app
+        .db
+        .write(move |c| {
+            let source = resolve(c, &tid, &key)?;
+            let target = resolve(c, &tid, &target).map_err(|e| match e {
+                AppError::NotFound => AppError::invalid("target", "error-merge-target", "no such ticket"),
+                other => other,
+            })?;
+            Ok(commands::merge(c, &tid, &actor, &source.id, &target.id)?.number)
+        })
+        .await?;
+    app.wake_jobs();
+    Ok(see_other(&format!("/tickets/{number}")))
+}
+
+#[derive(Template)]
+#[template(path = "console/ticket_new.html")]
+struct NewTicketPage {
+    page: Page,
+    priorities: Vec<&'static str>,
+}
+
+/// GET /tickets/new
+pub async fn new_form(user: ConsoleUser) -> AppResult<HttpResponse> {
+    html(&NewTicketPage {
+        priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
+        page: Page::for_user(&user, "inbox"),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewTicketForm {
+    subject: String,
+    body: String,
+    email: String,
+    name: Option<String>,
+    priority: String,
+    language: Option<String>,
+    tags: Option<String>,
+}
+
+/// POST /tickets/new: an agent opens a ticket on a customer's behalf (phone call, walk-in).
+pub async fn create(req: HttpRequest, f: CsrfForm<NewTicketForm>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let form = f.form;
+    let new = NewTicket {
+        subject: form.subject,
+        body_text: form.body,
+        body_html: None,
+        requester: Requester::Email { email: form.email, name: form.name.filter(|n| !n.trim().is_empty()) },
+        priority: Priority::parse(&form.priority)?,
+        tags: form.tags.unwrap_or_default().split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        language: form.language.filter(|l| !l.trim().is_empty()),
+        channel: Channel::Web,
+        assignee_id: None,
+        team_id: None,
+    };
+    let tid = f.user.tenant_id();
+    let actor = Actor::Agent(f.user.agent.id.clone());
+    let (t, _) = app.db.write(move |c| commands::create_ticket(c, &tid, &actor, new)).await?;
+    app.wake_jobs();
+    Ok(see_other(&format!("/tickets/{}", t.number)))
+}

@@ -1,0 +1,364 @@
+//! The console's inbox and ticket page: views, forms, bulk actions, live updates, isolation.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use meridian::accounts::Role;
+use meridian::tenancy::Tenant;
+use meridian::tickets::commands::{self, NewTicket, Requester};
+use meridian::tickets::{teams, Actor, Channel, Priority, Ticket};
+
+use crate::harness::TestApp;
+
+fn ticket(
+    app: &TestApp,
+    tenant: &Tenant,
+    subject: &str,
+    priority: Priority,
+    language: Option<&str>,
+    team: Option<&str>,
+) -> Ticket {
+    let new = NewTicket {
+        subject: subject.into(),
+        body_text: format!("Body of {subject}"),
+        body_html: None,
+        requester: Requester::Email { email: "maria@example.com".into(), name: Some("Maria Silva".into()) },
+        priority,
+        tags: vec![],
+        language: language.map(str::to_string),
+        channel: Channel::Email,
+        assignee_id: None,
+        team_id: team.map(str::to_string),
+    };
+    app.state.db.write_blocking(|c| commands::create_ticket(c, &tenant.tenant_id(), &Actor::System, new)).unwrap().0
+}
+
+async fn text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+async fn views_filters_sorting_and_pages(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let team = app.state.db.write_blocking(|c| teams::create(c, &t.tenant_id(), "Lusophone")).unwrap();
+    ticket(&app, &t, "Low thing", Priority::Low, Some("en"), None);
+    ticket(&app, &t, "Urgent outage", Priority::Urgent, Some("pt-BR"), Some(&team.id));
+    ticket(&app, &t, "Portuguese normal", Priority::Normal, Some("pt-BR"), Some(&team.id));
+    let (c, _) = app.signed_in("acme", &email, &pw).await;
+    let all = text(&c, app.url("/inbox?view=all_open&sort=priority")).await;
+    let pos = |s: &str| all.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(
+        pos("Urgent outage") < pos("Portuguese normal") && pos("Portuguese normal") < pos("Low thing"),
+        "priority order"
+    );
+    assert!(all.contains(r#"data-view="all_open">All open <span class="count">3</span>"#), "{all}");
+    assert!(all.contains(r#"data-view="unassigned">Unassigned <span class="count">3</span>"#));
+    let filtered = text(&c, app.url(&format!("/inbox?team={}&language=pt-BR", team.id))).await;
+    assert!(
+        filtered.contains("Urgent outage") && filtered.contains("Portuguese normal") && !filtered.contains("Low thing")
+    );
+    let search = text(&c, app.url("/inbox?q=OUTAGE")).await;
+    assert!(search.contains("Urgent outage") && !search.contains("Low thing"));
+    let mine = text(&c, app.url("/inbox")).await;
+    assert!(mine.contains("No tickets yet"), "my open view is empty at first");
+    for i in 0..52 {
+        ticket(&app, &t, &format!("Bulk {i:02}"), Priority::Normal, None, None);
+    }
+    let page1 = text(&c, app.url("/inbox?view=all_open&sort=age")).await;
+    let next = page1
+        .split("rel=\"next\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    assert!(next.contains("cursor="), "{next}");
+    let page2 = text(&c, app.url(&next)).await;
+    assert_eq!(page2.matches("data-ticket=").count(), 5);
+    assert!(page2.contains("Bulk 51") && !page2.contains("Low thing"));
+}
+both!(views_filters_sorting_and_pages);
+
+async fn ticket_page_reply_note_update_merge_and_new(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let tk = ticket(&app, &t, "Cannot log in", Priority::High, Some("en"), None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let page = text(&c, app.url(&format!("/tickets/{}", tk.number))).await;
+    assert!(page.contains("Cannot log in") && page.contains("Body of Cannot log in") && page.contains("Maria Silva"));
+    let r = c
+        .post(app.url(&format!("/tickets/{}/messages", tk.number)))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("kind", "reply"),
+            ("body", "Try resetting <b>your</b> password."),
+            ("status", "pending"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    c.post(app.url(&format!("/tickets/{}/messages", tk.number)))
+        .form(&[("_csrf", csrf.as_str()), ("kind", "note"), ("body", "Customer is on the legacy plan")])
+        .send()
+        .await
+        .unwrap();
+    let page = text(&c, app.url(&format!("/tickets/{}", tk.number))).await;
+    assert!(
+        page.contains("Try resetting &lt;b&gt;your&lt;/b&gt; password.")
+            || page.contains("Try resetting &#60;b&#62;your"),
+        "agent text is escaped"
+    );
+    assert!(page.contains("msg msg-note") && page.contains("Customer is on the legacy plan"));
+    assert!(page.contains("status-pending"));
+    // Side panel: assign to me, tags, priority.
+    let me_id = app
+        .state
+        .db
+        .write_blocking(|c| meridian::accounts::agents::by_email(c, &t.tenant_id(), &email))
+        .unwrap()
+        .unwrap()
+        .id;
+    let r = c
+        .post(app.url(&format!("/tickets/{}/update", tk.number)))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("assignee", me_id.as_str()),
+            ("priority", "urgent"),
+            ("tags", "login, vip"),
+            ("status", "open"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mine = text(&c, app.url("/inbox?view=my_open")).await;
+    assert!(mine.contains("Cannot log in"));
+    let page = text(&c, app.url(&format!("/tickets/{}", tk.number))).await;
+    assert!(page.contains("value=\"login vip\""), "tags saved");
+    assert!(page.contains("priority") && page.contains("urgent"), "history shows the change");
+    // New ticket through the console, then merge the first into it.
+    let r = c
+        .post(app.url("/tickets/new"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "joe@example.com"),
+            ("name", "Joe"),
+            ("subject", "Phone call"),
+            ("body", "Called about login"),
+            ("priority", "normal"),
+            ("language", ""),
+            ("tags", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let new_number = loc.trim_start_matches("/tickets/").to_string();
+    let r = c
+        .post(app.url(&format!("/tickets/{}/merge", tk.number)))
+        .form(&[("_csrf", csrf.as_str()), ("target", format!("#{new_number}").as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let merged = text(&c, app.url(&loc)).await;
+    assert!(merged.contains("Try resetting") && merged.contains("was merged into"), "messages moved");
+    let old = text(&c, app.url(&format!("/tickets/{}", tk.number))).await;
+    assert!(old.contains("Merged into") && old.contains("status-closed"));
+    // A stale version in the side panel is refused.
+    let r = c
+        .post(app.url(&format!("/tickets/{new_number}/update")))
+        .form(&[("_csrf", csrf.as_str()), ("priority", "low"), ("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    assert!(r.text().await.unwrap().contains("Changed meanwhile"));
+}
+both!(ticket_page_reply_note_update_merge_and_new);
+
+async fn bulk_actions_apply_to_selected_rows(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let a = ticket(&app, &t, "One", Priority::Normal, None, None);
+    let b = ticket(&app, &t, "Two", Priority::Normal, None, None);
+    let other = ticket(&app, &t, "Three", Priority::Normal, None, None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let (ka, kb) = (format!("t_{}", a.id), format!("t_{}", b.id));
+    let r = c
+        .post(app.url("/inbox/bulk"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            (ka.as_str(), "on"),
+            (kb.as_str(), "on"),
+            ("status", "pending"),
+            ("assignee", "me"),
+            ("add_tag", "billing"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let get = |id: &str| app.state.db.write_blocking(|c| commands::get(c, &t.tenant_id(), id)).unwrap();
+    for id in [&a.id, &b.id] {
+        let t = get(id);
+        assert_eq!(t.status, "pending");
+        assert_eq!(t.tags, "billing");
+        assert!(t.assignee_id.is_some());
+    }
+    assert_eq!(get(&other.id).status, "new");
+    let r = c.post(app.url("/inbox/bulk")).form(&[("_csrf", csrf.as_str()), (ka.as_str(), "on")]).send().await.unwrap();
+    assert_eq!(r.status(), 422, "nothing to change");
+}
+both!(bulk_actions_apply_to_selected_rows);
+
+async fn other_tenants_tickets_are_404_in_the_console(app: TestApp) {
+    let (_a, email, pw) = app.seed_tenant("alpha");
+    let (b, b_email, b_pw) = app.seed_tenant("bravo");
+    let bt = ticket(&app, &b, "Bravo secret", Priority::High, None, None);
+    let (c, csrf) = app.signed_in("alpha", &email, &pw).await;
+    for path in
+        [format!("/tickets/{}", bt.id), format!("/tickets/{}/timeline", bt.id), format!("/tickets/{}", bt.number)]
+    {
+        let r = c.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(!r.text().await.unwrap().contains("Bravo secret"));
+    }
+    for (path, form) in [
+        (format!("/tickets/{}/messages", bt.id), vec![("kind", "reply"), ("body", "hi")]),
+        (format!("/tickets/{}/update", bt.id), vec![("status", "solved")]),
+        (format!("/tickets/{}/merge", bt.id), vec![("target", "1")]),
+        ("/inbox/bulk".to_string(), vec![("status", "solved")]),
+    ] {
+        let key = format!("t_{}", bt.id);
+        let mut form: Vec<(&str, &str)> = form;
+        form.push(("_csrf", csrf.as_str()));
+        form.push((key.as_str(), "on"));
+        let r = c.post(app.url(&path)).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 404, "POST {path}");
+    }
+    assert_eq!(app.state.db.write_blocking(|c| commands::get(c, &b.tenant_id(), &bt.id)).unwrap().status, "new");
+    // B's saved view is not A's.
+    let (cb, csrf_b) = app.signed_in("bravo", &b_email, &b_pw).await;
+    let r = cb
+        .post(app.url("/inbox/views"))
+        .form(&[("_csrf", csrf_b.as_str()), ("name", "Bravo view"), ("priority", "high")])
+        .send()
+        .await
+        .unwrap();
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(cb.get(app.url(&loc)).send().await.unwrap().status(), 200);
+    assert_eq!(c.get(app.url(&loc)).send().await.unwrap().status(), 404);
+    let inbox = text(&c, app.url("/inbox?view=all_open")).await;
+    assert!(!inbox.contains("Bravo secret") && !inbox.contains("Bravo view"));
+}
+both!(other_tenants_tickets_are_404_in_the_console);
+
+/// Read an SSE stream until `pred` matches a frame, or give up after `secs`.
+async fn wait_for_frame(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes_chunk::Chunk>> + Unpin),
+    secs: u64,
+    pred: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let mut buf = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let next = tokio::time::timeout_at(deadline, stream.next()).await.ok()??.ok()?;
+        buf.push_str(&String::from_utf8_lossy(&next));
+        while let Some(end) = buf.find("\n\n") {
+            let frame = buf[..end].to_string();
+            buf.drain(..end + 2);
+            if pred(&frame) {
+                return Some(frame);
+            }
+        }
+    }
+}
+
+mod bytes_chunk {
+    pub type Chunk = actix_web::web::Bytes;
+}
+
+async fn second_agent_sees_reply_and_presence_live(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let (_, e2, p2) = app.add_agent(&t, "Bruno", Role::Agent);
+    let (other_tenant, _, _) = app.seed_tenant("other");
+    let tk = ticket(&app, &t, "Live one", Priority::Normal, None, None);
+    let (a, csrf_a) = app.signed_in("acme", &email, &pw).await;
+    let (b, _) = app.signed_in("acme", &e2, &p2).await;
+    let inbox_stream = b.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(inbox_stream.headers()["content-type"], "text/event-stream");
+    let mut inbox_stream = inbox_stream.bytes_stream();
+    assert!(wait_for_frame(&mut inbox_stream, 5, |f| f.contains("connected")).await.is_some());
+    // Agent A opens the ticket page's stream; B's ticket stream then reports A as a viewer.
+    let mut a_ticket = a.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    assert!(wait_for_frame(&mut a_ticket, 5, |f| f.contains("connected")).await.is_some());
+    let mut b_ticket = b.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    let presence = wait_for_frame(&mut b_ticket, 5, |f| {
+        f.starts_with("event: presence") && f.contains("acme Owner") && f.contains("Bruno")
+    })
+    .await;
+    assert!(presence.is_some(), "B sees that A is viewing");
+    // Another tenant's change never reaches acme's streams.
+    ticket(&app, &other_tenant, "Not yours", Priority::Normal, None, None);
+    app.state.wake_jobs();
+    // A replies; B's inbox stream and ticket stream both get the event.
+    let r = a
+        .post(app.url(&format!("/tickets/{}/messages", tk.number)))
+        .form(&[("_csrf", csrf_a.as_str()), ("kind", "reply"), ("body", "On it!")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let frame =
+        wait_for_frame(&mut inbox_stream, 10, |f| f.starts_with("event: ticket") && f.contains("message_added"))
+            .await
+            .expect("B's inbox hears the reply");
+    assert!(frame.contains(&tk.id) && !frame.contains("Not yours"));
+    assert!(wait_for_frame(&mut b_ticket, 10, |f| f.starts_with("event: ticket") && f.contains(&tk.id))
+        .await
+        .is_some());
+    let timeline = text(&b, app.url(&format!("/tickets/{}/timeline", tk.id))).await;
+    assert!(timeline.contains("On it!"));
+    // When A leaves, B is told A is gone.
+    drop(a_ticket);
+    let gone =
+        wait_for_frame(&mut b_ticket, 20, |f| f.starts_with("event: presence") && !f.contains("acme Owner")).await;
+    assert!(gone.is_some(), "presence updates when a viewer leaves");
+}
+both!(second_agent_sees_reply_and_presence_live);
+
+async fn hostile_html_never_runs_in_the_console(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let new = NewTicket {
+        subject: "<img src=x onerror=alert(1)>".into(),
+        body_text: "<script>alert('text')</script>".into(),
+        body_html: Some("<p>Hello<script>alert(2)</script><img src=x onerror=alert(3)><iframe src=//evil></iframe><a href=\"javascript:alert(4)\">link</a></p>".into()),
+        requester: Requester::Email { email: "evil@example.com".into(), name: Some("<svg onload=alert(5)>".into()) },
+        priority: Priority::Normal,
+        tags: vec![],
+        language: None,
+        channel: Channel::Email,
+        assignee_id: None,
+        team_id: None,
+    };
+    let tk =
+        app.state.db.write_blocking(|c| commands::create_ticket(c, &t.tenant_id(), &Actor::System, new)).unwrap().0;
+    let (c, _) = app.signed_in("acme", &email, &pw).await;
+    for path in [format!("/tickets/{}", tk.number), "/inbox?view=all_open".to_string()] {
+        let page = text(&c, app.url(&path)).await;
+        for bad in ["<script>alert", "<iframe", "href=\"javascript:", "<svg", "<img src=x"] {
+            assert!(!page.contains(bad), "{path} contains {bad}");
+        }
+        // Escaped text may mention onerror; a real tag must never carry an event handler.
+        for tag in page.split('<').skip(1).map(|rest| rest.split('>').next().unwrap_or("")) {
+            assert!(!tag.contains("onerror") && !tag.contains("onload") && !tag.contains("onclick"), "{path}: <{tag}>");
+        }
+        assert!(page.contains("Hello") || path.contains("inbox"));
+    }
+}
+both!(hostile_html_never_runs_in_the_console);
