@@ -10,6 +10,7 @@ pub mod events;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
+pub mod seed;
 pub mod tenancy;
 pub mod tickets;
 pub mod web;

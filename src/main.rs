@@ -43,6 +43,19 @@ enum Command {
     },
     /// Seed the demo tenant; prints the owner's password on stdout.
     Demo,
+    /// Seed realistic volume: N tenants (`{prefix}-1` …) with M tickets each.
+    Seed {
+        #[arg(long, default_value_t = 1)]
+        tenants: usize,
+        #[arg(long, default_value_t = 1000)]
+        tickets: u64,
+        /// Slug prefix of the seeded tenants.
+        #[arg(long, default_value = "seed")]
+        prefix: String,
+        /// Random seed, for repeatable data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Inspect and retry background jobs.
     Jobs {
         #[command(subcommand)]
@@ -206,6 +219,17 @@ fn admin_command(config: Config, command: Command) -> anyhow::Result<()> {
             let d = demo::seed(db).map_err(err)?;
             eprintln!("seeded tenant {:?}; sign in as {} with the password on stdout", d.workspace, d.email);
             println!("{}", d.password);
+        }
+        Command::Seed { tenants, tickets, prefix, seed } => {
+            let started = std::time::Instant::now();
+            let r = meridian::seed::seed(db, &prefix, tenants, tickets, seed).map_err(err)?;
+            eprintln!(
+                "seeded {} tenants, {} tickets, {} messages in {:.1}s",
+                r.tenants,
+                r.tickets,
+                r.messages,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Jobs { command: JobsCommand::List { state: job_state } } => {
             let mut conn = db.conn().map_err(err)?;

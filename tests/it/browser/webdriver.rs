@@ -164,6 +164,16 @@ impl Browser {
         self.send_keys(&el, text).await.with_context(|| format!("typing into {css:?}"))
     }
 
+    /// Press and release one key through the Actions API; it goes to whatever has focus, as a real keypress.
+    pub async fn press_key(&self, key: &str) -> Result<()> {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+        ]}]});
+        self.cmd("POST", "/actions", Some(actions)).await.with_context(|| format!("pressing {key:?}"))?;
+        self.cmd("DELETE", "/actions", None).await.map(drop)
+    }
+
     /// The visible text of the first element matching a CSS selector.
     pub async fn text(&self, css: &str) -> Result<String> {
         let el = self.find(css).await?;
