@@ -33,6 +33,8 @@ pub struct AppState {
     pub live: Arc<crate::events::LiveHub>,
     /// Per-token API rate limits.
     pub api_limits: Arc<crate::web::api::support::RateLimiter>,
+    /// Attachment storage.
+    pub blobs: crate::tickets::attachments::Blobs,
 }
 
 impl AppState {
@@ -59,6 +61,10 @@ impl AppState {
             jobs_wakeup: Arc::new(Notify::new()),
             live: Arc::new(crate::events::LiveHub::default()),
             api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
+            blobs: crate::tickets::attachments::Blobs::local(
+                &config.data_dir.join("attachments"),
+                config.max_attachment_bytes,
+            )?,
             config: Arc::new(config),
             db,
         })
@@ -135,13 +141,13 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
     registry.extend(extra);
     let config = state.config.clone();
     let data = web::Data::new(state.clone());
-    let max_body = config.max_body_bytes;
+    let (max_body, max_attachment) = (config.max_body_bytes, config.max_attachment_bytes);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .wrap(crate::web::middleware::security_headers())
             .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
-            .configure(crate::web::configure(max_body))
+            .configure(crate::web::configure(max_body, max_attachment))
     })
     .workers(config.workers)
     .shutdown_timeout(config.shutdown_secs)

@@ -109,6 +109,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "API requests per token per minute in each process (429 with Retry-After beyond)",
     },
     Setting {
+        key: "max_attachment_bytes",
+        env: "MERIDIAN_MAX_ATTACHMENT_BYTES",
+        default: "26214400",
+        help: "largest attachment accepted (bytes); files live under <data_dir>/attachments",
+    },
+    Setting {
         key: "max_body_bytes",
         env: "MERIDIAN_MAX_BODY_BYTES",
         default: "1048576",
@@ -177,6 +183,7 @@ pub struct Config {
     pub metrics_token: Option<String>,
     pub api_rate_per_minute: u32,
     pub max_body_bytes: usize,
+    pub max_attachment_bytes: usize,
     pub job_poll_ms: u64,
     pub job_backoff_ms: u64,
     pub job_max_attempts: i32,
@@ -288,6 +295,8 @@ impl Config {
             trust_proxy: opt(get("trust_proxy"), "MERIDIAN_TRUST_PROXY")?.unwrap_or(false),
             metrics_token: get("metrics_token").map(str::to_string),
             api_rate_per_minute: opt(get("api_rate_per_minute"), "MERIDIAN_API_RATE_PER_MINUTE")?.unwrap_or(3000),
+            max_attachment_bytes: opt(get("max_attachment_bytes"), "MERIDIAN_MAX_ATTACHMENT_BYTES")?
+                .unwrap_or(25 << 20),
             max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),
             job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),

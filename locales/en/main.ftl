@@ -251,3 +251,7 @@ error-cursor-invalid = That page link has expired. Start from the first page.
 error-view-invalid = That view does not exist.
 error-limit-invalid = Ask for 1 to 200 rows.
 error-idempotency-mismatch = This Idempotency-Key was already used with a different request.
+composer-files = Attach files
+error-attachment-empty = The file is empty.
+error-attachment-count = Attach at most 10 files to one message.
+error-attachment-encoding = The file's content is not valid base64.

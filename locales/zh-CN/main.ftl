@@ -248,3 +248,7 @@ error-cursor-invalid = 该分页链接已失效，请从第一页开始。
 error-view-invalid = 该视图不存在。
 error-limit-invalid = 请请求 1 到 200 行。
 error-idempotency-mismatch = 此 Idempotency-Key 已用于另一个不同的请求。
+composer-files = 添加附件
+error-attachment-empty = 文件为空。
+error-attachment-count = 每条消息最多添加 10 个附件。
+error-attachment-encoding = 文件内容不是有效的 base64。

@@ -354,6 +354,8 @@ pub struct NewMessage {
     pub channel: Channel,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// Files already written to the attachment store.
+    pub attachments: Vec<super::attachments::StoredBlob>,
 }
 
 /// Add a reply or internal note. A requester writing to a closed ticket opens a linked follow-up.
@@ -390,6 +392,7 @@ pub fn add_message(
                 team_id: ticket.team_id.clone(),
             };
             let (follow_up, m) = create_ticket_inner(conn, tenant, actor, new, Some(&ticket.id))?;
+            super::attachments::attach(conn, tenant, &follow_up.id, &m.id, &msg.attachments)?;
             record_event(
                 conn,
                 tenant,
@@ -407,6 +410,7 @@ pub fn add_message(
         ));
     }
     let message = insert_message(conn, tenant, &ticket.id, kind, actor, channel, body_text, body_html)?;
+    super::attachments::attach(conn, tenant, &ticket.id, &message.id, &msg.attachments)?;
     let ts = now();
     let before = ticket.status();
     let after = match (actor, kind, before) {

@@ -1,5 +1,6 @@
 //! Tickets: the conversation model shared by every channel (email, chat, web, API).
 
+pub mod attachments;
 pub mod commands;
 pub mod queries;
 pub mod teams;

@@ -226,3 +226,104 @@ impl FromRequest for ApiClient {
         })
     }
 }
+
+/// A file from a console form.
+pub struct Upload {
+    pub filename: String,
+    pub bytes: web::Bytes,
+}
+
+/// A state-changing console form that may carry files (`multipart/form-data`) or not
+/// (urlencoded); accepted only with the session's CSRF token, like [`CsrfForm`].
+pub struct CsrfUpload {
+    pub user: ConsoleUser,
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<Upload>,
+}
+
+/// Most files one console form may carry.
+pub const MAX_FILES: usize = 10;
+
+async fn read_multipart(
+    req: &HttpRequest,
+    payload: Payload,
+    max_field: usize,
+    max_file: usize,
+) -> AppResult<(std::collections::HashMap<String, String>, Vec<Upload>)> {
+    use futures_util::StreamExt;
+    let bad = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("invalid multipart body: {e}"));
+    let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut fields = std::collections::HashMap::new();
+    let mut files = Vec::new();
+    while let Some(field) = mp.next().await {
+        let mut field = field.map_err(bad)?;
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
+        let limit = if filename.is_some() { max_file } else { max_field };
+        let mut buf = web::BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(bad)?;
+            if buf.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        match filename {
+            // An untouched file input still sends an empty part.
+            Some(f) if f.is_empty() && buf.is_empty() => {}
+            Some(f) => {
+                if files.len() >= MAX_FILES {
+                    return Err(AppError::invalid("files", "error-attachment-count", "at most 10 files"));
+                }
+                files.push(Upload { filename: f, bytes: buf.freeze() });
+            }
+            None => {
+                let text = String::from_utf8(buf.to_vec())
+                    .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
+                fields.insert(name, text);
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+impl FromRequest for CsrfUpload {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+        let multipart_payload = if is_multipart { Some(payload.take()) } else { None };
+        let body = (!is_multipart).then(|| web::Bytes::from_request(&req, payload));
+        Box::pin(async move {
+            let user = load_console_user(req.clone()).await?;
+            let state = state(&req)?;
+            let (fields, files) = match (multipart_payload, body) {
+                (Some(p), _) => {
+                    read_multipart(&req, p, state.config.max_body_bytes, state.config.max_attachment_bytes).await?
+                }
+                (None, Some(body)) => {
+                    let bytes = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => AppError::PayloadTooLarge,
+                        _ => AppError::BadRequest(format!("cannot read the form: {e}")),
+                    })?;
+                    let f: std::collections::HashMap<String, String> = serde_urlencoded::from_bytes(&bytes)
+                        .map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))?;
+                    (f, vec![])
+                }
+                (None, None) => return Err(AppError::BadRequest("no body".into())),
+            };
+            let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let presented = fields.get("_csrf").cloned().or(header_token).ok_or(AppError::Csrf)?;
+            if !secrets_equal(&presented, &user.session.csrf_token) {
+                return Err(AppError::Csrf);
+            }
+            Ok(CsrfUpload { user, fields, files })
+        })
+    }
+}

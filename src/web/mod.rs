@@ -12,8 +12,10 @@ use actix_web::{web, HttpRequest};
 
 use crate::error::AppError;
 
-/// Mount every route. `max_body` bounds JSON, form and raw bodies.
-pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+/// Mount every route. `max_body` bounds JSON, form and raw bodies; bodies that carry files may
+/// add up to two attachments' worth (base64 inflates by a third).
+pub fn configure(max_body: usize, max_attachment: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+    let max_message_body = max_body + max_attachment.saturating_mul(2);
     move |cfg| {
         cfg.app_data(web::JsonConfig::default().limit(max_body).error_handler(json_error))
             .app_data(web::FormConfig::default().limit(max_body).error_handler(form_error))
@@ -27,10 +29,28 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))
             .route("/static/{path:.*}", web::get().to(assets::serve))
-            .service(api::scope())
+            .service(api::scope(max_message_body))
             .service(help::scope())
             .service(console::scope());
     }
+}
+
+/// Send a stored attachment: always a download, never rendered from our origin.
+pub async fn download_attachment(
+    app: &crate::app::AppState,
+    tenant: crate::tenancy::TenantId,
+    id: String,
+) -> Result<actix_web::HttpResponse, AppError> {
+    use actix_web::http::header;
+    let meta = app.db.read(move |c| crate::tickets::attachments::get(c, &tenant, &id)).await?;
+    let bytes = app.blobs.get(&meta.storage_key).await?;
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
+        .insert_header((header::CONTENT_DISPOSITION, crate::tickets::attachments::content_disposition(&meta.filename)))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("x-content-sha256", meta.sha256.clone()))
+        .body(bytes))
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

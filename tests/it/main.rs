@@ -4,6 +4,7 @@
 pub mod harness;
 
 mod api_tickets;
+mod attachments;
 mod auth;
 mod browser;
 mod cli;

@@ -23,13 +23,13 @@ async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
-/// `/api/…` routes.
-pub fn scope() -> actix_web::Scope {
+/// `/api/…` routes; message bodies may be as large as `max_message_body`.
+pub fn scope(max_message_body: usize) -> actix_web::Scope {
     web::scope("/api")
         .service(
             web::scope("/v1")
                 .route("/me", web::get().to(me))
-                .configure(tickets::routes)
+                .configure(|c| tickets::routes(c, max_message_body))
                 .configure(directory::routes)
                 .default_service(web::to(not_found)),
         )

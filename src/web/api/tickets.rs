@@ -242,10 +242,20 @@ async fn list_messages(req: HttpRequest, client: ApiClient, path: web::Path<Stri
 
 #[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
+struct AttachmentIn {
+    filename: String,
+    /// The file's bytes, base64 (standard alphabet, padded).
+    content_base64: String,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
 struct AddMessage {
     body: String,
     body_html: Option<String>,
     kind: Option<MessageKind>,
+    #[serde(default)]
+    attachments: Vec<AttachmentIn>,
     /// Post as this agent; without it a reply comes from the requester and a note from the integration.
     author_agent_id: Option<String>,
 }
@@ -265,6 +275,22 @@ async fn add_message(
     let id = path.into_inner();
     let tid = client.tenant_id();
     let token = client.token.id.clone();
+    if b.attachments.len() > 10 {
+        return Err(AppError::invalid("attachments", "error-attachment-count", "at most 10 files per message"));
+    }
+    // Files go to the store first; the message and its attachment rows then commit together.
+    let mut blobs = Vec::with_capacity(b.attachments.len());
+    for (i, a) in b.attachments.iter().enumerate() {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(a.content_base64.as_bytes()).map_err(|_| {
+            AppError::invalid(
+                &format!("attachments[{i}].content_base64"),
+                "error-attachment-encoding",
+                "not valid base64",
+            )
+        })?;
+        blobs.push(app.blobs.put(&tid, &a.filename, bytes.into()).await?);
+    }
     let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
         let ticket = commands::get(c, &tid, &id)?;
         let actor = match (&b.author_agent_id, kind) {
@@ -277,7 +303,13 @@ async fn add_message(
             (None, MessageKind::Reply) => Actor::Contact(ticket.requester_id.clone()),
             (None, _) => Actor::Api(token.clone()),
         };
-        let msg = NewMessage { kind, channel: Channel::Api, body_text: b.body.clone(), body_html: b.body_html.clone() };
+        let msg = NewMessage {
+            kind,
+            channel: Channel::Api,
+            body_text: b.body.clone(),
+            body_html: b.body_html.clone(),
+            attachments: blobs.clone(),
+        };
         let (t, m) = commands::add_message(c, &tid, &actor, &ticket.id, &msg)?;
         let mut v = serde_json::to_value(&m)?;
         v["ticket"] = ticket_json(&t);
@@ -326,14 +358,26 @@ async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<BulkIn>) -> App
     Ok(HttpResponse::Ok().json(json!({"data": list.iter().map(ticket_json).collect::<Vec<_>>()})))
 }
 
-/// Ticket routes under /api/v1.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// GET /api/v1/attachments/{id}: the file, always as a download.
+async fn attachment(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    crate::web::download_attachment(&app, tid, id).await
+}
+
+/// Ticket routes under /api/v1; `max_message_body` bounds message bodies, which may carry files.
+pub fn routes(cfg: &mut web::ServiceConfig, max_message_body: usize) {
     cfg.route("/tickets", web::post().to(create))
         .route("/tickets", web::get().to(list))
         .route("/tickets/bulk", web::post().to(bulk))
         .route("/tickets/{id}", web::get().to(get))
         .route("/tickets/{id}", web::patch().to(patch))
-        .route("/tickets/{id}/messages", web::get().to(list_messages))
-        .route("/tickets/{id}/messages", web::post().to(add_message))
+        .service(
+            web::resource("/tickets/{id}/messages")
+                .app_data(web::PayloadConfig::default().limit(max_message_body))
+                .route(web::get().to(list_messages))
+                .route(web::post().to(add_message)),
+        )
+        .route("/attachments/{id}", web::get().to(attachment))
         .route("/tickets/{id}/merge", web::post().to(merge));
 }

@@ -141,6 +141,7 @@ pub fn scope() -> actix_web::Scope<
         .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
         .route("/tickets/{key}/update", web::post().to(ticket_page::update))
         .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
+        .route("/attachments/{id}", web::get().to(ticket_page::attachment))
         .route("/profile", web::get().to(profile::show))
         .route("/profile", web::post().to(profile::update))
         .route("/profile/languages", web::post().to(profile::languages))

@@ -13,7 +13,7 @@ use crate::tenancy::TenantId;
 use crate::tickets::commands::{self, NewMessage, NewTicket, Requester, TicketChanges};
 use crate::tickets::queries::{self, EventView, TicketDetail, TimelineItem};
 use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
-use crate::web::auth::{self, ConsoleUser, CsrfForm};
+use crate::web::auth::{self, ConsoleUser, CsrfForm, CsrfUpload};
 
 /// A ticket is addressed by its number (what agents say) or its id (what the API returns).
 fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
@@ -113,25 +113,31 @@ pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<Strin
     })
 }
 
-#[derive(Deserialize)]
-pub struct ReplyForm {
-    body: String,
-    kind: String,
-    status: Option<String>,
-}
-
-/// POST /tickets/{key}/messages: a reply or an internal note, optionally setting the status.
-pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfForm<ReplyForm>) -> AppResult<HttpResponse> {
+/// POST /tickets/{key}/messages: a reply or an internal note with optional files, optionally
+/// setting the status.
+pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
-    let kind = MessageKind::parse(&f.form.kind)?;
+    let field = |k: &str| f.fields.get(k).map(String::as_str).unwrap_or("");
+    let kind = MessageKind::parse(field("kind"))?;
     if kind == MessageKind::System {
         return Err(AppError::invalid("kind", "error-kind-invalid", "reply or note"));
     }
-    let status = f.form.status.as_deref().filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
+    let status = Some(field("status")).filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
     let tid = f.user.tenant_id();
+    // Files go to the store first; the message and its attachment rows then commit together.
+    let mut blobs = Vec::with_capacity(f.files.len());
+    for file in &f.files {
+        blobs.push(app.blobs.put(&tid, &file.filename, file.bytes.clone()).await?);
+    }
     let actor = Actor::Agent(f.user.agent.id.clone());
     let key = path.into_inner();
-    let msg = NewMessage { kind, channel: Channel::Web, body_text: f.form.body, body_html: None };
+    let msg = NewMessage {
+        kind,
+        channel: Channel::Web,
+        body_text: field("body").to_string(),
+        body_html: None,
+        attachments: blobs,
+    };
     let number = app
         .db
         .write(move |c| {
@@ -206,6 +212,12 @@ pub async fn merge(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MergeF
         .await?;
     app.wake_jobs();
     Ok(see_other(&format!("/tickets/{number}")))
+}
+
+/// GET /attachments/{id}: a file of this tenant, as a download.
+pub async fn attachment(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    crate::web::download_attachment(&app, user.tenant_id(), path.into_inner()).await
 }
 
 #[derive(Template)]

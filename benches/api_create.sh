@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Ticket creation through the API with 16 concurrent clients, on PostgreSQL and SQLite, and
+# pgbench's single-row INSERT rate at 16 clients on the same machine for comparison.
+# Needs wrk, psql, pgbench and a local PostgreSQL (postgres@127.0.0.1, trust auth).
+# Usage: benches/api_create.sh [binary]
+set -euo pipefail
+BIN=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/meridian}")
+PORT=${PORT:-18081}
+WORK=$(mktemp -d)
+PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+PG=postgres://postgres@127.0.0.1/meridian_api_bench
+export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn MERIDIAN_DEMO=false MERIDIAN_API_RATE_PER_MINUTE=100000000
+
+cat > "$WORK/create.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format('{"subject":"Load %d","message":{"body":"Order %d has not arrived."},"requester":{"email":"c%d@load.example","name":"Customer"},"priority":"normal","tags":["load"],"language":"en"}', counter, counter, counter % 5000)
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
+
+run() { # $1 = DATABASE_URL
+  (cd "$WORK" && DATABASE_URL="$1" "$BIN" tenant create --slug load --name Load > /dev/null)
+  TOKEN=$(cd "$WORK" && DATABASE_URL="$1" "$BIN" token create --tenant load --name bench)
+  (cd "$WORK" && DATABASE_URL="$1" exec "$BIN" serve > /dev/null 2>&1) & PID=$!
+  until curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null; do sleep 0.05; done
+  wrk -t2 -c16 -d15s --latency -s "$WORK/create.lua" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/tickets" \
+    | grep -E "Requests/sec|50%|99%|Non-2xx"
+  kill $PID; wait $PID 2>/dev/null || true; PID=
+}
+
+echo "== API ticket creation, PostgreSQL, 16 clients"
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS meridian_api_bench WITH (FORCE)" -c "CREATE DATABASE meridian_api_bench"
+run "$PG"
+echo "gapless check: $(psql -h 127.0.0.1 -U postgres -d meridian_api_bench -Atc "SELECT count(*) = max(number) FROM tickets") (tickets count equals highest number)"
+
+echo "== pgbench single-row INSERT, 16 clients, 15 s"
+psql -h 127.0.0.1 -U postgres -d meridian_api_bench -qc "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, v text NOT NULL)"
+echo "INSERT INTO bench_rows (v) VALUES ('x');" > "$WORK/insert.sql"
+pgbench -h 127.0.0.1 -U postgres -n -c16 -j2 -T15 -f "$WORK/insert.sql" meridian_api_bench | grep -E "^tps|latency average"
+
+echo "== API ticket creation, SQLite, 16 clients"
+run "sqlite://$WORK/bench.db"
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS meridian_api_bench WITH (FORCE)"

@@ -1,0 +1,170 @@
+//! Attachments: bytes in an object store (a local folder by default), metadata rows beside
+//! messages, downloads that never render from our origin.
+
+use std::sync::Arc;
+
+use bytes_alias::Bytes;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::attachments;
+use crate::db::{new_id, now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+
+mod bytes_alias {
+    pub use actix_web::web::Bytes;
+}
+
+/// Files stored and not yet attached to a message (uploaded before the message's transaction).
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+/// An attachment row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = attachments)]
+pub struct Attachment {
+    #[serde(skip)]
+    pub tenant_id: String,
+    pub id: String,
+    pub ticket_id: String,
+    pub message_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub storage_key: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Where attachment bytes live.
+#[derive(Clone)]
+pub struct Blobs {
+    store: Arc<dyn ObjectStore>,
+    /// Largest single file accepted.
+    pub max_bytes: usize,
+}
+
+/// Keep only a file's last path component, without control characters; never empty.
+pub fn sanitize_filename(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String =
+        last.chars().filter(|c| !c.is_control()).collect::<String>().trim().trim_start_matches('.').to_string();
+    let cut: String = cleaned.chars().take(200).collect();
+    if cut.is_empty() {
+        "attachment".into()
+    } else {
+        cut
+    }
+}
+
+/// A `Content-Disposition` that always downloads, with an ASCII fallback and the exact UTF-8 name.
+pub fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(filename.as_bytes()).collect::<String>().replace('+', "%20");
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// What the bytes are, by their content; then by the name's extension.
+pub fn sniff(bytes: &[u8], filename: &str) -> String {
+    if let Some(kind) = infer::get(bytes) {
+        return kind.mime_type().to_string();
+    }
+    if std::str::from_utf8(bytes).is_ok() && mime_guess::from_path(filename).first().is_none_or(|m| m.type_() == "text")
+    {
+        return "text/plain".into();
+    }
+    mime_guess::from_path(filename).first_or_octet_stream().to_string()
+}
+
+impl Blobs {
+    /// A store in a local folder (created if missing).
+    pub fn local(dir: &std::path::Path, max_bytes: usize) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
+        Ok(Blobs { store: Arc::new(store), max_bytes })
+    }
+
+    /// Store one file for a tenant; refuses files over the limit.
+    pub async fn put(&self, tenant: &TenantId, filename: &str, bytes: Bytes) -> AppResult<StoredBlob> {
+        if bytes.len() > self.max_bytes {
+            return Err(AppError::PayloadTooLarge);
+        }
+        if bytes.is_empty() {
+            return Err(AppError::invalid("attachments", "error-attachment-empty", "the file is empty"));
+        }
+        let id = new_id();
+        let filename = sanitize_filename(filename);
+        let key = format!("{}/{}", tenant.as_str(), id);
+        let blob = StoredBlob {
+            content_type: sniff(&bytes, &filename),
+            size_bytes: bytes.len() as i64,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            storage_key: key.clone(),
+            filename,
+            id,
+        };
+        self.store
+            .put(&StorePath::from(key), PutPayload::from(bytes))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("attachment store: {e}")))?;
+        Ok(blob)
+    }
+
+    /// Read a stored file back.
+    pub async fn get(&self, key: &str) -> AppResult<Bytes> {
+        let r = self.store.get(&StorePath::from(key)).await.map_err(|e| match e {
+            object_store::Error::NotFound { .. } => AppError::NotFound,
+            other => AppError::Internal(anyhow::anyhow!("attachment store: {other}")),
+        })?;
+        r.bytes().await.map_err(|e| AppError::Internal(anyhow::anyhow!("attachment store: {e}")))
+    }
+}
+
+/// Record stored files as attachments of a message (inside the message's transaction).
+pub fn attach(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    ticket_id: &str,
+    message_id: &str,
+    blobs: &[StoredBlob],
+) -> AppResult<()> {
+    for b in blobs {
+        diesel::insert_into(attachments::table)
+            .values((
+                attachments::tenant_id.eq(tenant.as_str()),
+                attachments::id.eq(&b.id),
+                attachments::ticket_id.eq(ticket_id),
+                attachments::message_id.eq(message_id),
+                attachments::filename.eq(&b.filename),
+                attachments::content_type.eq(&b.content_type),
+                attachments::size_bytes.eq(b.size_bytes),
+                attachments::sha256.eq(&b.sha256),
+                attachments::storage_key.eq(&b.storage_key),
+                attachments::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One attachment of this tenant.
+pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Attachment> {
+    Ok(attachments::table.find((tenant.as_str(), id)).select(Attachment::as_select()).first(conn)?)
+}
