@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// An agent row. The password hash is skipped when serialised.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = agents)]
 pub struct Agent {
     #[serde(skip)]
@@ -70,7 +70,7 @@ impl Proficiency {
 }
 
 /// A language an agent speaks.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = agent_languages)]
 pub struct AgentLanguage {
     #[serde(skip)]

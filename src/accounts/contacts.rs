@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// A contact row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
     #[serde(skip)]

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal, $err:literal { $($(#[$vdoc:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
@@ -130,7 +130,7 @@ impl Actor {
 }
 
 /// A ticket row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = tickets)]
 pub struct Ticket {
     #[serde(skip)]
@@ -179,7 +179,7 @@ impl Ticket {
 }
 
 /// A message row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = messages)]
 pub struct Message {
     #[serde(skip)]

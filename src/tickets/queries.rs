@@ -297,7 +297,7 @@ pub fn count(conn: &mut DbConnection, tenant: &TenantId, me: &str, filter: &Filt
 }
 
 /// An attachment as listed on a message.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = attachments)]
 pub struct AttachmentInfo {
     pub id: String,
@@ -308,7 +308,7 @@ pub struct AttachmentInfo {
 }
 
 /// A message with its author's display name and attachments.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TimelineItem {
     #[serde(flatten)]
     pub message: Message,

@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// A team row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = teams)]
 pub struct Team {
     #[serde(skip)]

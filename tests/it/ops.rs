@@ -81,3 +81,51 @@ async fn unknown_routes_are_problem_json_under_api_and_pages_elsewhere() {
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("Not found"));
 }
+
+#[actix_web::test]
+async fn openapi_document_and_reference_page_cover_the_api() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let c = app.client();
+    let doc: serde_json::Value = c.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/tickets", "post"),
+        ("/api/v1/tickets", "get"),
+        ("/api/v1/tickets/{id}", "get"),
+        ("/api/v1/tickets/{id}", "patch"),
+        ("/api/v1/tickets/{id}/messages", "get"),
+        ("/api/v1/tickets/{id}/messages", "post"),
+        ("/api/v1/contacts", "post"),
+        ("/api/v1/contacts/{id}", "patch"),
+        ("/api/v1/teams", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} undocumented");
+    }
+    let create = &doc["components"]["schemas"]["CreateTicket"];
+    let required: Vec<&str> = create["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(required.contains(&"subject") && required.contains(&"message") && required.contains(&"requester"));
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every route the server answers under /api/v1 is documented (and vice versa).
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let url = app.url(&path.replace("{id}", "x"));
+            let r = c.request(method.to_uppercase().parse().unwrap(), url).send().await.unwrap();
+            assert_ne!(r.status(), 405, "{method} {path}");
+            assert!(
+                r.status() == 401 || r.status() == 400 || path == "/api/v1/openapi.json",
+                "{method} {path}: {}",
+                r.status()
+            );
+        }
+    }
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let (c, _) = app.signed_in("acme", &email, &pw).await;
+    let page = c.get(app.url("/api-reference")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("POST /api/v1/tickets")
+            && page.contains("Idempotency-Key")
+            && page.contains("href=\"/api/v1/openapi.json\"")
+    );
+    assert!(page.contains("id=\"schema-CreateTicket\""));
+}

@@ -11,15 +11,22 @@ use crate::error::{AppError, AppResult};
 use crate::tickets::teams;
 use crate::web::auth::{self, ApiClient};
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactIn {
+pub(crate) struct ContactIn {
     email: Option<String>,
     name: String,
     locale: Option<String>,
 }
 
-async fn create_contact(req: HttpRequest, client: ApiClient, body: ApiJson<ContactIn>) -> AppResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", summary = "Create a contact", request_body = ContactIn,
+    responses((status = 201, description = "Created", body = crate::accounts::contacts::Contact), (status = 422, description = "Invalid, or the email is taken", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_contact(
+    req: HttpRequest,
+    client: ApiClient,
+    body: ApiJson<ContactIn>,
+) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let b = body.value.clone();
     let tid = client.tenant_id();
@@ -31,20 +38,29 @@ async fn create_contact(req: HttpRequest, client: ApiClient, body: ApiJson<Conta
     Ok(stored_response(stored, None))
 }
 
-async fn get_contact(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", summary = "Get a contact", params(("id" = String, Path)),
+    responses((status = 200, description = "The contact", body = crate::accounts::contacts::Contact)), security(("bearer" = [])))]
+pub(crate) async fn get_contact(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
     let contact = app.db.read(move |c| contacts::get(c, &tid, &id)).await?;
     Ok(HttpResponse::Ok().json(contact))
 }
 
-#[derive(Deserialize)]
-struct Page {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Page {
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-async fn list_contacts(req: HttpRequest, client: ApiClient, q: web::Query<Page>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", summary = "List contacts", params(Page),
+    responses((status = 200, description = "`{\"data\": [contact], \"next_cursor\"}`", body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_contacts(req: HttpRequest, client: ApiClient, q: web::Query<Page>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -61,9 +77,9 @@ async fn list_contacts(req: HttpRequest, client: ApiClient, q: web::Query<Page>)
     Ok(HttpResponse::Ok().json(json!({"data": rows, "next_cursor": next})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContactPatch {
+pub(crate) struct ContactPatch {
     #[serde(default, deserialize_with = "some")]
     email: Option<Option<String>>,
     name: Option<String>,
@@ -75,7 +91,9 @@ fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>
     Ok(Some(Option::deserialize(d)?))
 }
 
-async fn patch_contact(
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", summary = "Update a contact", params(("id" = String, Path)), request_body = ContactPatch,
+    responses((status = 200, description = "The contact", body = crate::accounts::contacts::Contact)), security(("bearer" = [])))]
+pub(crate) async fn patch_contact(
     req: HttpRequest,
     client: ApiClient,
     path: web::Path<String>,
@@ -99,14 +117,18 @@ async fn patch_contact(
     Ok(HttpResponse::Ok().json(contact))
 }
 
-async fn list_teams(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", summary = "List teams",
+    responses((status = 200, description = "`{\"data\": [team]}`", body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_teams(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let list = app.db.read(move |c| teams::list(c, &tid)).await?;
     Ok(HttpResponse::Ok().json(json!({"data": list, "next_cursor": null})))
 }
 
-async fn get_team(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", summary = "Get a team with its members", params(("id" = String, Path)),
+    responses((status = 200, description = "The team and `member_ids`", body = crate::tickets::teams::Team)), security(("bearer" = [])))]
+pub(crate) async fn get_team(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
     let (team, members) = app
@@ -122,15 +144,17 @@ async fn get_team(req: HttpRequest, client: ApiClient, path: web::Path<String>) 
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TeamIn {
+pub(crate) struct TeamIn {
     name: String,
     #[serde(default)]
     member_ids: Vec<String>,
 }
 
-async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJson<TeamIn>) -> AppResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team", request_body = TeamIn,
+    responses((status = 201, description = "Created", body = crate::tickets::teams::Team)), security(("bearer" = [])))]
+pub(crate) async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJson<TeamIn>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, b) = (client.tenant_id(), body.value.clone());
     let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
@@ -151,14 +175,18 @@ async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJson<TeamIn>)
     Ok(stored_response(stored, None))
 }
 
-async fn list_agents(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", summary = "List agents",
+    responses((status = 200, description = "`{\"data\": [agent]}`", body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_agents(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let list = app.db.read(move |c| agents::list(c, &tid)).await?;
     Ok(HttpResponse::Ok().json(json!({"data": list})))
 }
 
-async fn get_agent(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", summary = "Get an agent with languages", params(("id" = String, Path)),
+    responses((status = 200, description = "The agent", body = crate::accounts::agents::Agent)), security(("bearer" = [])))]
+pub(crate) async fn get_agent(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
     let (agent, langs) = app

@@ -1,6 +1,7 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
 mod directory;
+pub mod openapi;
 pub mod support;
 mod tickets;
 
@@ -11,7 +12,11 @@ use super::auth::ApiClient;
 use crate::error::{AppError, AppResult};
 
 /// GET /api/v1/me: which tenant and token this is.
-async fn me(client: ApiClient) -> HttpResponse {
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", summary = "Who am I",
+    description = "The tenant and token behind the bearer token.",
+    responses((status = 200, description = "`{\"tenant\": {...}, \"token\": {...}}`", body = Object), (status = 401, description = "Missing or revoked token", body = openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn me(client: ApiClient) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "tenant": {"id": client.tenant.id, "slug": client.tenant.slug, "name": client.tenant.name,
                    "default_locale": client.tenant.default_locale, "time_zone": client.tenant.time_zone},
@@ -29,6 +34,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
         .service(
             web::scope("/v1")
                 .route("/me", web::get().to(me))
+                .route("/openapi.json", web::get().to(openapi::spec))
                 .configure(|c| tickets::routes(c, max_message_body))
                 .configure(directory::routes)
                 .default_service(web::to(not_found)),

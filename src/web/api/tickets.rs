@@ -26,24 +26,24 @@ fn row_json(r: &InboxRow) -> Value {
     v
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MessageIn {
+pub(crate) struct MessageIn {
     body: String,
     body_html: Option<String>,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RequesterIn {
+pub(crate) struct RequesterIn {
     id: Option<String>,
     email: Option<String>,
     name: Option<String>,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateTicket {
+pub(crate) struct CreateTicket {
     subject: String,
     message: MessageIn,
     requester: RequesterIn,
@@ -56,7 +56,17 @@ struct CreateTicket {
     channel: Option<Channel>,
 }
 
-async fn create(req: HttpRequest, client: ApiClient, body: ApiJson<CreateTicket>) -> AppResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", summary = "Create a ticket",
+    description = "Opens a ticket with its first message from the requester (found or created by email). Send an `Idempotency-Key` header to make retries safe: the same key and body return the first result; another body is 422.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    request_body = CreateTicket,
+    responses((status = 201, description = "Created; ETag header for If-Match", body = crate::tickets::Ticket), (status = 422, description = "A field is invalid; `field` names it", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn create(
+    req: HttpRequest,
+    client: ApiClient,
+    body: ApiJson<CreateTicket>,
+) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let b = body.value;
     let requester = match (b.requester.id, b.requester.email) {
@@ -94,7 +104,11 @@ async fn create(req: HttpRequest, client: ApiClient, body: ApiJson<CreateTicket>
     Ok(stored_response(stored, etag))
 }
 
-async fn get(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", summary = "Get a ticket",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The ticket; ETag header for If-Match", body = crate::tickets::Ticket), (status = 404, description = "No such ticket in this tenant", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn get(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let id = path.into_inner();
@@ -102,8 +116,9 @@ async fn get(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> Ap
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
     status: Option<String>,
     assignee: Option<String>,
     team: Option<String>,
@@ -146,7 +161,12 @@ fn parse_filter(q: &ListQuery) -> AppResult<Filter> {
     })
 }
 
-async fn list(req: HttpRequest, client: ApiClient, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", summary = "List tickets",
+    description = "Filters combine; pages follow `next_cursor` (keyset pagination, stable under inserts).",
+    params(ListQuery),
+    responses((status = 200, description = "`{\"data\": [...], \"next_cursor\": string|null}`", body = Object)),
+    security(("bearer" = [])))]
+pub(crate) async fn list(req: HttpRequest, client: ApiClient, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let filter = parse_filter(&q)?;
     if filter.view == Some(View::MyOpen) {
@@ -168,9 +188,9 @@ async fn list(req: HttpRequest, client: ApiClient, q: web::Query<ListQuery>) -> 
     Ok(HttpResponse::Ok().json(json!({"data": rows.iter().map(row_json).collect::<Vec<_>>(), "next_cursor": next})))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PatchTicket {
+pub(crate) struct PatchTicket {
     subject: Option<String>,
     status: Option<Status>,
     priority: Option<Priority>,
@@ -208,7 +228,13 @@ impl PatchTicket {
     }
 }
 
-async fn patch(
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", summary = "Update a ticket",
+    description = "Absent fields stay; `null` clears assignee, team or language. With `If-Match`, a ticket changed since it was read answers 412.",
+    params(("id" = String, Path, description = "Ticket id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    request_body = PatchTicket,
+    responses((status = 200, description = "The updated ticket", body = crate::tickets::Ticket), (status = 409, description = "Closed tickets cannot change", body = crate::web::api::openapi::Problem), (status = 412, description = "The ticket changed since the ETag", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn patch(
     req: HttpRequest,
     client: ApiClient,
     path: web::Path<String>,
@@ -225,7 +251,15 @@ async fn patch(
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
 
-async fn list_messages(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", summary = "List a ticket's messages",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "`{\"data\": [message with attachments]}`, oldest first", body = Object)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_messages(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let id = path.into_inner();
@@ -240,17 +274,17 @@ async fn list_messages(req: HttpRequest, client: ApiClient, path: web::Path<Stri
     Ok(HttpResponse::Ok().json(json!({"data": items, "next_cursor": null})))
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AttachmentIn {
+pub(crate) struct AttachmentIn {
     filename: String,
     /// The file's bytes, base64 (standard alphabet, padded).
     content_base64: String,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AddMessage {
+pub(crate) struct AddMessage {
     body: String,
     body_html: Option<String>,
     kind: Option<MessageKind>,
@@ -260,7 +294,13 @@ struct AddMessage {
     author_agent_id: Option<String>,
 }
 
-async fn add_message(
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", summary = "Add a reply or note",
+    description = "Without `author_agent_id` a reply comes from the requester (reopening pending or solved tickets; a closed ticket gets a linked follow-up) and a note from the integration. Files go base64-encoded in `attachments`.",
+    params(("id" = String, Path, description = "Ticket id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    request_body = AddMessage,
+    responses((status = 201, description = "The message, with `ticket`", body = crate::tickets::Message), (status = 413, description = "A file is over the limit", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn add_message(
     req: HttpRequest,
     client: ApiClient,
     path: web::Path<String>,
@@ -320,13 +360,18 @@ async fn add_message(
     Ok(stored_response(stored, None))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct MergeIn {
+pub(crate) struct MergeIn {
     target_id: String,
 }
 
-async fn merge(
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/merge", tag = "tickets", summary = "Merge a ticket into another",
+    params(("id" = String, Path, description = "The ticket to merge away")),
+    request_body = MergeIn,
+    responses((status = 200, description = "The target ticket", body = crate::tickets::Ticket)),
+    security(("bearer" = [])))]
+pub(crate) async fn merge(
     req: HttpRequest,
     client: ApiClient,
     path: web::Path<String>,
@@ -340,14 +385,19 @@ async fn merge(
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BulkIn {
+pub(crate) struct BulkIn {
     ids: Vec<String>,
     changes: PatchTicket,
 }
 
-async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<BulkIn>) -> AppResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/tickets/bulk", tag = "tickets", summary = "Update many tickets at once",
+    description = "All or nothing, up to 500 tickets.",
+    request_body = BulkIn,
+    responses((status = 200, description = "`{\"data\": [ticket]}`", body = Object)),
+    security(("bearer" = [])))]
+pub(crate) async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<BulkIn>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let BulkIn { ids, changes } = body.value;
     let changes = changes.changes();
@@ -359,7 +409,15 @@ async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<BulkIn>) -> App
 }
 
 /// GET /api/v1/attachments/{id}: the file, always as a download.
-async fn attachment(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "tickets", summary = "Download an attachment",
+    params(("id" = String, Path, description = "Attachment id")),
+    responses((status = 200, description = "The file, as application/octet-stream with Content-Disposition: attachment")),
+    security(("bearer" = [])))]
+pub(crate) async fn attachment(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
     crate::web::download_attachment(&app, tid, id).await

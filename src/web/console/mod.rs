@@ -1,6 +1,7 @@
 //! The agent console: sign-in, inbox, profile; admin pages live in `admin`.
 
 mod admin;
+mod api_reference;
 mod inbox;
 mod live;
 mod profile;
@@ -142,6 +143,7 @@ pub fn scope() -> actix_web::Scope<
         .route("/tickets/{key}/update", web::post().to(ticket_page::update))
         .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
         .route("/attachments/{id}", web::get().to(ticket_page::attachment))
+        .route("/api-reference", web::get().to(api_reference::show))
         .route("/profile", web::get().to(profile::show))
         .route("/profile", web::post().to(profile::update))
         .route("/profile/languages", web::post().to(profile::languages))
