@@ -109,6 +109,8 @@ pub struct Running {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: tokio::task::JoinHandle<()>,
     shutdown: watch::Sender<bool>,
+    listener: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
+    live: Arc<crate::events::LiveHub>,
 }
 
 impl Running {
@@ -118,20 +120,60 @@ impl Running {
     }
 
     /// Run until the server stops (SIGINT/SIGTERM finish in-flight requests), then stop the worker.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        let served = self.server.await;
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let served = (&mut self.server).await;
         let _ = self.shutdown.send(true);
-        let _ = self.worker.await;
+        let _ = (&mut self.worker).await;
+        self.stop_listener();
         served??;
         Ok(())
     }
 
+    fn stop_listener(&mut self) {
+        if let Some((stop, handle)) = self.listener.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = handle.join();
+        }
+    }
+
     /// Stop gracefully: finish in-flight requests and the job in hand.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
+        self.live.close_streams();
         self.handle.stop(true).await;
         let _ = self.shutdown.send(true);
-        let _ = self.server.await;
-        let _ = self.worker.await;
+        let _ = (&mut self.server).await;
+        let _ = (&mut self.worker).await;
+        self.stop_listener();
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Dropped without stop(): at least release the listener thread and its connection.
+        if let Some((stop, _)) = &self.listener {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
@@ -150,6 +192,8 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
             .configure(crate::web::configure(max_body, max_attachment))
     })
     .workers(config.workers)
+    // We handle signals ourselves so live streams are closed before the graceful wait.
+    .disable_signals()
     .shutdown_timeout(config.shutdown_secs)
     .bind(config.listen)
     .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -157,6 +201,13 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
     let server = server.run();
     let handle = server.handle();
     let server = tokio::spawn(server);
+    let (live, signal_handle) = (state.live.clone(), handle.clone());
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests and jobs");
+        live.close_streams();
+        signal_handle.stop(true).await;
+    });
 
     let (shutdown, rx) = watch::channel(false);
     let settings = WorkerSettings {
@@ -165,6 +216,22 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
         default_max_attempts: config.job_max_attempts,
         lease: Duration::from_secs(300),
     };
+    // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they happened.
+    let listener = match state.db.target() {
+        crate::db::DbTarget::Postgres(url) => {
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let hub = state.live.clone();
+            let handle = crate::db::backend::spawn_listener(
+                url.clone(),
+                crate::db::backend::LIVE_CHANNEL,
+                stop.clone(),
+                move |p| crate::events::deliver_remote(&hub, &p),
+            )?;
+            Some((stop, handle))
+        }
+        crate::db::DbTarget::Sqlite(_) => None,
+    };
+    let state_live = state.live.clone();
     let worker = tokio::spawn(crate::jobs::run_worker(state, Arc::new(registry), settings, rx));
-    Ok(Running { addr, handle, server, worker, shutdown })
+    Ok(Running { addr, handle, server, worker, shutdown, listener, live: state_live })
 }

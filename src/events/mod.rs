@@ -12,12 +12,12 @@ use crate::jobs::{JobContext, Registry};
 pub const LIVE_JOB: &str = "live.ticket_changed";
 
 /// One thing that happened, as the console receives it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LiveEvent {
-    #[serde(skip)]
+    #[serde(skip_serializing, default)]
     pub tenant_id: String,
     /// `ticket` for ticket changes, `presence` for viewers of a ticket.
-    pub kind: &'static str,
+    pub kind: String,
     pub ticket_id: String,
     pub number: i64,
     pub action: String,
@@ -28,13 +28,19 @@ pub struct LiveEvent {
 /// The in-process hub: a broadcast channel plus who is viewing which ticket.
 pub struct LiveHub {
     tx: broadcast::Sender<LiveEvent>,
+    // Turns true at shutdown so open streams end and graceful shutdown need not wait for them.
+    closing: tokio::sync::watch::Sender<bool>,
     // (tenant, ticket) -> agent name -> number of open streams
     viewers: Mutex<HashMap<(String, String), BTreeMap<String, usize>>>,
 }
 
 impl Default for LiveHub {
     fn default() -> Self {
-        LiveHub { tx: broadcast::channel(1024).0, viewers: Mutex::new(HashMap::new()) }
+        LiveHub {
+            tx: broadcast::channel(1024).0,
+            closing: tokio::sync::watch::channel(false).0,
+            viewers: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -42,6 +48,16 @@ impl LiveHub {
     /// Publish to every subscriber (they filter by tenant).
     pub fn publish(&self, e: LiveEvent) {
         let _ = self.tx.send(e);
+    }
+
+    /// End every open stream (at shutdown).
+    pub fn close_streams(&self) {
+        let _ = self.closing.send(true);
+    }
+
+    /// Resolves when streams should end.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Receive everything published from now on.
@@ -79,7 +95,7 @@ impl LiveHub {
     pub fn publish_presence(&self, tenant: &str, ticket: &str, viewers: Vec<String>) {
         self.publish(LiveEvent {
             tenant_id: tenant.into(),
-            kind: "presence",
+            kind: "presence".into(),
             ticket_id: ticket.into(),
             number: 0,
             action: "viewers".into(),
@@ -89,18 +105,47 @@ impl LiveHub {
     }
 }
 
+/// What travels between processes: the event plus its tenant (which browsers never see).
+#[derive(Serialize, serde::Deserialize)]
+struct Envelope {
+    tenant_id: String,
+    event: LiveEvent,
+}
+
+/// Hand a payload received from another process (or this one) to local subscribers.
+pub fn deliver_remote(hub: &LiveHub, payload: &str) {
+    match serde_json::from_str::<Envelope>(payload) {
+        Ok(Envelope { tenant_id, mut event }) => {
+            event.tenant_id = tenant_id;
+            hub.publish(event);
+        }
+        Err(e) => tracing::warn!(error = %e, "ignoring a malformed live event"),
+    }
+}
+
 async fn publish_ticket_change(ctx: JobContext) -> Result<(), String> {
     let p = ctx.payload()?;
     let tenant_id = ctx.job.tenant_id.clone().ok_or("live event without a tenant")?;
-    ctx.app.live.publish(LiveEvent {
-        tenant_id,
-        kind: "ticket",
+    let event = LiveEvent {
+        tenant_id: tenant_id.clone(),
+        kind: "ticket".into(),
         ticket_id: p["ticket_id"].as_str().unwrap_or_default().to_string(),
         number: p["number"].as_i64().unwrap_or_default(),
         action: p["action"].as_str().unwrap_or("changed").to_string(),
         actor_id: p["actor_id"].as_str().map(str::to_string),
         viewers: vec![],
-    });
+    };
+    // On PostgreSQL every process (this one included) receives it through LISTEN; SQLite is one process.
+    let payload = serde_json::to_string(&Envelope { tenant_id, event: event.clone() }).map_err(|e| e.to_string())?;
+    let sent = ctx
+        .app
+        .db
+        .write(move |c| Ok(crate::db::backend::notify(c, crate::db::backend::LIVE_CHANNEL, &payload)?))
+        .await
+        .map_err(|e| e.to_string())?;
+    if !sent {
+        ctx.app.live.publish(event);
+    }
     Ok(())
 }
 

@@ -362,3 +362,43 @@ async fn hostile_html_never_runs_in_the_console(app: TestApp) {
     }
 }
 both!(hostile_html_never_runs_in_the_console);
+
+/// Two server processes on one PostgreSQL database: a reply posted through one reaches a browser
+/// streaming from the other (LISTEN/NOTIFY), in real time.
+#[actix_web::test]
+async fn live_events_cross_processes_on_postgres() {
+    let Some(app) = TestApp::start(crate::harness::Backend::Postgres).await else { return };
+    let (t, email, pw) = app.seed_tenant("acme");
+    let (_, e2, p2) = app.add_agent(&t, "Bruno", Role::Agent);
+    let tk = ticket(&app, &t, "Across processes", Priority::Normal, None, None);
+    let (peer, peer_base) = app.peer().await;
+    let (a, csrf_a) = app.signed_in("acme", &email, &pw).await;
+    // Bruno's browser talks only to the second process.
+    let b = app.client();
+    let page = b.get(format!("{peer_base}/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::harness::field_value(&page, "_csrf").unwrap();
+    let r = b
+        .post(format!("{peer_base}/login"))
+        .form(&[("workspace", "acme"), ("email", e2.as_str()), ("password", p2.as_str()), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mut stream = b.get(format!("{peer_base}/events")).send().await.unwrap().bytes_stream();
+    assert!(wait_for_frame(&mut stream, 5, |f| f.contains("connected")).await.is_some());
+    let r = a
+        .post(app.url(&format!("/tickets/{}/messages", tk.number)))
+        .form(&[("_csrf", csrf_a.as_str()), ("kind", "reply"), ("body", "Hello from process one")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let frame = wait_for_frame(&mut stream, 10, |f| f.starts_with("event: ticket") && f.contains(&tk.id)).await;
+    assert!(frame.is_some(), "the other process's browser hears the reply");
+    // Shutdown ends open streams cleanly (end of body), rather than cutting them off when the
+    // grace period runs out.
+    peer.stop().await;
+    while let Some(chunk) = stream.next().await {
+        assert!(chunk.is_ok(), "the stream was cut off instead of ended: {chunk:?}");
+    }
+}

@@ -139,6 +139,8 @@ pub fn test_env(backend: Backend, dir: &std::path::Path, pg_db: Option<&str>) ->
     env.insert("MERIDIAN_JOB_POLL_MS".into(), "50".into());
     env.insert("MERIDIAN_BASE_DOMAIN".into(), "desk.test".into());
     env.insert("MERIDIAN_LOG".into(), "warn".into());
+    // Short, so a stream that is not closed at shutdown gets cut off (and tests notice).
+    env.insert("MERIDIAN_SHUTDOWN_SECS".into(), "3".into());
     match (backend, pg_db) {
         (Backend::Postgres, Some(db)) => env.insert("DATABASE_URL".into(), pg_url_for(db)),
         _ => env.insert("DATABASE_URL".into(), format!("sqlite://{}/meridian.db", dir.display())),
@@ -184,6 +186,14 @@ impl TestApp {
         self.state = state;
         self.running = Some(running);
         self
+    }
+
+    /// A second server on the same database, as another process of a scale-out install would be.
+    pub async fn peer(&self) -> (Running, String) {
+        let state = AppState::init((*self.state.config).clone()).expect("init peer");
+        let running = app::start(state, Registry::new()).await.expect("start peer");
+        let base = format!("http://{}", running.addr());
+        (running, base)
     }
 
     /// Stop the server gracefully.

@@ -34,6 +34,7 @@ impl Drop for Presence {
 
 struct StreamState {
     rx: tokio::sync::broadcast::Receiver<LiveEvent>,
+    closing: tokio::sync::watch::Receiver<bool>,
     tenant: String,
     _presence: Option<Presence>,
     first: Option<String>,
@@ -54,15 +55,28 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
         Presence { app: app.clone(), tenant: tenant.clone(), ticket, name: user.agent.name.clone() }
     });
     // The first frame tells the browser how soon to reconnect and that the stream is live.
-    let state = StreamState { rx, tenant, _presence: presence, first: Some("retry: 2000\n: connected\n\n".into()) };
+    let state = StreamState {
+        rx,
+        closing: app.live.closing(),
+        tenant,
+        _presence: presence,
+        first: Some("retry: 2000\n: connected\n\n".into()),
+    };
     let body = stream::unfold(state, |mut s| async move {
         if let Some(first) = s.first.take() {
             return Some((Ok::<_, actix_web::Error>(web::Bytes::from(first)), s));
         }
         loop {
+            if *s.closing.borrow() {
+                return None;
+            }
             // Writing is the only way to learn that a browser went away (and leave presence), so
             // keepalives are frequent.
-            match tokio::time::timeout(Duration::from_secs(5), s.rx.recv()).await {
+            let next = tokio::select! {
+                r = tokio::time::timeout(Duration::from_secs(5), s.rx.recv()) => r,
+                _ = s.closing.changed() => return None,
+            };
+            match next {
                 Err(_) => return Some((Ok(web::Bytes::from_static(b": keepalive\n\n")), s)),
                 Ok(Ok(e)) if e.tenant_id == s.tenant => return Some((Ok(web::Bytes::from(frame(&e))), s)),
                 Ok(Ok(_)) => continue,
