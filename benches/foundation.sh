@@ -7,31 +7,34 @@ set -euo pipefail
 BIN=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/meridian}")
 PORT=${PORT:-18080}
 WORK=$(mktemp -d)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 BASE="http://127.0.0.1:$PORT"
 export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn
 unset DATABASE_URL || true
 
-ready_ms() { # start the server in $WORK, print ms until /readyz answers 200
+start() { # start the server in $WORK; sets PID and MS (ms until /readyz answers 200)
   local t0 t1
   t0=$(date +%s%N)
   (cd "$WORK" && exec "$BIN" > "$WORK/out.txt" 2>/dev/null) & PID=$!
   until curl -sf "$BASE/readyz" > /dev/null; do sleep 0.005; done
   t1=$(date +%s%N)
-  echo $(( (t1 - t0) / 1000000 ))
+  MS=$(( (t1 - t0) / 1000000 ))
 }
+
+stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
 
 echo "== start to ready (SQLite)"
 for run in 1 2 3 4 5; do
   rm -rf "$WORK/data"
-  first=$(ready_ms); kill $PID; wait $PID 2>/dev/null || true
-  again=$(ready_ms); kill $PID; wait $PID 2>/dev/null || true
+  start; first=$MS; stop
+  start; again=$MS; stop
   echo "run $run: empty data dir ${first} ms (migrate + seed demo), existing data ${again} ms"
 done
 
 echo "== idle RSS"
 rm -rf "$WORK/data"
-ready_ms > /dev/null
+start
 sleep 2
 grep VmRSS /proc/$PID/status
 

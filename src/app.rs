@@ -35,6 +35,8 @@ pub struct AppState {
     pub api_limits: Arc<crate::web::api::support::RateLimiter>,
     /// Attachment storage.
     pub blobs: crate::tickets::attachments::Blobs,
+    /// Cached inbox sidebar counts.
+    pub view_counts: Arc<crate::web::console::ViewCounts>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             jobs_wakeup: Arc::new(Notify::new()),
             live: Arc::new(crate::events::LiveHub::default()),
             api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
+            view_counts: Arc::new(crate::web::console::ViewCounts::default()),
             blobs: crate::tickets::attachments::Blobs::local(
                 &config.data_dir.join("attachments"),
                 config.max_attachment_bytes,
@@ -73,6 +76,13 @@ impl AppState {
     /// Wake the local job worker after a commit that enqueued jobs.
     pub fn wake_jobs(&self) {
         self.jobs_wakeup.notify_one();
+    }
+
+    /// After this process changed a tenant's tickets: wake the job worker and make sure derived
+    /// views (inbox counts) refresh on the next page, before the live event arrives.
+    pub fn tickets_changed(&self, tenant: &crate::tenancy::TenantId) {
+        self.live.bump(tenant.as_str());
+        self.wake_jobs();
     }
 }
 

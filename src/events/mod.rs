@@ -32,6 +32,8 @@ pub struct LiveHub {
     closing: tokio::sync::watch::Sender<bool>,
     // (tenant, ticket) -> agent name -> number of open streams
     viewers: Mutex<HashMap<(String, String), BTreeMap<String, usize>>>,
+    // Bumped on every ticket change per tenant, so caches of derived data know to refresh.
+    generations: Mutex<HashMap<String, u64>>,
 }
 
 impl Default for LiveHub {
@@ -40,6 +42,7 @@ impl Default for LiveHub {
             tx: broadcast::channel(1024).0,
             closing: tokio::sync::watch::channel(false).0,
             viewers: Mutex::new(HashMap::new()),
+            generations: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -47,7 +50,21 @@ impl Default for LiveHub {
 impl LiveHub {
     /// Publish to every subscriber (they filter by tenant).
     pub fn publish(&self, e: LiveEvent) {
+        if e.kind == "ticket" {
+            self.bump(&e.tenant_id);
+        }
         let _ = self.tx.send(e);
+    }
+
+    /// Note that a tenant's tickets changed.
+    pub fn bump(&self, tenant: &str) {
+        let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        *g.entry(tenant.to_string()).or_default() += 1;
+    }
+
+    /// How many changes this process has seen for a tenant's tickets.
+    pub fn generation(&self, tenant: &str) -> u64 {
+        self.generations.lock().unwrap_or_else(|p| p.into_inner()).get(tenant).copied().unwrap_or(0)
     }
 
     /// End every open stream (at shutdown).

@@ -402,3 +402,49 @@ async fn live_events_cross_processes_on_postgres() {
         assert!(chunk.is_ok(), "the stream was cut off instead of ended: {chunk:?}");
     }
 }
+
+async fn view_counts_stay_fresh_after_changes(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let a = ticket(&app, &t, "Count one", Priority::Normal, None, None);
+    let b = ticket(&app, &t, "Count two", Priority::Normal, None, None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let count_of = |html: &str, view: &str| {
+        let marker = format!("data-view=\"{view}\">");
+        let s = html.find(&marker).unwrap();
+        let rest = &html[s..];
+        let n = rest.find("class=\"count\">").unwrap() + 14;
+        rest[n..n + rest[n..].find('<').unwrap()].to_string()
+    };
+    let html = text(&c, app.url("/inbox")).await;
+    assert_eq!((count_of(&html, "my_open"), count_of(&html, "unassigned")), ("0".into(), "2".into()));
+    // My own change shows at once on the page I am sent back to.
+    let key = format!("t_{}", a.id);
+    c.post(app.url("/inbox/bulk"))
+        .form(&[("_csrf", csrf.as_str()), (key.as_str(), "on"), ("assignee", "me")])
+        .send()
+        .await
+        .unwrap();
+    let html = text(&c, app.url("/inbox")).await;
+    assert_eq!((count_of(&html, "my_open"), count_of(&html, "unassigned")), ("1".into(), "1".into()));
+    // Someone else's change (through the API) shows once its live event arrives.
+    let tok =
+        app.state.db.write_blocking(|c| meridian::accounts::tokens::create(c, &t.tenant_id(), "t", None)).unwrap().1;
+    reqwest::Client::new()
+        .patch(app.url(&format!("/api/v1/tickets/{}", b.id)))
+        .bearer_auth(&tok)
+        .json(&serde_json::json!({"status": "pending"}))
+        .send()
+        .await
+        .unwrap();
+    let mut fresh = false;
+    for _ in 0..100 {
+        let html = text(&c, app.url("/inbox")).await;
+        if count_of(&html, "unassigned") == "0" && count_of(&html, "pending") == "1" {
+            fresh = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(fresh, "counts caught up with another writer's change");
+}
+both!(view_counts_stay_fresh_after_changes);

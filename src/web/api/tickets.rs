@@ -99,7 +99,7 @@ pub(crate) async fn create(
         Ok((201, ticket_json(&t)))
     })
     .await?;
-    app.wake_jobs();
+    app.tickets_changed(&client.tenant_id());
     let etag = stored.body["id"].as_str().map(|id| format!("W/\"{id}-{}\"", stored.body["version"]));
     Ok(stored_response(stored, etag))
 }
@@ -247,7 +247,7 @@ pub(crate) async fn patch(
     let tid = client.tenant_id();
     let actor = Actor::Api(client.token.id.clone());
     let t = app.db.write(move |c| commands::update_ticket(c, &tid, &actor, &id, &changes, expected)).await?;
-    app.wake_jobs();
+    app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
 
@@ -356,7 +356,7 @@ pub(crate) async fn add_message(
         Ok((201, v))
     })
     .await?;
-    app.wake_jobs();
+    app.tickets_changed(&client.tenant_id());
     Ok(stored_response(stored, None))
 }
 
@@ -381,7 +381,7 @@ pub(crate) async fn merge(
     let (tid, src, target) = (client.tenant_id(), path.into_inner(), body.value.target_id);
     let actor = Actor::Api(client.token.id.clone());
     let t = app.db.write(move |c| commands::merge(c, &tid, &actor, &src, &target)).await?;
-    app.wake_jobs();
+    app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
 
@@ -404,7 +404,7 @@ pub(crate) async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<Bulk
     let tid = client.tenant_id();
     let actor = Actor::Api(client.token.id.clone());
     let list = app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
-    app.wake_jobs();
+    app.tickets_changed(&client.tenant_id());
     Ok(HttpResponse::Ok().json(json!({"data": list.iter().map(ticket_json).collect::<Vec<_>>()})))
 }
 

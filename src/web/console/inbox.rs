@@ -97,6 +97,38 @@ impl InboxQuery {
     }
 }
 
+/// Sidebar counts per agent, reused until a ticket of the tenant changes (or 30 s pass): counting
+/// six views on every page view would cost more than the page itself.
+#[derive(Default)]
+pub struct ViewCounts {
+    entries: std::sync::Mutex<HashMap<(String, String), CachedCounts>>,
+}
+
+#[derive(Clone)]
+struct CachedCounts {
+    generation: u64,
+    at: std::time::Instant,
+    views: Vec<i64>,
+    saved: Vec<(SavedView, i64)>,
+}
+
+impl ViewCounts {
+    fn get(&self, tenant: &str, agent: &str, generation: u64) -> Option<CachedCounts> {
+        let e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        e.get(&(tenant.to_string(), agent.to_string()))
+            .filter(|c| c.generation == generation && c.at.elapsed() < std::time::Duration::from_secs(30))
+            .cloned()
+    }
+
+    fn put(&self, tenant: &str, agent: &str, c: CachedCounts) {
+        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if e.len() > 10_000 {
+            e.clear();
+        }
+        e.insert((tenant.to_string(), agent.to_string()), c);
+    }
+}
+
 /// A view in the sidebar with its count.
 pub struct ViewLink {
     pub key: String,
@@ -170,28 +202,44 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     let cursor = q.cursor.clone();
     let partial = q.partial.is_some();
     let (f2, me2, tid2) = (filter.clone(), me.clone(), tid.clone());
-    let (rows, next, counts, saved, teams) = app
+    // Read the generation before counting, so a change during the count invalidates the entry.
+    let generation = app.live.generation(tid.as_str());
+    let cached = if partial { None } else { app.view_counts.get(tid.as_str(), &me, generation) };
+    let need_counts = !partial && cached.is_none();
+    let (rows, next, fresh, teams) = app
         .db
         .read(move |c| {
             let (rows, next) = queries::list(c, &tid2, &me2, &f2, sort, cursor.as_deref(), 50)?;
             if partial {
-                return Ok((rows, next, vec![], vec![], vec![]));
+                return Ok((rows, next, None, vec![]));
             }
-            let mut counts = Vec::new();
-            for v in View::ALL {
-                counts.push(queries::count(c, &tid2, &me2, &Filter { view: Some(v), ..Filter::default() })?);
-            }
-            let saved: Vec<(SavedView, i64)> = queries::saved_views(c, &tid2, &me2)?
-                .into_iter()
-                .map(|s| {
-                    let n = queries::count(c, &tid2, &me2, &s.filter())?;
-                    Ok((s, n))
-                })
-                .collect::<AppResult<_>>()?;
+            let fresh = if need_counts {
+                let mut views = Vec::new();
+                for v in View::ALL {
+                    views.push(queries::count(c, &tid2, &me2, &Filter { view: Some(v), ..Filter::default() })?);
+                }
+                let saved: Vec<(SavedView, i64)> = queries::saved_views(c, &tid2, &me2)?
+                    .into_iter()
+                    .map(|s| {
+                        let n = queries::count(c, &tid2, &me2, &s.filter())?;
+                        Ok((s, n))
+                    })
+                    .collect::<AppResult<_>>()?;
+                Some(CachedCounts { generation, at: std::time::Instant::now(), views, saved })
+            } else {
+                None
+            };
             let teams = crate::tickets::teams::list(c, &tid2)?;
-            Ok((rows, next, counts, saved, teams))
+            Ok((rows, next, fresh, teams))
         })
         .await?;
+    if let Some(f) = &fresh {
+        app.view_counts.put(tid.as_str(), &me, f.clone());
+    }
+    let (counts, saved) = match fresh.or(cached) {
+        Some(c) => (c.views, c.saved),
+        None => (vec![], vec![]),
+    };
     let zone = user.zone().to_string();
     if partial {
         return html(&InboxRows { page: Page::for_user(&user, "inbox"), rows, zone });
@@ -255,7 +303,9 @@ pub async fn save_view(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -
     let filter = q.filter(&me)?;
     let name = f.form.get("name").cloned().unwrap_or_default();
     let tid = f.user.tenant_id();
-    let saved = app.db.write(move |c| queries::save_view(c, &tid, &me, &name, &filter)).await?;
+    let tid2 = tid.clone();
+    let saved = app.db.write(move |c| queries::save_view(c, &tid2, &me, &name, &filter)).await?;
+    app.live.bump(tid.as_str());
     Ok(see_other(&format!("/inbox?saved={}", saved.id)))
 }
 
@@ -281,9 +331,10 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
     }
     let tid = f.user.tenant_id();
+    app.live.bump(tid.as_str());
     let actor = Actor::Agent(me);
     app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
-    app.wake_jobs();
+    app.tickets_changed(&f.user.tenant_id());
     let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());
     Ok(see_other(&back))
 }

@@ -3,6 +3,8 @@
 mod admin;
 mod api_reference;
 mod inbox;
+
+pub use inbox::ViewCounts;
 mod live;
 mod profile;
 mod signin;

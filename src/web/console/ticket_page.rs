@@ -150,7 +150,7 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
             Ok(t.number)
         })
         .await?;
-    app.wake_jobs();
+    app.tickets_changed(&f.user.tenant_id());
     Ok(see_other(&format!("/tickets/{number}")))
 }
 
@@ -184,7 +184,7 @@ pub async fn update(
             Ok(commands::update_ticket(c, &tid, &actor, &t.id, &changes, version)?.number)
         })
         .await?;
-    app.wake_jobs();
+    app.tickets_changed(&f.user.tenant_id());
     Ok(see_other(&format!("/tickets/{number}")))
 }
 
@@ -210,7 +210,7 @@ pub async fn merge(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MergeF
             Ok(commands::merge(c, &tid, &actor, &source.id, &target.id)?.number)
         })
         .await?;
-    app.wake_jobs();
+    app.tickets_changed(&f.user.tenant_id());
     Ok(see_other(&format!("/tickets/{number}")))
 }
 
@@ -265,6 +265,6 @@ pub async fn create(req: HttpRequest, f: CsrfForm<NewTicketForm>) -> AppResult<H
     let tid = f.user.tenant_id();
     let actor = Actor::Agent(f.user.agent.id.clone());
     let (t, _) = app.db.write(move |c| commands::create_ticket(c, &tid, &actor, new)).await?;
-    app.wake_jobs();
+    app.tickets_changed(&f.user.tenant_id());
     Ok(see_other(&format!("/tickets/{}", t.number)))
 }
