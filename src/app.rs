@@ -35,6 +35,8 @@ pub struct AppState {
     pub api_limits: Arc<crate::web::api::support::RateLimiter>,
     /// Attachment storage.
     pub blobs: crate::tickets::attachments::Blobs,
+    /// Group commit for ticket creation and other idempotent creations.
+    pub batcher: crate::db::batch::Batcher,
     /// Cached inbox sidebar counts.
     pub view_counts: Arc<crate::web::console::ViewCounts>,
 }
@@ -64,6 +66,7 @@ impl AppState {
             live: Arc::new(crate::events::LiveHub::default()),
             api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
             view_counts: Arc::new(crate::web::console::ViewCounts::default()),
+            batcher: crate::db::batch::Batcher::start(db.clone())?,
             blobs: crate::tickets::attachments::Blobs::local(
                 &config.data_dir.join("attachments"),
                 config.max_attachment_bytes,

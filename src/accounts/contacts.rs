@@ -86,7 +86,8 @@ pub fn by_email(conn: &mut DbConnection, tenant: &TenantId, email: &str) -> AppR
         .optional()?)
 }
 
-/// Find the contact with this email or create one (inbound mail, API ticket creation).
+/// Find the contact with this email or create one (inbound mail, API ticket creation); safe
+/// against concurrent callers with the same new email.
 pub fn find_or_create(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -98,8 +99,10 @@ pub fn find_or_create(
         return Ok(c);
     }
     let fallback = normalized.split('@').next().unwrap_or(&normalized).to_string();
-    let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&fallback);
-    create(conn, tenant, Some(&normalized), name, None)
+    let name = validate_name("requester.name", name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&fallback))?;
+    // Concurrent callers with the same new email both succeed and agree on one row.
+    crate::db::backend::insert_contact_if_absent(conn, tenant.as_str(), &new_id(), &normalized, &name, now())?;
+    by_email(conn, tenant, &normalized)?.ok_or(AppError::NotFound)
 }
 
 /// A page of contacts ordered by id (time-ordered), after the `after` id.

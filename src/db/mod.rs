@@ -1,6 +1,7 @@
 //! Database access: one connection enum over PostgreSQL and SQLite, the pool, and migrations.
 
 pub mod backend;
+pub mod batch;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

@@ -140,6 +140,69 @@ pub fn deliver_remote(hub: &LiveHub, payload: &str) {
     }
 }
 
+/// Queue a ticket change from inside the transaction that makes it (an outbox row): it is
+/// published only if that transaction commits. Sending it from the transaction itself would make
+/// PostgreSQL serialise the commits of every notifying transaction on its notification queue.
+pub fn publish_in_tx(
+    conn: &mut crate::db::DbConnection,
+    tenant: &crate::tenancy::TenantId,
+    event: LiveEvent,
+) -> crate::error::AppResult<()> {
+    let payload = serde_json::json!({
+        "ticket_id": event.ticket_id, "number": event.number, "action": event.action, "actor_id": event.actor_id,
+    });
+    let mut job = crate::jobs::NewJob::new(LIVE_JOB, Some(tenant), payload);
+    job.max_attempts = 3;
+    crate::jobs::enqueue(conn, &job)?;
+    Ok(())
+}
+
+fn event_from_job(job: &crate::jobs::JobRow) -> Option<LiveEvent> {
+    let p: serde_json::Value = serde_json::from_str(&job.payload).ok()?;
+    Some(LiveEvent {
+        tenant_id: job.tenant_id.clone()?,
+        kind: "ticket".into(),
+        ticket_id: p["ticket_id"].as_str().unwrap_or_default().to_string(),
+        number: p["number"].as_i64().unwrap_or_default(),
+        action: p["action"].as_str().unwrap_or("changed").to_string(),
+        actor_id: p["actor_id"].as_str().map(str::to_string),
+        viewers: vec![],
+    })
+}
+
+/// Relay queued live events in batches: one transaction takes up to 200 of them and, on
+/// PostgreSQL, notifies every process; on SQLite (one process) they are published here after the
+/// commit. Returns how many were relayed.
+pub async fn relay(app: &crate::app::AppState) -> crate::error::AppResult<usize> {
+    let taken = app
+        .db
+        .write(|c| {
+            let jobs = crate::db::backend::take_jobs_of_kind(c, LIVE_JOB, crate::db::now(), 200)?;
+            let mut local = Vec::new();
+            for job in &jobs {
+                let Some(mut event) = event_from_job(job) else { continue };
+                if event.number <= 0 {
+                    // Queued before the ticket had its number; it has one now.
+                    let tid = crate::tenancy::TenantId::from_trusted(event.tenant_id.clone());
+                    event.number =
+                        crate::tickets::commands::get(c, &tid, &event.ticket_id).map(|t| t.number).unwrap_or(0);
+                }
+                let payload =
+                    serde_json::to_string(&Envelope { tenant_id: event.tenant_id.clone(), event: event.clone() })?;
+                if !crate::db::backend::notify(c, crate::db::backend::LIVE_CHANNEL, &payload)? {
+                    local.push(event);
+                }
+            }
+            Ok((jobs.len(), local))
+        })
+        .await?;
+    let (n, local) = taken;
+    for e in local {
+        app.live.publish(e);
+    }
+    Ok(n)
+}
+
 async fn publish_ticket_change(ctx: JobContext) -> Result<(), String> {
     let p = ctx.payload()?;
     let tenant_id = ctx.job.tenant_id.clone().ok_or("live event without a tenant")?;

@@ -99,6 +99,11 @@ pub async fn run_worker(
             housekeeping(&app).await;
             last_housekeeping = std::time::Instant::now();
         }
+        // Live events first: they are many, tiny and latency-sensitive, so they go in batches.
+        let relayed = crate::events::relay(&app).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "live event relay failed; the job handler will retry them");
+            0
+        });
         let wid = worker_id.clone();
         let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(5));
         let claimed = app
@@ -117,6 +122,12 @@ pub async fn run_worker(
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "job claim failed"),
+        }
+        if relayed > 0 {
+            // Let the next batch accumulate: a commit per handful of events would compete with the
+            // writes that produce them for log flushes. 20 ms is still instant to a person.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
         }
         tokio::select! {
             _ = app.jobs_wakeup.notified() => {}

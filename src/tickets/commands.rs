@@ -8,7 +8,6 @@ use crate::accounts::contacts;
 use crate::db::schema::{attachments, messages, ticket_counters, ticket_events, ticket_tags, tickets};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
-use crate::jobs::{self, NewJob};
 use crate::tenancy::TenantId;
 
 /// Longest message body accepted, in bytes.
@@ -137,7 +136,7 @@ pub fn record_event(
     Ok(())
 }
 
-/// Queue the live update for everyone watching this tenant's inbox or this ticket.
+/// Tell everyone watching this tenant's inbox or this ticket, once the transaction commits.
 fn enqueue_live(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -145,39 +144,33 @@ fn enqueue_live(
     action: &str,
     actor: &Actor,
 ) -> AppResult<()> {
-    let (actor_type, actor_id) = actor.parts();
-    let payload = serde_json::json!({
-        "ticket_id": ticket.id, "number": ticket.number, "action": action,
-        "actor_type": actor_type, "actor_id": actor_id, "version": ticket.version,
-    });
-    let mut job = NewJob::new(crate::events::LIVE_JOB, Some(tenant), payload);
-    job.max_attempts = 3;
-    jobs::enqueue(conn, &job)?;
-    Ok(())
+    let event = crate::events::LiveEvent {
+        tenant_id: tenant.as_str().to_string(),
+        kind: "ticket".into(),
+        ticket_id: ticket.id.clone(),
+        number: ticket.number,
+        action: action.to_string(),
+        actor_id: actor.parts().1.map(str::to_string),
+        viewers: vec![],
+    };
+    crate::events::publish_in_tx(conn, tenant, event)
 }
 
-/// The next gapless ticket number: the counter row's lock serialises concurrent creators, and a
-/// rolled-back transaction rolls its number back too.
-fn next_number(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<i64> {
-    let n = diesel::update(ticket_counters::table.find(tenant.as_str()))
-        .set(ticket_counters::last_number.eq(ticket_counters::last_number + 1))
-        .execute(conn)?;
-    if n == 0 {
-        diesel::insert_into(ticket_counters::table)
-            .values((ticket_counters::tenant_id.eq(tenant.as_str()), ticket_counters::last_number.eq(1i64)))
-            .execute(conn)?;
-        return Ok(1);
+/// Give a new ticket the tenant's next gapless number. The counter row's lock serialises
+/// concurrent creators until commit, and a rolled-back transaction rolls its number back too.
+fn number_ticket(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<i64> {
+    if let Some(n) = crate::db::backend::assign_ticket_number(conn, tenant.as_str(), ticket_id)? {
+        return Ok(n);
     }
-    Ok(ticket_counters::table.find(tenant.as_str()).select(ticket_counters::last_number).first(conn)?)
+    // Tenants created before counters existed get one on first use.
+    diesel::insert_into(ticket_counters::table)
+        .values((ticket_counters::tenant_id.eq(tenant.as_str()), ticket_counters::last_number.eq(0i64)))
+        .execute(conn)?;
+    crate::db::backend::assign_ticket_number(conn, tenant.as_str(), ticket_id)?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket counter missing")))
 }
 
-fn write_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags: &[String]) -> AppResult<()> {
-    diesel::delete(
-        ticket_tags::table
-            .filter(ticket_tags::tenant_id.eq(tenant.as_str()))
-            .filter(ticket_tags::ticket_id.eq(ticket_id)),
-    )
-    .execute(conn)?;
+fn insert_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags: &[String]) -> AppResult<()> {
     for t in tags {
         diesel::insert_into(ticket_tags::table)
             .values((
@@ -188,6 +181,16 @@ fn write_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags:
             .execute(conn)?;
     }
     Ok(())
+}
+
+fn write_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags: &[String]) -> AppResult<()> {
+    diesel::delete(
+        ticket_tags::table
+            .filter(ticket_tags::tenant_id.eq(tenant.as_str()))
+            .filter(ticket_tags::ticket_id.eq(ticket_id)),
+    )
+    .execute(conn)?;
+    insert_tags(conn, tenant, ticket_id, tags)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -278,12 +281,13 @@ fn create_ticket_inner(
     };
     let ts = now();
     let status = if new.assignee_id.is_some() { Status::Open } else { Status::New };
-    // Taken last, so the counter row stays locked for as little of the transaction as possible.
-    let number = next_number(conn, tenant)?;
-    let ticket = Ticket {
+    // The real number is taken last (see below); until then a unique negative placeholder holds
+    // the row's place in the (tenant_id, number) index.
+    let placeholder = -((rand::random::<u64>() >> 2) as i64) - 1;
+    let mut ticket = Ticket {
         tenant_id: tenant.as_str().into(),
         id: new_id(),
-        number,
+        number: placeholder,
         subject,
         status: status.as_str().into(),
         is_open: status.is_open(),
@@ -327,7 +331,7 @@ fn create_ticket_inner(
             tickets::updated_at.eq(ts),
         ))
         .execute(conn)?;
-    write_tags(conn, tenant, &ticket.id, &tags)?;
+    insert_tags(conn, tenant, &ticket.id, &tags)?;
     let author = match actor {
         Actor::Agent(_) => actor.clone(),
         _ => Actor::Contact(requester.id.clone()),
@@ -342,8 +346,11 @@ fn create_ticket_inner(
         &new.body_text,
         new.body_html.as_deref(),
     )?;
-    record_event(conn, tenant, &ticket.id, actor, "created", None, None, Some(&format!("#{number}")))?;
+    record_event(conn, tenant, &ticket.id, actor, "created", None, None, None)?;
+    // Queued before numbering (the relay looks the number up), so that numbering, which locks the
+    // tenant's counter row until commit, is the transaction's last statement.
     enqueue_live(conn, tenant, &ticket, "created", actor)?;
+    ticket.number = number_ticket(conn, tenant, &ticket.id)?;
     Ok((ticket, message))
 }
 

@@ -499,3 +499,58 @@ async fn per_token_rate_limit_answers_429_with_retry_after() {
     assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(get(&app, &other, "/api/v1/me").await.status(), 200, "limits are per token");
 }
+
+async fn concurrent_tickets_from_one_new_requester_share_one_contact(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &t);
+    let mut hs = vec![];
+    for i in 0..16 {
+        let (url, tok) = (app.url("/api/v1/tickets"), tok.clone());
+        hs.push(tokio::spawn(async move {
+            let body = json!({"subject": format!("Same person {i}"), "message": {"body": "x"}, "requester": {"email": "New.Person@Example.com", "name": "New Person"}});
+            let r = reqwest::Client::new().post(url).bearer_auth(tok).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap()["requester_id"].clone())
+        }));
+    }
+    let mut requesters = vec![];
+    for h in hs {
+        let (code, requester) = h.await.unwrap();
+        assert_eq!(code, 201);
+        requesters.push(requester.to_string());
+    }
+    requesters.dedup();
+    assert_eq!(requesters.len(), 1, "one contact for one email: {requesters:?}");
+    let contacts: Value = get(&app, &tok, "/api/v1/contacts").await.json().await.unwrap();
+    assert_eq!(contacts["data"].as_array().unwrap().len(), 1);
+}
+both!(concurrent_tickets_from_one_new_requester_share_one_contact);
+
+async fn invalid_requests_in_a_burst_leave_valid_ones_and_numbers_intact(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &t);
+    let mut hs = vec![];
+    for i in 0..40 {
+        let (url, tok) = (app.url("/api/v1/tickets"), tok.clone());
+        hs.push(tokio::spawn(async move {
+            // Every fourth names an agent that does not exist; it fails inside the shared transaction.
+            let assignee = if i % 4 == 0 { json!("no-such-agent") } else { json!(null) };
+            let body = json!({"subject": format!("Burst {i}"), "message": {"body": "x"}, "requester": {"email": format!("b{i}@example.com")}, "assignee_id": assignee});
+            let r = reqwest::Client::new().post(url).bearer_auth(tok).json(&body).send().await.unwrap();
+            (i, r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut numbers = vec![];
+    for h in hs {
+        let (i, code, body) = h.await.unwrap();
+        if i % 4 == 0 {
+            assert_eq!(code, 422, "{body}");
+            assert_eq!(body["field"], "assignee_id");
+        } else {
+            assert_eq!(code, 201, "{body}");
+            numbers.push(body["number"].as_i64().unwrap());
+        }
+    }
+    numbers.sort();
+    assert_eq!(numbers, (1..=30).collect::<Vec<i64>>());
+}
+both!(invalid_requests_in_a_burst_leave_valid_ones_and_numbers_intact);

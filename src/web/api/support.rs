@@ -124,9 +124,10 @@ pub async fn idempotent<F>(
 where
     F: FnOnce(&mut DbConnection) -> AppResult<(u16, serde_json::Value)> + Send + Clone + 'static,
 {
+    let tenant = client.tenant.id.clone();
     let key = match req.headers().get("idempotency-key") {
         None => {
-            let (status, body) = state.db.write(f).await?;
+            let (status, body) = state.batcher.write(&tenant, f).await?;
             return Ok(Stored { status, body, replayed: false });
         }
         Some(k) => k
@@ -142,8 +143,8 @@ where
     for _ in 0..2 {
         let (tid, token, key, hash, f) = (tid.clone(), token.clone(), key.clone(), hash.clone(), f.clone());
         let attempt = state
-            .db
-            .write(move |c| {
+            .batcher
+            .write(&tenant, move |c| {
                 if let Some(found) = lookup(c, &tid, &token, &key)? {
                     return replay(found, &hash);
                 }
