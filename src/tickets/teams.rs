@@ -78,3 +78,10 @@ pub fn add_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, age
         .execute(conn)?;
     Ok(())
 }
+
+/// Take an agent out of a team (idempotent).
+pub fn remove_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, agent_id: &str) -> AppResult<()> {
+    get(conn, tenant, team_id)?;
+    diesel::delete(team_members::table.find((tenant.as_str(), team_id, agent_id))).execute(conn)?;
+    Ok(())
+}

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::console::{html, Page};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::tenancy;
 
@@ -41,23 +41,13 @@ async fn home(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpRespon
     home_for_slug(&state, &req, path.into_inner()).await
 }
 
-async fn not_found() -> AppResult<HttpResponse> {
-    Err(AppError::NotFound)
-}
-
 /// `/h/{slug}/…` routes.
-pub fn scope() -> actix_web::Scope<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    web::scope("/h/{slug}")
-        .wrap(from_fn(super::middleware::console_errors))
-        .route("", web::get().to(home))
-        .route("/", web::get().to(home))
-        .default_service(web::to(not_found))
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/h/{slug}")
+            .wrap(from_fn(super::middleware::console_errors))
+            .route("", web::get().to(home))
+            .route("/", web::get().to(home))
+            .default_service(web::to(crate::web::not_found)),
+    );
 }

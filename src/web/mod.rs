@@ -30,9 +30,14 @@ pub fn configure(max_body: usize, max_attachment: usize) -> impl FnOnce(&mut web
             .route("/metrics", web::get().to(ops::metrics))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .service(api::scope(max_message_body))
-            .service(help::scope())
-            .service(console::scope());
+            .configure(help::routes)
+            .configure(console::routes);
     }
+}
+
+/// The fallback for unknown paths; each scope renders it its own way (problem+json or a page).
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
 }
 
 /// Send a stored attachment: always a download, never rendered from our origin.

@@ -251,7 +251,7 @@ async fn agents_need_admin_for_admin_pages(app: TestApp) {
     let (tenant, _e, _p) = app.seed_tenant("acme");
     let (_id, email, pw) = app.add_agent(&tenant, "Ana", meridian::accounts::Role::Agent);
     let (client, csrf) = app.signed_in("acme", &email, &pw).await;
-    for path in ["/admin/agents", "/admin/tokens", "/admin/jobs"] {
+    for path in ["/admin/agents", "/admin/tokens", "/admin/jobs", "/admin/teams"] {
         assert_eq!(client.get(app.url(path)).send().await.unwrap().status(), 403, "{path}");
     }
     let res = client

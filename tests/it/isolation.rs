@@ -93,3 +93,73 @@ async fn help_center_tenant_comes_from_host_or_path(app: TestApp) {
     assert_eq!(c.get(app.url("/")).send().await.unwrap().headers()["location"], "/inbox");
 }
 both!(help_center_tenant_comes_from_host_or_path);
+
+async fn teams_are_managed_per_tenant_in_the_console(app: TestApp) {
+    let (a, a_email, a_pw) = app.seed_tenant("alpha");
+    let (b, _, _) = app.seed_tenant("bravo");
+    let (ana, _, _) = app.add_agent(&a, "Ana", Role::Agent);
+    let (bruno, _, _) = app.add_agent(&b, "Bruno", Role::Agent);
+    let b_team =
+        app.state.db.write_blocking(|c| meridian::tickets::teams::create(c, &b.tenant_id(), "Bravo Tier 2")).unwrap();
+    let (c, csrf) = app.signed_in("alpha", &a_email, &a_pw).await;
+    assert_eq!(
+        c.post(app.url("/admin/teams"))
+            .form(&[("_csrf", csrf.as_str()), ("name", "Lusophone")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let page = c.get(app.url("/admin/teams")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Lusophone") && !page.contains("Bravo Tier 2") && !page.contains("Bruno"));
+    let marker = "data-team=\"";
+    let s = page.find(marker).unwrap() + marker.len();
+    let team = page[s..s + 36].to_string();
+    let add = |team: String, agent: String| {
+        let c = c.clone();
+        let csrf = csrf.clone();
+        let url = app.url(&format!("/admin/teams/{team}/members"));
+        async move {
+            c.post(url).form(&[("_csrf", csrf.as_str()), ("agent_id", agent.as_str())]).send().await.unwrap().status()
+        }
+    };
+    assert_eq!(add(team.clone(), ana.clone()).await, 303);
+    assert_eq!(add(team.clone(), bruno.clone()).await, 422, "B's agent cannot join A's team");
+    assert_eq!(add(b_team.id.clone(), ana.clone()).await, 404, "A cannot touch B's team");
+    let r = c
+        .post(app.url(&format!("/admin/teams/{}/members/{}/remove", b_team.id, bruno)))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let members = app.state.db.write_blocking(|c| meridian::tickets::teams::members(c, &a.tenant_id(), &team)).unwrap();
+    assert_eq!(members, vec![ana.clone()]);
+    let r = c
+        .post(app.url(&format!("/admin/teams/{team}/members/{ana}/remove")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(app
+        .state
+        .db
+        .write_blocking(|c| meridian::tickets::teams::members(c, &a.tenant_id(), &team))
+        .unwrap()
+        .is_empty());
+    let dup =
+        c.post(app.url("/admin/teams")).form(&[("_csrf", csrf.as_str()), ("name", "Lusophone")]).send().await.unwrap();
+    assert_eq!(dup.status(), 422);
+    // B's own API token proves B's team is untouched and still B's.
+    let tok = app.state.db.write_blocking(|c| tokens::create(c, &b.tenant_id(), "t", None)).unwrap().1;
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/teams/{}", b_team.id)))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+both!(teams_are_managed_per_tenant_in_the_console);

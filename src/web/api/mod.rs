@@ -9,7 +9,6 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::auth::ApiClient;
-use crate::error::{AppError, AppResult};
 
 /// GET /api/v1/me: which tenant and token this is.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", summary = "Who am I",
@@ -24,10 +23,6 @@ pub(crate) async fn me(client: ApiClient) -> HttpResponse {
     }))
 }
 
-async fn not_found() -> AppResult<HttpResponse> {
-    Err(AppError::NotFound)
-}
-
 /// `/api/…` routes; message bodies may be as large as `max_message_body`.
 pub fn scope(max_message_body: usize) -> actix_web::Scope {
     web::scope("/api")
@@ -37,7 +32,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .route("/openapi.json", web::get().to(openapi::spec))
                 .configure(|c| tickets::routes(c, max_message_body))
                 .configure(directory::routes)
-                .default_service(web::to(not_found)),
+                .default_service(web::to(crate::web::not_found)),
         )
-        .default_service(web::to(not_found))
+        .default_service(web::to(crate::web::not_found))
 }

@@ -22,6 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/tokens", web::get().to(tokens_page))
         .route("/admin/tokens", web::post().to(create_token))
         .route("/admin/tokens/{id}/revoke", web::post().to(revoke_token))
+        .route("/admin/teams", web::get().to(teams_page))
+        .route("/admin/teams", web::post().to(create_team))
+        .route("/admin/teams/{id}/members", web::post().to(add_member))
+        .route("/admin/teams/{id}/members/{agent}/remove", web::post().to(remove_member))
         .route("/admin/jobs", web::get().to(jobs_page))
         .route("/admin/jobs/{id}/retry", web::post().to(retry_job));
 }
@@ -194,4 +198,94 @@ async fn retry_job(
     app.db.write(move |c| jobs::retry_dead(c, Some(&tid), &id)).await?;
     app.wake_jobs();
     Ok(see_other("/admin/jobs"))
+}
+
+/// A team with its members' names, for the teams page.
+struct TeamView {
+    team: crate::tickets::teams::Team,
+    members: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_teams.html")]
+struct TeamsPage {
+    page: Page,
+    teams: Vec<TeamView>,
+    agents: Vec<Agent>,
+}
+
+impl TeamsPage {
+    fn is_member(&self, t: &TeamView, agent_id: &str) -> bool {
+        t.members.iter().any(|(id, _)| id == agent_id)
+    }
+}
+
+async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = user.tenant_id();
+    let (teams, agents) = app
+        .db
+        .read(move |c| {
+            let agents = agents::list(c, &tid)?;
+            let mut out = Vec::new();
+            for team in crate::tickets::teams::list(c, &tid)? {
+                let ids = crate::tickets::teams::members(c, &tid, &team.id)?;
+                let members =
+                    agents.iter().filter(|a| ids.contains(&a.id)).map(|a| (a.id.clone(), a.name.clone())).collect();
+                out.push(TeamView { team, members });
+            }
+            Ok((out, agents))
+        })
+        .await?;
+    html(&TeamsPage { teams, agents, page: Page::for_user(&user, "admin-teams") })
+}
+
+#[derive(Deserialize)]
+struct NewTeamForm {
+    name: String,
+}
+
+async fn create_team(req: HttpRequest, f: CsrfForm<NewTeamForm>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let (tid, name) = (f.user.tenant_id(), f.form.name);
+    app.db.write(move |c| crate::tickets::teams::create(c, &tid, &name)).await?;
+    Ok(see_other("/admin/teams"))
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    agent_id: String,
+}
+
+async fn add_member(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MemberForm>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let (tid, team, agent) = (f.user.tenant_id(), path.into_inner(), f.form.agent_id);
+    app.db
+        .write(move |c| {
+            crate::tickets::teams::get(c, &tid, &team)?;
+            match crate::tickets::teams::add_member(c, &tid, &team, &agent) {
+                Err(AppError::NotFound) => {
+                    Err(AppError::invalid("agent_id", "error-assignee-invalid", "no such agent"))
+                }
+                other => other,
+            }
+        })
+        .await?;
+    Ok(see_other("/admin/teams"))
+}
+
+async fn remove_member(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let (team, agent) = path.into_inner();
+    app.db.write(move |c| crate::tickets::teams::remove_member(c, &tid, &team, &agent)).await?;
+    Ok(see_other("/admin/teams"))
 }

@@ -113,43 +113,33 @@ async fn root(req: actix_web::HttpRequest) -> AppResult<HttpResponse> {
     Ok(see_other("/inbox"))
 }
 
-async fn not_found() -> AppResult<HttpResponse> {
-    Err(AppError::NotFound)
-}
-
 /// Every console route, wrapped so errors render as pages.
-pub fn scope() -> actix_web::Scope<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    web::scope("")
-        .wrap(from_fn(super::middleware::console_errors))
-        .route("/", web::get().to(root))
-        .route("/login", web::get().to(signin::form))
-        .route("/login", web::post().to(signin::submit))
-        .route("/logout", web::post().to(signin::logout))
-        .route("/inbox", web::get().to(inbox::show))
-        .route("/inbox/views", web::post().to(inbox::save_view))
-        .route("/inbox/bulk", web::post().to(inbox::bulk))
-        .route("/events", web::get().to(live::events))
-        .route("/tickets/new", web::get().to(ticket_page::new_form))
-        .route("/tickets/new", web::post().to(ticket_page::create))
-        .route("/tickets/{key}", web::get().to(ticket_page::show))
-        .route("/tickets/{key}/timeline", web::get().to(ticket_page::timeline))
-        .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
-        .route("/tickets/{key}/update", web::post().to(ticket_page::update))
-        .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
-        .route("/attachments/{id}", web::get().to(ticket_page::attachment))
-        .route("/api-reference", web::get().to(api_reference::show))
-        .route("/profile", web::get().to(profile::show))
-        .route("/profile", web::post().to(profile::update))
-        .route("/profile/languages", web::post().to(profile::languages))
-        .route("/profile/password", web::post().to(profile::password))
-        .configure(admin::routes)
-        .default_service(web::to(not_found))
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(super::middleware::console_errors))
+            .route("/", web::get().to(root))
+            .route("/login", web::get().to(signin::form))
+            .route("/login", web::post().to(signin::submit))
+            .route("/logout", web::post().to(signin::logout))
+            .route("/inbox", web::get().to(inbox::show))
+            .route("/inbox/views", web::post().to(inbox::save_view))
+            .route("/inbox/bulk", web::post().to(inbox::bulk))
+            .route("/events", web::get().to(live::events))
+            .route("/tickets/new", web::get().to(ticket_page::new_form))
+            .route("/tickets/new", web::post().to(ticket_page::create))
+            .route("/tickets/{key}", web::get().to(ticket_page::show))
+            .route("/tickets/{key}/timeline", web::get().to(ticket_page::timeline))
+            .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
+            .route("/tickets/{key}/update", web::post().to(ticket_page::update))
+            .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
+            .route("/attachments/{id}", web::get().to(ticket_page::attachment))
+            .route("/api-reference", web::get().to(api_reference::show))
+            .route("/profile", web::get().to(profile::show))
+            .route("/profile", web::post().to(profile::update))
+            .route("/profile/languages", web::post().to(profile::languages))
+            .route("/profile/password", web::post().to(profile::password))
+            .configure(admin::routes)
+            .default_service(web::to(crate::web::not_found)),
+    );
 }
