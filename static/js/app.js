@@ -88,7 +88,7 @@ if (ticket) {
     const data = JSON.parse(e.data);
     if (data.ticket_id !== id) return;
     const others = data.viewers.filter((n) => n !== me);
-    viewers.textContent = others.length ? `👁 ${others.join(", ")}` : "";
+    viewers.textContent = others.length ? `${viewers.dataset.prefix}${others.join(", ")}` : "";
     viewers.dataset.viewers = others.join(",");
   });
 

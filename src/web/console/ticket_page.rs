@@ -28,6 +28,7 @@ fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<T
 struct TicketPage {
     page: Page,
     d: TicketDetail,
+    ticket: Ticket,
     timeline: Vec<TimelineItem>,
     events: Vec<EventView>,
     tags: String,
@@ -53,9 +54,24 @@ impl TicketPage {
 #[template(path = "console/_timeline.html")]
 struct TimelinePartial {
     page: Page,
+    ticket: Ticket,
     timeline: Vec<TimelineItem>,
     events: Vec<EventView>,
     zone: String,
+    merged_into: Option<i64>,
+    previous: Option<i64>,
+}
+
+/// Everything the ticket page and its live fragment show, with the numbers of linked tickets.
+fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<(TicketDetail, Option<i64>, Option<i64>)> {
+    let t = resolve(conn, tenant, key)?;
+    let d = queries::detail(conn, tenant, &t.id)?;
+    let mut number_of = |id: &Option<String>| -> AppResult<Option<i64>> {
+        id.as_ref().map(|i| commands::get(conn, tenant, i).map(|t| t.number)).transpose()
+    };
+    let merged = number_of(&d.ticket.merged_into_id)?;
+    let previous = number_of(&d.ticket.previous_ticket_id)?;
+    Ok((d, merged, previous))
 }
 
 /// GET /tickets/{key}
@@ -63,23 +79,12 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
     let app = auth::state(&req)?;
     let tid = user.tenant_id();
     let key = path.into_inner();
-    let (mut d, merged_into, previous) = app
-        .db
-        .read(move |c| {
-            let t = resolve(c, &tid, &key)?;
-            let d = queries::detail(c, &tid, &t.id)?;
-            let num = |c: &mut DbConnection, id: &Option<String>| -> AppResult<Option<i64>> {
-                id.as_ref().map(|i| commands::get(c, &tid, i).map(|t| t.number)).transpose()
-            };
-            let merged = num(c, &d.ticket.merged_into_id)?;
-            let prev = num(c, &d.ticket.previous_ticket_id)?;
-            Ok((d, merged, prev))
-        })
-        .await?;
+    let (mut d, merged_into, previous) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
     html(&TicketPage {
         tags: d.ticket.tags.clone(),
+        ticket: d.ticket.clone(),
         d,
         timeline,
         events,
@@ -98,18 +103,15 @@ pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<Strin
     let app = auth::state(&req)?;
     let tid = user.tenant_id();
     let key = path.into_inner();
-    let d = app
-        .db
-        .read(move |c| {
-            let t = resolve(c, &tid, &key)?;
-            queries::detail(c, &tid, &t.id)
-        })
-        .await?;
+    let (d, merged_into, previous) = app.db.read(move |c| load(c, &tid, &key)).await?;
     html(&TimelinePartial {
         page: Page::for_user(&user, "inbox"),
+        ticket: d.ticket,
         timeline: d.timeline,
         events: d.events,
         zone: user.zone().to_string(),
+        merged_into,
+        previous,
     })
 }
 

@@ -64,6 +64,15 @@ async fn wait_url(b: &Browser, suffix: &str) -> Result<String> {
     }
 }
 
+/// With `MERIDIAN_TEST_SCREENSHOTS` set, keep a laptop-size picture of what the agent sees.
+async fn keep_screenshot(b: &Browser, name: &str) -> Result<()> {
+    if let Some(dir) = std::env::var_os("MERIDIAN_TEST_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir)?;
+        b.screenshot_png(&std::path::Path::new(&dir).join(name)).await?;
+    }
+    Ok(())
+}
+
 /// The text of `#timeline` contains `needle` (a script for `wait_js`).
 fn timeline_has(needle: &str) -> String {
     format!(
@@ -110,6 +119,7 @@ async fn two_agents_work_one_ticket_live() -> Result<()> {
 
     // 3. A finds the ticket in "All open" and opens it by its subject.
     a.goto(&app.url("/inbox?view=all_open")).await?;
+    keep_screenshot(&a, "inbox.png").await?;
     let row = format!("#inbox-rows tr[data-ticket='{}']", ticket.id);
     a.wait_for(Until::Css(&row), WAIT).await.context("the ticket's row in All open")?;
     let link_css = format!("{row} a[href='{ticket_path}']");
@@ -162,6 +172,12 @@ async fn two_agents_work_one_ticket_live() -> Result<()> {
     // 6. B sees the reply appear without reloading.
     let live = Instant::now();
     wait_js(&b, "A's reply in B's #timeline without a reload", &timeline_has(REPLY), WAIT).await?;
+    // The agent's reply opened the ticket; B's status line follows without a reload too.
+    let status = b.text("#ticket-status").await?;
+    ensure!(status.contains("Open") && !status.contains("New"), "B's status line still says {status:?}");
+    let viewers = b.text("#viewers").await?;
+    ensure!(viewers.starts_with("Also viewing:"), "presence reads {viewers:?}");
+    keep_screenshot(&b, "ticket.png").await?;
     let live = live.elapsed();
     let marker = b.execute("return window.__noReload === 1").await?;
     ensure!(marker == true, "B's page was reloaded instead of updated in place");
