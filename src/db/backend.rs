@@ -10,7 +10,7 @@ use crate::jobs::JobRow;
 const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_at = $1, locked_by = $2, \
      attempts = attempts + 1, updated_at = $1 \
      WHERE id IN (SELECT id FROM jobs \
-       WHERE (state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_at < $3) \
+       WHERE ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_at < $3)) AND kind <> $5 \
        ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING *";
 
@@ -19,18 +19,20 @@ const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_at = $1, locke
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_at = ?1, locked_by = ?2, \
      attempts = attempts + 1, updated_at = ?1 \
      WHERE id IN (SELECT id FROM jobs \
-       WHERE (state = 'queued' AND run_at <= ?1) OR (state = 'running' AND locked_at < ?3) \
+       WHERE ((state = 'queued' AND run_at <= ?1) OR (state = 'running' AND locked_at < ?3)) AND kind <> ?5 \
        ORDER BY run_at LIMIT ?4) \
      RETURNING *";
 
-/// Claim up to `limit` runnable jobs for `worker`; a running job whose lease began before
-/// `lease_cutoff` belonged to a process that died and is claimed again.
+/// Claim up to `limit` runnable jobs for `worker`, except those of `skip_kind` (which a batch
+/// relay handles); a running job whose lease began before `lease_cutoff` belonged to a process
+/// that died and is claimed again.
 pub fn claim_jobs(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     worker: &str,
     lease_cutoff: NaiveDateTime,
     limit: i64,
+    skip_kind: &str,
 ) -> QueryResult<Vec<JobRow>> {
     match conn {
         DbConnection::Postgresql(c) => diesel::sql_query(CLAIM_PG)
@@ -38,12 +40,14 @@ pub fn claim_jobs(
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(lease_cutoff)
             .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(skip_kind)
             .load(c),
         DbConnection::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
             .bind::<Timestamp, _>(now)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(lease_cutoff)
             .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(skip_kind)
             .load(c),
     }
 }

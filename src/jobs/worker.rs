@@ -110,7 +110,7 @@ pub async fn run_worker(
             .db
             .write(move |c| {
                 let ts = now();
-                Ok(backend::claim_jobs(c, ts, &wid, ts - lease, 4)?)
+                Ok(backend::claim_jobs(c, ts, &wid, ts - lease, 4, crate::events::LIVE_JOB)?)
             })
             .await;
         match claimed {
