@@ -174,6 +174,7 @@ async fn concurrent_claims_never_share_a_job_postgres() {
                             &format!("w{w}"),
                             now - chrono::Duration::minutes(5),
                             3,
+                            "none",
                         )?)
                     })
                     .unwrap();
