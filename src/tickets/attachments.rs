@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use bytes_alias::Bytes;
+use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use object_store::path::Path as StorePath;
@@ -15,10 +15,6 @@ use crate::db::schema::attachments;
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
-
-mod bytes_alias {
-    pub use actix_web::web::Bytes;
-}
 
 /// Files stored and not yet attached to a message (uploaded before the message's transaction).
 #[derive(Debug, Clone)]

@@ -260,7 +260,7 @@ both!(other_tenants_tickets_are_404_in_the_console);
 
 /// Read an SSE stream until `pred` matches a frame, or give up after `secs`.
 async fn wait_for_frame(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes_chunk::Chunk>> + Unpin),
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Unpin),
     secs: u64,
     pred: impl Fn(&str) -> bool,
 ) -> Option<String> {
@@ -277,10 +277,6 @@ async fn wait_for_frame(
             }
         }
     }
-}
-
-mod bytes_chunk {
-    pub type Chunk = actix_web::web::Bytes;
 }
 
 async fn second_agent_sees_reply_and_presence_live(app: TestApp) {
