@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod commands;
+pub mod merge;
 pub mod queries;
 pub mod teams;
 

@@ -380,7 +380,7 @@ pub(crate) async fn merge(
     let app = auth::state(&req)?;
     let (tid, src, target) = (client.tenant_id(), path.into_inner(), body.value.target_id);
     let actor = Actor::Api(client.token.id.clone());
-    let t = app.db.write(move |c| commands::merge(c, &tid, &actor, &src, &target)).await?;
+    let t = app.db.write(move |c| crate::tickets::merge::merge(c, &tid, &actor, &src, &target)).await?;
     app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }

@@ -209,7 +209,7 @@ pub async fn merge(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MergeF
                 AppError::NotFound => AppError::invalid("target", "error-merge-target", "no such ticket"),
                 other => other,
             })?;
-            Ok(commands::merge(c, &tid, &actor, &source.id, &target.id)?.number)
+            Ok(crate::tickets::merge::merge(c, &tid, &actor, &source.id, &target.id)?.number)
         })
         .await?;
     app.tickets_changed(&f.user.tenant_id());

@@ -1,0 +1,96 @@
+//! Merging one ticket into another: messages and attachments move, the source closes and points
+//! at its target.
+
+use diesel::prelude::*;
+
+use super::commands::{enqueue_live, get, insert_message, record_event};
+use super::{Actor, Channel, MessageKind, Status, Ticket};
+use crate::db::schema::{attachments, messages, tickets};
+use crate::db::{now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+
+/// Merge `source` into `target`: messages and attachments move, the source closes and points at the target.
+pub fn merge(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    actor: &Actor,
+    source_id: &str,
+    target_id: &str,
+) -> AppResult<Ticket> {
+    if source_id == target_id {
+        return Err(AppError::invalid("target", "error-merge-self", "a ticket cannot be merged into itself"));
+    }
+    let source = get(conn, tenant, source_id)?;
+    let mut target = get(conn, tenant, target_id).map_err(|e| match e {
+        AppError::NotFound => AppError::invalid("target", "error-merge-target", "no ticket with this number or id"),
+        other => other,
+    })?;
+    if source.merged_into_id.is_some()
+        || source.status() == Status::Closed
+        || target.status() == Status::Closed
+        || target.merged_into_id.is_some()
+    {
+        return Err(AppError::invalid("target", "error-merge-closed", "closed or merged tickets cannot be merged"));
+    }
+    let moved = diesel::update(
+        messages::table.filter(messages::tenant_id.eq(tenant.as_str())).filter(messages::ticket_id.eq(&source.id)),
+    )
+    .set(messages::ticket_id.eq(&target.id))
+    .execute(conn)?;
+    diesel::update(
+        attachments::table
+            .filter(attachments::tenant_id.eq(tenant.as_str()))
+            .filter(attachments::ticket_id.eq(&source.id)),
+    )
+    .set(attachments::ticket_id.eq(&target.id))
+    .execute(conn)?;
+    let note = format!("#{} was merged into #{}", source.number, target.number);
+    insert_message(conn, tenant, &target.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
+    insert_message(conn, tenant, &source.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
+    let ts = now();
+    diesel::update(tickets::table.find((tenant.as_str(), &source.id)))
+        .set((
+            tickets::status.eq("closed"),
+            tickets::is_open.eq(false),
+            tickets::merged_into_id.eq(&target.id),
+            tickets::message_count.eq(1),
+            tickets::version.eq(source.version + 1),
+            tickets::updated_at.eq(ts),
+        ))
+        .execute(conn)?;
+    target.message_count += moved as i32 + 1;
+    target.version += 1;
+    target.updated_at = ts;
+    diesel::update(tickets::table.find((tenant.as_str(), &target.id)))
+        .set((
+            tickets::message_count.eq(target.message_count),
+            tickets::version.eq(target.version),
+            tickets::updated_at.eq(ts),
+        ))
+        .execute(conn)?;
+    record_event(
+        conn,
+        tenant,
+        &source.id,
+        actor,
+        "merged",
+        Some("merged_into"),
+        None,
+        Some(&format!("#{}", target.number)),
+    )?;
+    record_event(
+        conn,
+        tenant,
+        &target.id,
+        actor,
+        "merged",
+        Some("merged_from"),
+        None,
+        Some(&format!("#{}", source.number)),
+    )?;
+    let source_after = get(conn, tenant, &source.id)?;
+    enqueue_live(conn, tenant, &source_after, "merged", actor)?;
+    enqueue_live(conn, tenant, &target, "merged", actor)?;
+    Ok(target)
+}
