@@ -67,10 +67,13 @@ impl AppState {
             api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
             view_counts: Arc::new(crate::web::console::ViewCounts::default()),
             batcher: crate::db::batch::Batcher::start(db.clone())?,
-            blobs: crate::tickets::attachments::Blobs::local(
-                &config.data_dir.join("attachments"),
-                config.max_attachment_bytes,
-            )?,
+            blobs: match &config.s3 {
+                Some(s3) => crate::tickets::attachments::Blobs::s3(s3, config.max_attachment_bytes)?,
+                None => crate::tickets::attachments::Blobs::local(
+                    &config.data_dir.join("attachments"),
+                    config.max_attachment_bytes,
+                )?,
+            },
             config: Arc::new(config),
             db,
         })

@@ -115,6 +115,31 @@ pub const SETTINGS: &[Setting] = &[
         help: "largest attachment accepted (bytes); files live under <data_dir>/attachments",
     },
     Setting {
+        key: "s3_bucket",
+        env: "MERIDIAN_S3_BUCKET",
+        default: "(none: attachments in <data_dir>/attachments)",
+        help: "keep attachments in this S3-compatible bucket instead of the local folder",
+    },
+    Setting {
+        key: "s3_endpoint",
+        env: "MERIDIAN_S3_ENDPOINT",
+        default: "(AWS)",
+        help: "endpoint of an S3-compatible service (MinIO, R2, Ceph…); http:// is allowed",
+    },
+    Setting { key: "s3_region", env: "MERIDIAN_S3_REGION", default: "us-east-1", help: "bucket region" },
+    Setting {
+        key: "s3_access_key_id",
+        env: "MERIDIAN_S3_ACCESS_KEY_ID",
+        default: "AWS_ACCESS_KEY_ID",
+        help: "access key for the bucket (else the standard AWS_* variables)",
+    },
+    Setting {
+        key: "s3_secret_access_key",
+        env: "MERIDIAN_S3_SECRET_ACCESS_KEY",
+        default: "AWS_SECRET_ACCESS_KEY",
+        help: "secret key for the bucket (never logged)",
+    },
+    Setting {
         key: "max_body_bytes",
         env: "MERIDIAN_MAX_BODY_BYTES",
         default: "1048576",
@@ -152,6 +177,16 @@ pub const SETTINGS: &[Setting] = &[
     },
 ];
 
+/// Where attachments go when they live in an S3-compatible bucket.
+#[derive(Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -184,6 +219,7 @@ pub struct Config {
     pub api_rate_per_minute: u32,
     pub max_body_bytes: usize,
     pub max_attachment_bytes: usize,
+    pub s3: Option<S3Config>,
     pub job_poll_ms: u64,
     pub job_backoff_ms: u64,
     pub job_max_attempts: i32,
@@ -295,6 +331,13 @@ impl Config {
             trust_proxy: opt(get("trust_proxy"), "MERIDIAN_TRUST_PROXY")?.unwrap_or(false),
             metrics_token: get("metrics_token").map(str::to_string),
             api_rate_per_minute: opt(get("api_rate_per_minute"), "MERIDIAN_API_RATE_PER_MINUTE")?.unwrap_or(3000),
+            s3: get("s3_bucket").map(|bucket| S3Config {
+                bucket: bucket.to_string(),
+                endpoint: get("s3_endpoint").map(str::to_string),
+                region: get("s3_region").unwrap_or("us-east-1").to_string(),
+                access_key_id: get("s3_access_key_id").map(str::to_string),
+                secret_access_key: get("s3_secret_access_key").map(str::to_string),
+            }),
             max_attachment_bytes: opt(get("max_attachment_bytes"), "MERIDIAN_MAX_ATTACHMENT_BYTES")?
                 .unwrap_or(25 << 20),
             max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),

@@ -97,6 +97,24 @@ impl Blobs {
         Ok(Blobs { store: Arc::new(store), max_bytes })
     }
 
+    /// A store in an S3-compatible bucket. Credentials come from the config, else the standard
+    /// `AWS_*` environment.
+    pub fn s3(cfg: &crate::config::S3Config, max_bytes: usize) -> anyhow::Result<Self> {
+        let mut b =
+            object_store::aws::AmazonS3Builder::from_env().with_bucket_name(&cfg.bucket).with_region(&cfg.region);
+        if let Some(endpoint) = &cfg.endpoint {
+            b = b.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(k) = &cfg.access_key_id {
+            b = b.with_access_key_id(k);
+        }
+        if let Some(k) = &cfg.secret_access_key {
+            b = b.with_secret_access_key(k);
+        }
+        let store = b.build().map_err(|e| anyhow::anyhow!("attachment bucket {:?}: {e}", cfg.bucket))?;
+        Ok(Blobs { store: Arc::new(store), max_bytes })
+    }
+
     /// Store one file for a tenant; refuses files over the limit.
     pub async fn put(&self, tenant: &TenantId, filename: &str, bytes: Bytes) -> AppResult<StoredBlob> {
         if bytes.len() > self.max_bytes {

@@ -170,3 +170,91 @@ async fn size_limits_and_bad_files_are_refused_and_nothing_is_half_saved() {
     assert_eq!(msgs["data"][1]["id"], m["id"]);
     assert_eq!(msgs["data"][1]["attachments"][0]["filename"], "notes.txt");
 }
+
+/// Start `moto_server` (an S3-protocol server from PyPI) on a free loopback port; `None` when it
+/// is not installed outside CI.
+fn moto() -> Option<(std::process::Child, String)> {
+    let found = std::process::Command::new("moto_server").arg("--help").output().is_ok();
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("moto_server (pip install 'moto[server]') must be installed in CI for the S3 attachment test");
+        }
+        eprintln!("skipping S3 attachment test: moto_server not installed");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    Some((child, format!("http://127.0.0.1:{port}")))
+}
+
+#[actix_web::test]
+async fn attachments_live_in_an_s3_compatible_bucket() {
+    let Some((mut server, endpoint)) = moto() else { return };
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if http.get(&endpoint).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "moto_server did not start");
+    assert!(http.put(format!("{endpoint}/meridian-files")).send().await.unwrap().status().is_success());
+    let ep = endpoint.clone();
+    let app = TestApp::start_with(
+        Backend::Sqlite,
+        move |e| {
+            e.insert("MERIDIAN_S3_BUCKET".into(), "meridian-files".into());
+            e.insert("MERIDIAN_S3_ENDPOINT".into(), ep);
+            e.insert("MERIDIAN_S3_ACCESS_KEY_ID".into(), "test".into());
+            e.insert("MERIDIAN_S3_SECRET_ACCESS_KEY".into(), "test-secret".into());
+        },
+        Registry::new(),
+    )
+    .await
+    .unwrap();
+    let (t, _, _) = app.seed_tenant("acme");
+    let tok = app.state.db.write_blocking(|c| tokens::create(c, &t.tenant_id(), "t", None)).unwrap().1;
+    let ticket = api_ticket(&app, &tok).await;
+    let body = json!({"body": "logo", "attachments": [{"filename": "logo.png", "content_base64": base64::engine::general_purpose::STANDARD.encode(PNG)}]});
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/tickets/{}/messages", ticket["id"].as_str().unwrap())))
+        .bearer_auth(&tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let msgs: Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/tickets/{}/messages", ticket["id"].as_str().unwrap())))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = msgs["data"][1]["attachments"][0]["id"].as_str().unwrap().to_string();
+    let got = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/attachments/{id}")))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), PNG);
+    // The bytes are in the bucket, under the tenant's prefix, and not on local disk.
+    let listing =
+        http.get(format!("{endpoint}/meridian-files?list-type=2")).send().await.unwrap().text().await.unwrap();
+    assert!(listing.contains(&format!("<Key>{}/{id}</Key>", t.id)), "{listing}");
+    assert!(!app.dir.path().join("attachments").join(&t.id).exists());
+    drop(app);
+    let _ = server.kill();
+    let _ = server.wait();
+}
