@@ -111,11 +111,9 @@ pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
     }
 }
 
-/// The job kinds every server handles.
+/// The job kinds every server handles (live events are not among them: the relay takes those).
 pub fn default_registry() -> Registry {
-    let mut r = Registry::new();
-    crate::events::register(&mut r);
-    r
+    Registry::new()
 }
 
 /// A started server and its job worker.

@@ -6,9 +6,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::jobs::{JobContext, Registry};
-
-/// Job kind that ticket commands enqueue; its handler publishes the event.
+/// Job kind of the outbox rows ticket commands write; only the relay takes them.
 pub const LIVE_JOB: &str = "live.ticket_changed";
 
 /// One thing that happened, as the console receives it.
@@ -151,9 +149,7 @@ pub fn publish_in_tx(
     let payload = serde_json::json!({
         "ticket_id": event.ticket_id, "number": event.number, "action": event.action, "actor_id": event.actor_id,
     });
-    let mut job = crate::jobs::NewJob::new(LIVE_JOB, Some(tenant), payload);
-    job.max_attempts = 3;
-    crate::jobs::enqueue(conn, &job)?;
+    crate::jobs::enqueue(conn, &crate::jobs::NewJob::new(LIVE_JOB, Some(tenant), payload))?;
     Ok(())
 }
 
@@ -201,35 +197,4 @@ pub async fn relay(app: &crate::app::AppState) -> crate::error::AppResult<usize>
         app.live.publish(e);
     }
     Ok(n)
-}
-
-async fn publish_ticket_change(ctx: JobContext) -> Result<(), String> {
-    let p = ctx.payload()?;
-    let tenant_id = ctx.job.tenant_id.clone().ok_or("live event without a tenant")?;
-    let event = LiveEvent {
-        tenant_id: tenant_id.clone(),
-        kind: "ticket".into(),
-        ticket_id: p["ticket_id"].as_str().unwrap_or_default().to_string(),
-        number: p["number"].as_i64().unwrap_or_default(),
-        action: p["action"].as_str().unwrap_or("changed").to_string(),
-        actor_id: p["actor_id"].as_str().map(str::to_string),
-        viewers: vec![],
-    };
-    // On PostgreSQL every process (this one included) receives it through LISTEN; SQLite is one process.
-    let payload = serde_json::to_string(&Envelope { tenant_id, event: event.clone() }).map_err(|e| e.to_string())?;
-    let sent = ctx
-        .app
-        .db
-        .write(move |c| Ok(crate::db::backend::notify(c, crate::db::backend::LIVE_CHANNEL, &payload)?))
-        .await
-        .map_err(|e| e.to_string())?;
-    if !sent {
-        ctx.app.live.publish(event);
-    }
-    Ok(())
-}
-
-/// Register the live-event job handler.
-pub fn register(registry: &mut Registry) {
-    registry.register(LIVE_JOB, publish_ticket_change);
 }

@@ -101,7 +101,7 @@ pub async fn run_worker(
         }
         // Live events first: they are many, tiny and latency-sensitive, so they go in batches.
         let relayed = crate::events::relay(&app).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "live event relay failed; the job handler will retry them");
+            tracing::warn!(error = %e, "live event relay failed; the next pass retries them");
             0
         });
         let wid = worker_id.clone();
