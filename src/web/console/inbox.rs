@@ -303,9 +303,9 @@ pub async fn save_view(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -
     let filter = q.filter(&me)?;
     let name = f.form.get("name").cloned().unwrap_or_default();
     let tid = f.user.tenant_id();
-    let tid2 = tid.clone();
-    let saved = app.db.write(move |c| queries::save_view(c, &tid2, &me, &name, &filter)).await?;
-    app.live.bump(tid.as_str());
+    let saved = app.db.write(move |c| queries::save_view(c, &tid, &me, &name, &filter)).await?;
+    // A new view needs its count on the page we send the agent to.
+    app.live.bump(f.user.tenant.id.as_str());
     Ok(see_other(&format!("/inbox?saved={}", saved.id)))
 }
 
@@ -331,7 +331,6 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
     }
     let tid = f.user.tenant_id();
-    app.live.bump(tid.as_str());
     let actor = Actor::Agent(me);
     app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
     app.tickets_changed(&f.user.tenant_id());
