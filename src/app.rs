@@ -184,10 +184,9 @@ async fn shutdown_signal() {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        // Dropped without stop(): at least release the listener thread and its connection.
-        if let Some((stop, _)) = &self.listener {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
+        // Dropped without stop(): still end the listener thread and wait for it. Left running, it
+        // could be inside libpq while the process exits, which corrupts libpq's teardown.
+        self.stop_listener();
     }
 }
 

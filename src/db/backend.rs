@@ -80,6 +80,13 @@ pub fn spawn_listener(
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     use diesel::connection::SimpleConnection;
     use std::sync::atomic::Ordering;
+    // Sleeps end early when `stop` is set, so the thread can always be joined promptly.
+    let nap = |total: std::time::Duration, stop: &std::sync::atomic::AtomicBool| {
+        let until = std::time::Instant::now() + total;
+        while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
     std::thread::Builder::new().name("meridian-listen".into()).spawn(move || {
         let mut backoff = std::time::Duration::from_millis(200);
         while !stop.load(Ordering::Relaxed) {
@@ -87,14 +94,14 @@ pub fn spawn_listener(
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "live listener cannot connect; retrying");
-                    std::thread::sleep(backoff);
+                    nap(backoff, &stop);
                     backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
                     continue;
                 }
             };
             if let Err(e) = conn.batch_execute(&format!("LISTEN {channel}")) {
                 tracing::warn!(error = %e, "LISTEN failed; retrying");
-                std::thread::sleep(backoff);
+                nap(backoff, &stop);
                 continue;
             }
             backoff = std::time::Duration::from_millis(200);
@@ -108,7 +115,7 @@ pub fn spawn_listener(
                         }
                     }
                 }
-                std::thread::sleep(std::time::Duration::from_millis(50));
+                nap(std::time::Duration::from_millis(50), &stop);
             }
         }
     })
