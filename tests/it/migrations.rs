@@ -113,14 +113,16 @@ fn up_down_up_postgres() {
 async fn readyz_fails_when_the_database_is_gone(app: TestApp) {
     let c = app.client();
     let res = c.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let status = res.status();
+    assert_eq!(status, 200, "ready before: {}", res.text().await.unwrap());
     match app.backend {
         Backend::Sqlite => std::fs::remove_file(app.dir.path().join("meridian.db")).unwrap(),
         Backend::Postgres => crate::harness::drop_pg_database(app.pg_database.as_deref().unwrap()),
     }
     let res = c.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(res.status(), 503);
+    let status = res.status();
     let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 503, "not ready after: {body}");
     assert_eq!(body["status"], "not ready");
     // Liveness is unaffected: the process is up and says so.
     assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().status(), 200);
