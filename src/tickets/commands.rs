@@ -108,7 +108,7 @@ fn check_team(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult
 
 /// Record one audit event.
 #[allow(clippy::too_many_arguments)]
-pub fn record_event(
+pub(super) fn record_event(
     conn: &mut DbConnection,
     tenant: &TenantId,
     ticket_id: &str,
