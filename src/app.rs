@@ -35,8 +35,11 @@ pub struct AppState {
     pub api_limits: Arc<crate::web::api::support::RateLimiter>,
     /// Attachment storage.
     pub blobs: crate::tickets::attachments::Blobs,
-    /// Group commit for ticket creation and other idempotent creations.
+    /// Group commit for idempotent API creations on SQLite.
     pub batcher: crate::db::batch::Batcher,
+    /// Batches of API ticket creations, per tenant.
+    pub ticket_intake:
+        crate::db::batch::Combiner<crate::web::api::tickets::QueuedCreation, crate::web::api::support::Stored>,
     /// Cached inbox sidebar counts.
     pub view_counts: Arc<crate::web::console::ViewCounts>,
 }
@@ -66,7 +69,11 @@ impl AppState {
             live: Arc::new(crate::events::LiveHub::default()),
             api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
             view_counts: Arc::new(crate::web::console::ViewCounts::default()),
-            batcher: crate::db::batch::Batcher::start(db.clone())?,
+            batcher: crate::db::batch::Batcher::new(db.clone()),
+            ticket_intake: crate::db::batch::Combiner::new(
+                db.clone(),
+                Box::new(crate::web::api::tickets::write_creations),
+            ),
             blobs: match &config.s3 {
                 Some(s3) => crate::tickets::attachments::Blobs::s3(s3, config.max_attachment_bytes)?,
                 None => crate::tickets::attachments::Blobs::local(

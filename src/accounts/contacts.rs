@@ -94,15 +94,100 @@ pub fn find_or_create(
     email: &str,
     name: Option<&str>,
 ) -> AppResult<Contact> {
-    let normalized = normalize_email("requester.email", email)?;
-    if let Some(c) = by_email(conn, tenant, &normalized)? {
-        return Ok(c);
+    let wanted = [(email.to_string(), name.map(str::to_string))];
+    find_or_create_many(conn, tenant, &wanted)?.pop().unwrap_or(Err(AppError::NotFound))
+}
+
+/// [`find_or_create`] for many `(email, name)` pairs at once, in at most three statements: the
+/// outer error is a database failure, the inner ones say which email or name is invalid. A new
+/// email wanted twice is created once, with the first name given.
+pub fn find_or_create_many(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    wanted: &[(String, Option<String>)],
+) -> AppResult<Vec<AppResult<Contact>>> {
+    let normalized: Vec<AppResult<String>> =
+        wanted.iter().map(|(email, _)| normalize_email("requester.email", email)).collect();
+    let emails: Vec<&str> = normalized.iter().filter_map(|e| e.as_deref().ok()).collect();
+    let mut found = by_emails(conn, tenant, &emails)?;
+    let mut names: Vec<Option<AppResult<String>>> = Vec::with_capacity(wanted.len());
+    let mut new_contacts: Vec<(String, String)> = Vec::new();
+    let mut queued = std::collections::HashSet::new();
+    let ts = now();
+    for ((_, name), email) in wanted.iter().zip(&normalized) {
+        let Ok(email) = email else {
+            names.push(None);
+            continue;
+        };
+        if found.contains_key(email) {
+            names.push(None);
+            continue;
+        }
+        let fallback = email.split('@').next().unwrap_or(email);
+        let name = validate_name(
+            "requester.name",
+            name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(fallback),
+        );
+        if let Ok(n) = &name {
+            if queued.insert(email.clone()) {
+                new_contacts.push((email.clone(), n.clone()));
+            }
+        }
+        names.push(Some(name));
     }
-    let fallback = normalized.split('@').next().unwrap_or(&normalized).to_string();
-    let name = validate_name("requester.name", name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&fallback))?;
-    // Concurrent callers with the same new email both succeed and agree on one row.
-    crate::db::backend::insert_contact_if_absent(conn, tenant.as_str(), &new_id(), &normalized, &name, now())?;
-    by_email(conn, tenant, &normalized)?.ok_or(AppError::NotFound)
+    if !new_contacts.is_empty() {
+        // Rows in email order: concurrent batches then wait on each other's new emails in one
+        // order and cannot deadlock.
+        new_contacts.sort();
+        let rows: Vec<_> = new_contacts
+            .iter()
+            .map(|(email, name)| {
+                (
+                    contacts::tenant_id.eq(tenant.as_str()),
+                    contacts::id.eq(new_id()),
+                    contacts::email.eq(email),
+                    contacts::name.eq(name),
+                    contacts::created_at.eq(ts),
+                    contacts::updated_at.eq(ts),
+                )
+            })
+            .collect();
+        // Concurrent callers with the same new email both succeed and agree on one row.
+        crate::db::on_backend!(conn, |c| diesel::insert_into(contacts::table)
+            .values(&rows)
+            .on_conflict((contacts::tenant_id, contacts::email))
+            .do_nothing()
+            .execute(c))?;
+        let created: Vec<&str> = queued.iter().map(String::as_str).collect();
+        found.extend(by_emails(conn, tenant, &created)?);
+    }
+    Ok(normalized
+        .into_iter()
+        .zip(names)
+        .map(|(email, name)| {
+            let email = email?;
+            if let Some(Err(e)) = name {
+                return Err(e);
+            }
+            found.get(&email).cloned().ok_or(AppError::NotFound)
+        })
+        .collect())
+}
+
+fn by_emails(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    emails: &[&str],
+) -> AppResult<std::collections::HashMap<String, Contact>> {
+    if emails.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<Contact> = contacts::table
+        .filter(contacts::tenant_id.eq(tenant.as_str()))
+        .filter(contacts::email.eq_any(emails))
+        .select(Contact::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|c| Some((c.email.clone()?, c))).collect())
 }
 
 /// A page of contacts ordered by id (time-ordered), after the `after` id.

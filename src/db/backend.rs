@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::DbConnection;
 use crate::jobs::JobRow;
@@ -55,15 +55,18 @@ pub fn claim_jobs(
 /// The channel live events travel on between processes.
 pub const LIVE_CHANNEL: &str = "meridian_live";
 
-/// Publish `payload` to every process listening on `channel`. Delivered when the surrounding
-/// transaction commits. Returns `false` on SQLite, which has no such mechanism (single process).
-pub fn notify(conn: &mut DbConnection, channel: &str, payload: &str) -> QueryResult<bool> {
+/// Publish each payload to every process listening on `channel`, in one round trip. Delivered
+/// when the surrounding transaction commits. Returns `false` on SQLite, which has no such
+/// mechanism (single process).
+pub fn notify_many(conn: &mut DbConnection, channel: &str, payloads: &[String]) -> QueryResult<bool> {
     match conn {
         DbConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<Text, _>(channel)
-                .bind::<Text, _>(payload)
-                .execute(c)?;
+            if !payloads.is_empty() {
+                diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+                    .bind::<Text, _>(channel)
+                    .bind::<Array<Text>, _>(payloads)
+                    .execute(c)?;
+            }
             Ok(true)
         }
         DbConnection::Sqlite(_) => Ok(false),
@@ -119,93 +122,6 @@ pub fn spawn_listener(
             }
         }
     })
-}
-
-/// Insert a contact unless one with this email exists; concurrent callers both succeed and
-/// agree on one row (a plain insert would abort the loser's transaction on PostgreSQL).
-pub fn insert_contact_if_absent(
-    conn: &mut DbConnection,
-    tenant_id: &str,
-    id: &str,
-    email: &str,
-    name: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    const SQL_PG: &str = "INSERT INTO contacts (tenant_id, id, email, name, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (tenant_id, email) DO NOTHING";
-    const SQL_SQLITE: &str = "INSERT INTO contacts (tenant_id, id, email, name, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (tenant_id, email) DO NOTHING";
-    macro_rules! run {
-        ($sql:expr, $c:expr) => {
-            diesel::sql_query($sql)
-                .bind::<Text, _>(tenant_id)
-                .bind::<Text, _>(id)
-                .bind::<Text, _>(email)
-                .bind::<Text, _>(name)
-                .bind::<Timestamp, _>(at)
-                .execute($c)
-        };
-    }
-    match conn {
-        DbConnection::Postgresql(c) => run!(SQL_PG, c),
-        DbConnection::Sqlite(c) => run!(SQL_SQLITE, c),
-    }
-}
-
-#[derive(diesel::QueryableByName)]
-struct LastNumber {
-    #[diesel(sql_type = BigInt)]
-    last_number: i64,
-}
-
-/// Take the next number of a tenant's ticket counter in one round trip; `None` if the tenant has
-/// no counter row yet.
-pub fn increment_ticket_counter(conn: &mut DbConnection, tenant_id: &str) -> QueryResult<Option<i64>> {
-    const SQL_PG: &str =
-        "UPDATE ticket_counters SET last_number = last_number + 1 WHERE tenant_id = $1 RETURNING last_number";
-    const SQL_SQLITE: &str =
-        "UPDATE ticket_counters SET last_number = last_number + 1 WHERE tenant_id = ?1 RETURNING last_number";
-    let rows: Vec<LastNumber> = match conn {
-        DbConnection::Postgresql(c) => diesel::sql_query(SQL_PG).bind::<Text, _>(tenant_id).load(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(SQL_SQLITE).bind::<Text, _>(tenant_id).load(c)?,
-    };
-    Ok(rows.first().map(|r| r.last_number))
-}
-
-#[derive(diesel::QueryableByName)]
-struct Assigned {
-    #[diesel(sql_type = BigInt)]
-    number: i64,
-}
-
-/// Give a freshly inserted ticket the tenant's next number. On PostgreSQL one statement bumps the
-/// counter and numbers the ticket, so the counter row is locked only for that statement and the
-/// commit. `None` if the tenant has no counter row.
-pub fn assign_ticket_number(conn: &mut DbConnection, tenant_id: &str, ticket_id: &str) -> QueryResult<Option<i64>> {
-    match conn {
-        DbConnection::Postgresql(c) => {
-            let rows: Vec<Assigned> = diesel::sql_query(
-                "WITH n AS (UPDATE ticket_counters SET last_number = last_number + 1 WHERE tenant_id = $1 RETURNING last_number) \
-                 UPDATE tickets SET number = n.last_number FROM n WHERE tickets.tenant_id = $1 AND tickets.id = $2 \
-                 RETURNING tickets.number",
-            )
-            .bind::<Text, _>(tenant_id)
-            .bind::<Text, _>(ticket_id)
-            .load(c)?;
-            Ok(rows.first().map(|r| r.number))
-        }
-        DbConnection::Sqlite(_) => {
-            let Some(n) = increment_ticket_counter(conn, tenant_id)? else { return Ok(None) };
-            if let DbConnection::Sqlite(c) = conn {
-                diesel::sql_query("UPDATE tickets SET number = ?1 WHERE tenant_id = ?2 AND id = ?3")
-                    .bind::<BigInt, _>(n)
-                    .bind::<Text, _>(tenant_id)
-                    .bind::<Text, _>(ticket_id)
-                    .execute(c)?;
-            }
-            Ok(Some(n))
-        }
-    }
 }
 
 /// Take (and delete) up to `limit` due jobs of one kind, for relays that handle many at once in

@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod batch;
+pub mod chain;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,19 @@ use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
+
+/// Run one diesel query on the concrete connection inside a [`DbConnection`]. For query shapes
+/// that diesel's `MultiConnection` cannot express (multi-row inserts); the query text is the same
+/// on both backends, so this is not backend-specific SQL.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 /// Migrations for each backend; the two folders hold the same migration names.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -144,13 +144,23 @@ pub fn deliver_remote(hub: &LiveHub, payload: &str) {
 pub fn publish_in_tx(
     conn: &mut crate::db::DbConnection,
     tenant: &crate::tenancy::TenantId,
-    event: LiveEvent,
+    events: &[LiveEvent],
 ) -> crate::error::AppResult<()> {
-    let payload = serde_json::json!({
-        "ticket_id": event.ticket_id, "number": event.number, "action": event.action, "actor_id": event.actor_id,
-    });
-    crate::jobs::enqueue(conn, &crate::jobs::NewJob::new(LIVE_JOB, Some(tenant), payload))?;
+    crate::jobs::enqueue_many(conn, &outbox_jobs(tenant, events))?;
     Ok(())
+}
+
+/// The outbox jobs that publish these events (see [`publish_in_tx`]).
+pub fn outbox_jobs(tenant: &crate::tenancy::TenantId, events: &[LiveEvent]) -> Vec<crate::jobs::NewJob> {
+    events
+        .iter()
+        .map(|e| {
+            let payload = serde_json::json!({
+                "ticket_id": e.ticket_id, "number": e.number, "action": e.action, "actor_id": e.actor_id,
+            });
+            crate::jobs::NewJob::new(LIVE_JOB, Some(tenant), payload)
+        })
+        .collect()
 }
 
 fn event_from_job(job: &crate::jobs::JobRow) -> Option<LiveEvent> {
@@ -174,21 +184,16 @@ pub async fn relay(app: &crate::app::AppState) -> crate::error::AppResult<usize>
         .db
         .write(|c| {
             let jobs = crate::db::backend::take_jobs_of_kind(c, LIVE_JOB, crate::db::now(), 200)?;
-            let mut local = Vec::new();
-            for job in &jobs {
-                let Some(mut event) = event_from_job(job) else { continue };
-                if event.number <= 0 {
-                    // Queued before the ticket had its number; it has one now.
-                    let tid = crate::tenancy::TenantId::from_trusted(event.tenant_id.clone());
-                    event.number =
-                        crate::tickets::commands::get(c, &tid, &event.ticket_id).map(|t| t.number).unwrap_or(0);
-                }
-                let payload =
-                    serde_json::to_string(&Envelope { tenant_id: event.tenant_id.clone(), event: event.clone() })?;
-                if !crate::db::backend::notify(c, crate::db::backend::LIVE_CHANNEL, &payload)? {
-                    local.push(event);
-                }
-            }
+            let events: Vec<LiveEvent> = jobs.iter().filter_map(event_from_job).collect();
+            let payloads = events
+                .iter()
+                .map(|e| serde_json::to_string(&Envelope { tenant_id: e.tenant_id.clone(), event: e.clone() }))
+                .collect::<Result<Vec<_>, _>>()?;
+            let local = if crate::db::backend::notify_many(c, crate::db::backend::LIVE_CHANNEL, &payloads)? {
+                vec![]
+            } else {
+                events
+            };
             Ok((jobs.len(), local))
         })
         .await?;

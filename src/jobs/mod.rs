@@ -62,23 +62,54 @@ impl NewJob {
 
 /// Enqueue a job on `conn`; call inside the transaction that makes the change it follows from.
 pub fn enqueue(conn: &mut DbConnection, job: &NewJob) -> AppResult<String> {
+    let mut ids = enqueue_many(conn, std::slice::from_ref(job))?;
+    ids.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no job id")))
+}
+
+/// Enqueue several jobs with one statement; returns their ids in order.
+pub fn enqueue_many(conn: &mut DbConnection, jobs: &[NewJob]) -> AppResult<Vec<String>> {
+    if jobs.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = job_rows(jobs);
+    crate::db::on_backend!(conn, |c| diesel::insert_into(jobs::table).values(&rows).execute(c))?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// A job row about to be inserted.
+#[derive(Insertable)]
+#[diesel(table_name = jobs)]
+pub struct JobInsert {
+    pub id: String,
+    tenant_id: Option<String>,
+    kind: String,
+    payload: String,
+    state: &'static str,
+    attempts: i32,
+    max_attempts: i32,
+    run_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Rows for these jobs, for callers that insert them together with other rows
+/// (see `db::chain`).
+pub fn job_rows(jobs: &[NewJob]) -> Vec<JobInsert> {
     let ts = now();
-    let id = new_id();
-    diesel::insert_into(jobs::table)
-        .values((
-            jobs::id.eq(&id),
-            jobs::tenant_id.eq(job.tenant.as_ref().map(TenantId::as_str)),
-            jobs::kind.eq(&job.kind),
-            jobs::payload.eq(job.payload.to_string()),
-            jobs::state.eq("queued"),
-            jobs::attempts.eq(0),
-            jobs::max_attempts.eq(job.max_attempts.max(0)),
-            jobs::run_at.eq(ts + job.delay),
-            jobs::created_at.eq(ts),
-            jobs::updated_at.eq(ts),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    jobs.iter()
+        .map(|job| JobInsert {
+            id: new_id(),
+            tenant_id: job.tenant.as_ref().map(|t| t.as_str().to_string()),
+            kind: job.kind.clone(),
+            payload: job.payload.to_string(),
+            state: "queued",
+            attempts: 0,
+            max_attempts: job.max_attempts.max(0),
+            run_at: ts + job.delay,
+            created_at: ts,
+            updated_at: ts,
+        })
+        .collect()
 }
 
 /// Jobs of a tenant in one state, newest first.

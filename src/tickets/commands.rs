@@ -3,37 +3,17 @@
 
 use diesel::prelude::*;
 
-use super::{normalize_tags, sanitize_html, Actor, Channel, Message, MessageKind, Priority, Status, Ticket};
-use crate::accounts::contacts;
-use crate::db::schema::{messages, ticket_counters, ticket_events, ticket_tags, tickets};
+pub use super::create::{create_ticket, create_tickets, Creation, NewTicket, Requester};
+use super::{
+    normalize_tags, sanitize_html, Actor, Channel, Message, MessageKind, Priority, Status, Ticket, TicketEvent,
+};
+use crate::db::schema::{messages, ticket_events, ticket_tags, tickets};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// Longest message body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
-/// Who asked for help: an existing contact or an email to find or create one by.
-#[derive(Debug, Clone)]
-pub enum Requester {
-    Contact(String),
-    Email { email: String, name: Option<String> },
-}
-
-/// Everything needed to open a ticket.
-#[derive(Debug, Clone)]
-pub struct NewTicket {
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: Option<String>,
-    pub requester: Requester,
-    pub priority: Priority,
-    pub tags: Vec<String>,
-    pub language: Option<String>,
-    pub channel: Channel,
-    pub assignee_id: Option<String>,
-    pub team_id: Option<String>,
-}
 
 /// Field changes to a ticket; `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +44,7 @@ impl TicketChanges {
     }
 }
 
-fn validate_subject(s: &str) -> AppResult<String> {
+pub(super) fn validate_subject(s: &str) -> AppResult<String> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 250 || s.chars().any(|c| c.is_control()) {
         return Err(AppError::invalid("subject", "error-subject-invalid", "a subject of 1-250 characters is required"));
@@ -72,7 +52,7 @@ fn validate_subject(s: &str) -> AppResult<String> {
     Ok(s.to_string())
 }
 
-fn validate_body(field: &str, text: &str) -> AppResult<()> {
+pub(super) fn validate_body(field: &str, text: &str) -> AppResult<()> {
     if text.trim().is_empty() {
         return Err(AppError::invalid(field, "error-body-empty", "the message is empty"));
     }
@@ -82,13 +62,13 @@ fn validate_body(field: &str, text: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn validate_language(tag: &str) -> AppResult<String> {
+pub(super) fn validate_language(tag: &str) -> AppResult<String> {
     tag.parse::<unic_langid::LanguageIdentifier>()
         .map(|l| l.to_string())
         .map_err(|_| AppError::invalid("language", "error-language-invalid", format!("{tag:?} is not a language tag")))
 }
 
-fn check_assignee(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
+pub(super) fn check_assignee(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
     match crate::accounts::agents::get(conn, tenant, id) {
         Ok(a) if a.active => Ok(()),
         Ok(_) | Err(AppError::NotFound) => {
@@ -98,11 +78,36 @@ fn check_assignee(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppRe
     }
 }
 
-fn check_team(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
+pub(super) fn check_team(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
     match super::teams::get(conn, tenant, id) {
         Ok(_) => Ok(()),
         Err(AppError::NotFound) => Err(AppError::invalid("team_id", "error-team-invalid", "no team with this id")),
         Err(e) => Err(e),
+    }
+}
+
+/// An audit event row, not yet stored.
+pub(super) fn new_event(
+    tenant: &TenantId,
+    ticket_id: &str,
+    actor: &Actor,
+    action: &str,
+    field: Option<&str>,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> TicketEvent {
+    let (actor_type, actor_id) = actor.parts();
+    TicketEvent {
+        tenant_id: tenant.as_str().into(),
+        id: new_id(),
+        ticket_id: ticket_id.into(),
+        actor_type: actor_type.into(),
+        actor_id: actor_id.map(str::to_string),
+        action: action.into(),
+        field: field.map(str::to_string),
+        before_value: before.map(str::to_string),
+        after_value: after.map(str::to_string),
+        created_at: now(),
     }
 }
 
@@ -118,21 +123,8 @@ pub(super) fn record_event(
     before: Option<&str>,
     after: Option<&str>,
 ) -> AppResult<()> {
-    let (actor_type, actor_id) = actor.parts();
-    diesel::insert_into(ticket_events::table)
-        .values((
-            ticket_events::tenant_id.eq(tenant.as_str()),
-            ticket_events::id.eq(new_id()),
-            ticket_events::ticket_id.eq(ticket_id),
-            ticket_events::actor_type.eq(actor_type),
-            ticket_events::actor_id.eq(actor_id),
-            ticket_events::action.eq(action),
-            ticket_events::field.eq(field),
-            ticket_events::before_value.eq(before),
-            ticket_events::after_value.eq(after),
-            ticket_events::created_at.eq(now()),
-        ))
-        .execute(conn)?;
+    let event = new_event(tenant, ticket_id, actor, action, field, before, after);
+    diesel::insert_into(ticket_events::table).values(&event).execute(conn)?;
     Ok(())
 }
 
@@ -144,7 +136,12 @@ pub(super) fn enqueue_live(
     action: &str,
     actor: &Actor,
 ) -> AppResult<()> {
-    let event = crate::events::LiveEvent {
+    crate::events::publish_in_tx(conn, tenant, &[live_event(tenant, ticket, action, actor)])
+}
+
+/// The live event announcing a change to `ticket`.
+pub(super) fn live_event(tenant: &TenantId, ticket: &Ticket, action: &str, actor: &Actor) -> crate::events::LiveEvent {
+    crate::events::LiveEvent {
         tenant_id: tenant.as_str().to_string(),
         kind: "ticket".into(),
         ticket_id: ticket.id.clone(),
@@ -152,34 +149,25 @@ pub(super) fn enqueue_live(
         action: action.to_string(),
         actor_id: actor.parts().1.map(str::to_string),
         viewers: vec![],
-    };
-    crate::events::publish_in_tx(conn, tenant, event)
-}
-
-/// Give a new ticket the tenant's next gapless number. The counter row's lock serialises
-/// concurrent creators until commit, and a rolled-back transaction rolls its number back too.
-fn number_ticket(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<i64> {
-    if let Some(n) = crate::db::backend::assign_ticket_number(conn, tenant.as_str(), ticket_id)? {
-        return Ok(n);
     }
-    // Tenants created before counters existed get one on first use.
-    diesel::insert_into(ticket_counters::table)
-        .values((ticket_counters::tenant_id.eq(tenant.as_str()), ticket_counters::last_number.eq(0i64)))
-        .execute(conn)?;
-    crate::db::backend::assign_ticket_number(conn, tenant.as_str(), ticket_id)?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket counter missing")))
 }
 
-fn insert_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags: &[String]) -> AppResult<()> {
-    for t in tags {
-        diesel::insert_into(ticket_tags::table)
-            .values((
+/// Store tags of one or more tickets in one statement.
+pub(super) fn insert_tags(conn: &mut DbConnection, tenant: &TenantId, tags: &[(&str, &str)]) -> AppResult<()> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = tags
+        .iter()
+        .map(|(ticket_id, tag)| {
+            (
                 ticket_tags::tenant_id.eq(tenant.as_str()),
-                ticket_tags::ticket_id.eq(ticket_id),
-                ticket_tags::tag.eq(t),
-            ))
-            .execute(conn)?;
-    }
+                ticket_tags::ticket_id.eq(*ticket_id),
+                ticket_tags::tag.eq(*tag),
+            )
+        })
+        .collect();
+    crate::db::on_backend!(conn, |c| diesel::insert_into(ticket_tags::table).values(&rows).execute(c))?;
     Ok(())
 }
 
@@ -190,7 +178,38 @@ fn write_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags:
             .filter(ticket_tags::ticket_id.eq(ticket_id)),
     )
     .execute(conn)?;
-    insert_tags(conn, tenant, ticket_id, tags)
+    let rows: Vec<(&str, &str)> = tags.iter().map(|t| (ticket_id, t.as_str())).collect();
+    insert_tags(conn, tenant, &rows)
+}
+
+/// A message row, not yet stored; HTML is sanitised here, before anything can store it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn new_message(
+    tenant: &TenantId,
+    ticket_id: &str,
+    kind: MessageKind,
+    author: &Actor,
+    channel: Channel,
+    body_text: &str,
+    body_html: Option<&str>,
+) -> Message {
+    let (author_type, author_id) = match author {
+        Actor::Agent(id) => ("agent", Some(id.clone())),
+        Actor::Contact(id) => ("contact", Some(id.clone())),
+        Actor::Api(_) | Actor::System => ("system", None),
+    };
+    Message {
+        tenant_id: tenant.as_str().into(),
+        id: new_id(),
+        ticket_id: ticket_id.into(),
+        kind: kind.as_str().into(),
+        author_type: author_type.into(),
+        author_id,
+        channel: channel.as_str().into(),
+        body_text: body_text.to_string(),
+        body_html: body_html.map(sanitize_html),
+        created_at: now(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -204,154 +223,14 @@ pub(super) fn insert_message(
     body_text: &str,
     body_html: Option<&str>,
 ) -> AppResult<Message> {
-    let (author_type, author_id) = match author {
-        Actor::Agent(id) => ("agent", Some(id.clone())),
-        Actor::Contact(id) => ("contact", Some(id.clone())),
-        Actor::Api(_) | Actor::System => ("system", None),
-    };
-    let m = Message {
-        tenant_id: tenant.as_str().into(),
-        id: new_id(),
-        ticket_id: ticket_id.into(),
-        kind: kind.as_str().into(),
-        author_type: author_type.into(),
-        author_id,
-        channel: channel.as_str().into(),
-        body_text: body_text.to_string(),
-        body_html: body_html.map(sanitize_html),
-        created_at: now(),
-    };
-    diesel::insert_into(messages::table)
-        .values((
-            messages::tenant_id.eq(&m.tenant_id),
-            messages::id.eq(&m.id),
-            messages::ticket_id.eq(&m.ticket_id),
-            messages::kind.eq(&m.kind),
-            messages::author_type.eq(&m.author_type),
-            messages::author_id.eq(&m.author_id),
-            messages::channel.eq(&m.channel),
-            messages::body_text.eq(&m.body_text),
-            messages::body_html.eq(&m.body_html),
-            messages::created_at.eq(m.created_at),
-        ))
-        .execute(conn)?;
+    let m = new_message(tenant, ticket_id, kind, author, channel, body_text, body_html);
+    diesel::insert_into(messages::table).values(&m).execute(conn)?;
     Ok(m)
 }
 
 /// Load a ticket of this tenant.
 pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Ticket> {
     Ok(tickets::table.find((tenant.as_str(), id)).select(Ticket::as_select()).first(conn)?)
-}
-
-/// Open a ticket with its first message (from the requester unless an agent wrote it).
-pub fn create_ticket(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    actor: &Actor,
-    new: NewTicket,
-) -> AppResult<(Ticket, Message)> {
-    create_ticket_inner(conn, tenant, actor, new, None)
-}
-
-fn create_ticket_inner(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    actor: &Actor,
-    new: NewTicket,
-    previous: Option<&str>,
-) -> AppResult<(Ticket, Message)> {
-    let subject = validate_subject(&new.subject)?;
-    validate_body("message.body", &new.body_text)?;
-    let tags = normalize_tags(&new.tags)?;
-    let language = new.language.as_deref().map(validate_language).transpose()?;
-    if let Some(a) = &new.assignee_id {
-        check_assignee(conn, tenant, a)?;
-    }
-    if let Some(t) = &new.team_id {
-        check_team(conn, tenant, t)?;
-    }
-    let requester = match &new.requester {
-        Requester::Contact(id) => contacts::get(conn, tenant, id).map_err(|e| match e {
-            AppError::NotFound => {
-                AppError::invalid("requester.id", "error-requester-invalid", "no contact with this id")
-            }
-            other => other,
-        })?,
-        Requester::Email { email, name } => contacts::find_or_create(conn, tenant, email, name.as_deref())?,
-    };
-    let ts = now();
-    let status = if new.assignee_id.is_some() { Status::Open } else { Status::New };
-    // The real number is taken last (see below); until then a unique negative placeholder holds
-    // the row's place in the (tenant_id, number) index.
-    let placeholder = -((rand::random::<u64>() >> 2) as i64) - 1;
-    let mut ticket = Ticket {
-        tenant_id: tenant.as_str().into(),
-        id: new_id(),
-        number: placeholder,
-        subject,
-        status: status.as_str().into(),
-        is_open: status.is_open(),
-        priority: new.priority.as_str().into(),
-        priority_rank: new.priority.rank(),
-        channel: new.channel.as_str().into(),
-        requester_id: requester.id.clone(),
-        assignee_id: new.assignee_id.clone(),
-        team_id: new.team_id.clone(),
-        language,
-        tags: tags.join(" "),
-        previous_ticket_id: previous.map(str::to_string),
-        merged_into_id: None,
-        version: 1,
-        message_count: 1,
-        created_at: ts,
-        updated_at: ts,
-        first_agent_reply_at: None,
-        solved_at: None,
-    };
-    diesel::insert_into(tickets::table)
-        .values((
-            tickets::tenant_id.eq(&ticket.tenant_id),
-            tickets::id.eq(&ticket.id),
-            tickets::number.eq(ticket.number),
-            tickets::subject.eq(&ticket.subject),
-            tickets::status.eq(&ticket.status),
-            tickets::is_open.eq(ticket.is_open),
-            tickets::priority.eq(&ticket.priority),
-            tickets::priority_rank.eq(ticket.priority_rank),
-            tickets::channel.eq(&ticket.channel),
-            tickets::requester_id.eq(&ticket.requester_id),
-            tickets::assignee_id.eq(&ticket.assignee_id),
-            tickets::team_id.eq(&ticket.team_id),
-            tickets::language.eq(&ticket.language),
-            tickets::tags.eq(&ticket.tags),
-            tickets::previous_ticket_id.eq(&ticket.previous_ticket_id),
-            tickets::version.eq(1),
-            tickets::message_count.eq(1),
-            tickets::created_at.eq(ts),
-            tickets::updated_at.eq(ts),
-        ))
-        .execute(conn)?;
-    insert_tags(conn, tenant, &ticket.id, &tags)?;
-    let author = match actor {
-        Actor::Agent(_) => actor.clone(),
-        _ => Actor::Contact(requester.id.clone()),
-    };
-    let message = insert_message(
-        conn,
-        tenant,
-        &ticket.id,
-        MessageKind::Reply,
-        &author,
-        new.channel,
-        &new.body_text,
-        new.body_html.as_deref(),
-    )?;
-    record_event(conn, tenant, &ticket.id, actor, "created", None, None, None)?;
-    // Queued before numbering (the relay looks the number up), so that numbering, which locks the
-    // tenant's counter row until commit, is the transaction's last statement.
-    enqueue_live(conn, tenant, &ticket, "created", actor)?;
-    ticket.number = number_ticket(conn, tenant, &ticket.id)?;
-    Ok((ticket, message))
 }
 
 /// A reply or note to add.
@@ -398,7 +277,8 @@ pub fn add_message(
                 assignee_id: None,
                 team_id: ticket.team_id.clone(),
             };
-            let (follow_up, m) = create_ticket_inner(conn, tenant, actor, new, Some(&ticket.id))?;
+            let creation = Creation { actor: actor.clone(), new, previous: Some(ticket.id.clone()) };
+            let (follow_up, m) = super::create::create_one(conn, tenant, creation)?;
             super::attachments::attach(conn, tenant, &follow_up.id, &m.id, &msg.attachments)?;
             record_event(
                 conn,

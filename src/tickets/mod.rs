@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod commands;
+pub mod create;
 pub mod merge;
 pub mod queries;
 pub mod teams;
@@ -131,7 +132,7 @@ impl Actor {
 }
 
 /// A ticket row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = tickets)]
 pub struct Ticket {
     #[serde(skip)]
@@ -180,7 +181,7 @@ impl Ticket {
 }
 
 /// A message row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = messages)]
 pub struct Message {
     #[serde(skip)]
@@ -197,7 +198,7 @@ pub struct Message {
 }
 
 /// An audit event row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = ticket_events)]
 pub struct TicketEvent {
     #[serde(skip)]

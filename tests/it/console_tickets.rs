@@ -8,7 +8,7 @@ use meridian::tenancy::Tenant;
 use meridian::tickets::commands::{self, NewTicket, Requester};
 use meridian::tickets::{teams, Actor, Channel, Priority, Ticket};
 
-use crate::harness::TestApp;
+use crate::harness::{wait_for_frame, TestApp};
 
 fn ticket(
     app: &TestApp,
@@ -257,27 +257,6 @@ async fn other_tenants_tickets_are_404_in_the_console(app: TestApp) {
     assert!(!inbox.contains("Bravo secret") && !inbox.contains("Bravo view"));
 }
 both!(other_tenants_tickets_are_404_in_the_console);
-
-/// Read an SSE stream until `pred` matches a frame, or give up after `secs`.
-async fn wait_for_frame(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Unpin),
-    secs: u64,
-    pred: impl Fn(&str) -> bool,
-) -> Option<String> {
-    let mut buf = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let next = tokio::time::timeout_at(deadline, stream.next()).await.ok()??.ok()?;
-        buf.push_str(&String::from_utf8_lossy(&next));
-        while let Some(end) = buf.find("\n\n") {
-            let frame = buf[..end].to_string();
-            buf.drain(..end + 2);
-            if pred(&frame) {
-                return Some(frame);
-            }
-        }
-    }
-}
 
 async fn second_agent_sees_reply_and_presence_live(app: TestApp) {
     let (t, email, pw) = app.seed_tenant("acme");

@@ -217,6 +217,13 @@ impl TestApp {
             .expect("client")
     }
 
+    /// GET an API path with a bearer token; the JSON body of a 200.
+    pub async fn api_json(&self, token: &str, path: &str) -> serde_json::Value {
+        let r = reqwest::Client::new().get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.expect("json body")
+    }
+
     /// A tenant with an owner; returns the tenant, the owner's email and password.
     pub fn seed_tenant(&self, slug: &str) -> (Tenant, String, String) {
         self.seed_tenant_with(slug, "en", Role::Owner)
@@ -353,4 +360,25 @@ macro_rules! both {
             }
         }
     };
+}
+
+/// Read an SSE stream until `pred` matches a frame, or give up after `secs`.
+pub async fn wait_for_frame(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Unpin),
+    secs: u64,
+    pred: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let mut buf = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let next = tokio::time::timeout_at(deadline, futures_util::StreamExt::next(stream)).await.ok()??.ok()?;
+        buf.push_str(&String::from_utf8_lossy(&next));
+        while let Some(end) = buf.find("\n\n") {
+            let frame = buf[..end].to_string();
+            buf.drain(..end + 2);
+            if pred(&frame) {
+                return Some(frame);
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 mod directory;
 pub mod openapi;
 pub mod support;
-mod tickets;
+pub mod tickets;
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;

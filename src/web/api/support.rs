@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::db::schema::idempotency_keys;
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
 use crate::web::auth::ApiClient;
 
 /// A JSON body whose errors name the field at fault (`requester.email`), as 422; broken JSON is 400.
@@ -111,6 +112,26 @@ fn request_hash(req: &HttpRequest, raw: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
+/// An `Idempotency-Key` sent with a request, with the fingerprint of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub token_id: String,
+    pub key: String,
+    pub hash: String,
+}
+
+/// The request's `Idempotency-Key`, if it sent one.
+pub fn idempotency_key(req: &HttpRequest, client: &ApiClient, raw: &[u8]) -> AppResult<Option<IdempotencyKey>> {
+    let Some(key) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let key = key
+        .to_str()
+        .map_err(|_| AppError::invalid("Idempotency-Key", "error-validation-detail", "not visible ASCII"))?;
+    if key.is_empty() || key.len() > 255 {
+        return Err(AppError::invalid("Idempotency-Key", "error-validation-detail", "1-255 characters"));
+    }
+    Ok(Some(IdempotencyKey { token_id: client.token.id.clone(), key: key.to_string(), hash: request_hash(req, raw) }))
+}
+
 /// Run a creating command at most once per `Idempotency-Key`. The key is stored in the same
 /// transaction as the change, so a crash cannot leave one without the other, and of two
 /// concurrent requests with one key only one commits; the other replays its result.
@@ -124,42 +145,21 @@ pub async fn idempotent<F>(
 where
     F: FnOnce(&mut DbConnection) -> AppResult<(u16, serde_json::Value)> + Send + Clone + 'static,
 {
-    let tenant = client.tenant.id.clone();
-    let key = match req.headers().get("idempotency-key") {
-        None => {
-            let (status, body) = state.batcher.write(&tenant, f).await?;
-            return Ok(Stored { status, body, replayed: false });
-        }
-        Some(k) => k
-            .to_str()
-            .map_err(|_| AppError::invalid("Idempotency-Key", "error-validation-detail", "not visible ASCII"))?
-            .to_string(),
+    let tenant = client.tenant_id();
+    let Some(key) = idempotency_key(req, client, raw)? else {
+        let (status, body) = state.batcher.write(&tenant, f).await?;
+        return Ok(Stored { status, body, replayed: false });
     };
-    if key.is_empty() || key.len() > 255 {
-        return Err(AppError::invalid("Idempotency-Key", "error-validation-detail", "1-255 characters"));
-    }
-    let hash = request_hash(req, raw);
-    let (tid, token) = (client.tenant.id.clone(), client.token.id.clone());
     for _ in 0..2 {
-        let (tid, token, key, hash, f) = (tid.clone(), token.clone(), key.clone(), hash.clone(), f.clone());
+        let (tid, key, f) = (tenant.clone(), key.clone(), f.clone());
         let attempt = state
             .batcher
             .write(&tenant, move |c| {
-                if let Some(found) = lookup(c, &tid, &token, &key)? {
-                    return replay(found, &hash);
+                if let Some(found) = lookup_keys(c, &tid, &[&key])?.remove(&(key.token_id.clone(), key.key.clone())) {
+                    return replay(found, &key.hash);
                 }
                 let (status, body) = f(c)?;
-                diesel::insert_into(idempotency_keys::table)
-                    .values((
-                        idempotency_keys::tenant_id.eq(&tid),
-                        idempotency_keys::token_id.eq(&token),
-                        idempotency_keys::idem_key.eq(&key),
-                        idempotency_keys::request_hash.eq(&hash),
-                        idempotency_keys::status.eq(status as i32),
-                        idempotency_keys::response.eq(body.to_string()),
-                        idempotency_keys::created_at.eq(now()),
-                    ))
-                    .execute(c)?;
+                store_keys(c, &tid, &[(&key, status, &body)])?;
                 Ok(Stored { status, body, replayed: false })
             })
             .await;
@@ -172,17 +172,68 @@ where
     Err(AppError::Conflict("a request with this Idempotency-Key is in progress".into()))
 }
 
-type KeyRow = (String, i32, String);
+/// What a stored key holds: (request hash, status, response body).
+pub type KeyRow = (String, i32, String);
 
-fn lookup(c: &mut DbConnection, tid: &str, token: &str, key: &str) -> AppResult<Option<KeyRow>> {
-    Ok(idempotency_keys::table
-        .find((tid, token, key))
-        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::response))
-        .first(c)
-        .optional()?)
+/// Stored results of these keys, by (token id, key).
+pub fn lookup_keys(
+    c: &mut DbConnection,
+    tenant: &TenantId,
+    keys: &[&IdempotencyKey],
+) -> AppResult<HashMap<(String, String), KeyRow>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+    let rows: Vec<(String, String, String, i32, String)> = idempotency_keys::table
+        .filter(idempotency_keys::tenant_id.eq(tenant.as_str()))
+        .filter(idempotency_keys::idem_key.eq_any(&names))
+        .select((
+            idempotency_keys::token_id,
+            idempotency_keys::idem_key,
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::response,
+        ))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(token, key, ..)| keys.iter().any(|k| &k.token_id == token && &k.key == key))
+        .map(|(token, key, hash, status, response)| ((token, key), (hash, status, response)))
+        .collect())
 }
 
-fn replay((stored_hash, status, response): KeyRow, hash: &str) -> AppResult<Stored> {
+/// Store the results of requests made with these keys, in one statement. A key stored
+/// concurrently by another transaction fails this one with a conflict.
+pub fn store_keys(
+    c: &mut DbConnection,
+    tenant: &TenantId,
+    results: &[(&IdempotencyKey, u16, &serde_json::Value)],
+) -> AppResult<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let ts = now();
+    let rows: Vec<_> = results
+        .iter()
+        .map(|(k, status, body)| {
+            (
+                idempotency_keys::tenant_id.eq(tenant.as_str()),
+                idempotency_keys::token_id.eq(&k.token_id),
+                idempotency_keys::idem_key.eq(&k.key),
+                idempotency_keys::request_hash.eq(&k.hash),
+                idempotency_keys::status.eq(*status as i32),
+                idempotency_keys::response.eq(body.to_string()),
+                idempotency_keys::created_at.eq(ts),
+            )
+        })
+        .collect();
+    crate::db::on_backend!(c, |c| diesel::insert_into(idempotency_keys::table).values(&rows).execute(c))?;
+    Ok(())
+}
+
+/// The stored result of a key, if `hash` is the request it was first used with.
+pub fn replay((stored_hash, status, response): KeyRow, hash: &str) -> AppResult<Stored> {
     if stored_hash != hash {
         return Err(AppError::invalid(
             "Idempotency-Key",

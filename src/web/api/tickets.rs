@@ -5,9 +5,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::support::{idempotent, if_match_version, json_with_etag, stored_response, ApiJson};
+use super::support::{
+    idempotency_key, idempotent, if_match_version, json_with_etag, lookup_keys, replay, store_keys, stored_response,
+    ApiJson, IdempotencyKey, Stored,
+};
+use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::tickets::commands::{self, NewMessage, NewTicket, Requester, TicketChanges};
+use crate::tenancy::TenantId;
+use crate::tickets::commands::{self, Creation, NewMessage, NewTicket, Requester, TicketChanges};
 use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, Sort, View};
 use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ApiClient};
@@ -93,15 +98,65 @@ pub(crate) async fn create(
         team_id: b.team_id,
     };
     let tid = client.tenant_id();
-    let actor = Actor::Api(client.token.id.clone());
-    let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
-        let (t, _) = commands::create_ticket(c, &tid, &actor, new.clone())?;
-        Ok((201, ticket_json(&t)))
-    })
-    .await?;
-    app.tickets_changed(&client.tenant_id());
+    let key = idempotency_key(&req, &client, &body.raw)?;
+    let creation = Creation { actor: Actor::Api(client.token.id.clone()), new, previous: None };
+    let item = QueuedCreation { creation, key };
+    let mut stored = app.ticket_intake.submit(&tid, item.clone()).await;
+    if matches!(stored, Err(AppError::Conflict(_))) && item.key.is_some() {
+        // Another request with this key committed first and rolled ours back; this time the key
+        // is found and its result replayed.
+        stored = app.ticket_intake.submit(&tid, item).await;
+    }
+    let stored = stored?;
+    app.tickets_changed(&tid);
     let etag = stored.body["id"].as_str().map(|id| format!("W/\"{id}-{}\"", stored.body["version"]));
     Ok(stored_response(stored, etag))
+}
+
+/// A ticket creation waiting for its tenant's next batch.
+#[derive(Clone)]
+pub struct QueuedCreation {
+    creation: Creation,
+    key: Option<IdempotencyKey>,
+}
+
+/// Write a batch of API ticket creations in the open transaction (see `db::batch`).
+pub fn write_creations(
+    c: &mut DbConnection,
+    tenant: &TenantId,
+    items: &[QueuedCreation],
+) -> AppResult<Vec<AppResult<Stored>>> {
+    let keys: Vec<&IdempotencyKey> = items.iter().filter_map(|i| i.key.as_ref()).collect();
+    let mut found = lookup_keys(c, tenant, &keys)?;
+    let mut results: Vec<Option<AppResult<Stored>>> = items.iter().map(|_| None).collect();
+    let mut to_create = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(k) = &item.key {
+            if let Some(row) = found.remove(&(k.token_id.clone(), k.key.clone())) {
+                results[i] = Some(replay(row, &k.hash));
+                continue;
+            }
+        }
+        to_create.push(i);
+    }
+    let creations = to_create.iter().map(|&i| items[i].creation.clone()).collect();
+    let created = commands::create_tickets(c, tenant, creations)?;
+    for (&i, r) in to_create.iter().zip(created) {
+        results[i] = Some(r.map(|(t, _)| Stored { status: 201, body: ticket_json(&t), replayed: false }));
+    }
+    let keyed: Vec<(&IdempotencyKey, u16, &Value)> = items
+        .iter()
+        .zip(&results)
+        .filter_map(|(item, r)| match (&item.key, r) {
+            (Some(k), Some(Ok(s))) if !s.replayed => Some((k, s.status, &s.body)),
+            _ => None,
+        })
+        .collect();
+    store_keys(c, tenant, &keyed)?;
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("creation not answered")))))
+        .collect())
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", summary = "Get a ticket",
