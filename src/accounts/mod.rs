@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod contacts;
+pub mod idempotency;
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;

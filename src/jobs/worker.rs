@@ -211,11 +211,14 @@ async fn housekeeping(app: &AppState) {
             let s = crate::accounts::sessions::purge_old(c)?;
             let f = crate::accounts::throttle::purge_old(c)?;
             let j = super::purge_done(c)?;
-            Ok((s, f, j))
+            let k = crate::accounts::idempotency::purge_old(c)?;
+            Ok((s, f, j, k))
         })
         .await;
     match r {
-        Ok((s, f, j)) => tracing::debug!(sessions = s, signin_failures = f, jobs = j, "housekeeping done"),
+        Ok((s, f, j, k)) => {
+            tracing::debug!(sessions = s, signin_failures = f, jobs = j, idempotency_keys = k, "housekeeping done")
+        }
         Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
     }
 }

@@ -1,5 +1,6 @@
 //! API ticket creation in shared transactions: bursts are written in batches, a batch that fails
 //! as a whole is retried item by item, and what a batch writes is what single writes would.
+//! Idempotency keys: scoped to their token, remembered for a day.
 
 use serde_json::{json, Value};
 
@@ -148,3 +149,51 @@ async fn api_created_tickets_reach_the_inbox_stream_numbered(app: TestApp) {
     }
 }
 both!(api_created_tickets_reach_the_inbox_stream_numbered);
+
+async fn idempotency_keys_belong_to_their_token_and_expire_after_a_day(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let (first, second) = (token(&app, &t), token(&app, &t));
+    let send = |tok: &str, key: &str, i: usize| {
+        let (url, tok, key) = (app.url("/api/v1/tickets"), tok.to_string(), key.to_string());
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(tok)
+                .header("idempotency-key", key)
+                .json(&body(i))
+                .send()
+                .await
+                .unwrap();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            (r.status().as_u16(), replayed, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (code, _, a) = send(&first, "order-1", 1).await;
+    assert_eq!(code, 201);
+    // Another token's key of the same name is another key.
+    let (code, replayed, b) = send(&second, "order-1", 2).await;
+    assert_eq!((code, replayed), (201, false));
+    assert_ne!(a["id"], b["id"]);
+    assert!(send(&first, "order-1", 1).await.1, "the first token's retry replays");
+    // A day later the key is forgotten: reusing it opens a new ticket instead of a 422.
+    app.state
+        .db
+        .write_blocking(|c| {
+            use diesel::prelude::*;
+            use meridian::db::schema::idempotency_keys;
+            diesel::update(idempotency_keys::table.filter(idempotency_keys::token_id.ne("")))
+                .set(idempotency_keys::created_at.eq(meridian::db::now() - chrono::Duration::hours(25)))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    let (code, _, _) = send(&first, "order-2", 3).await;
+    assert_eq!(code, 201, "a fresh key");
+    let purged = app.state.db.write_blocking(meridian::accounts::idempotency::purge_old).unwrap();
+    assert_eq!(purged, 2, "the two day-old keys go; the fresh one stays");
+    let (code, replayed, c) = send(&first, "order-1", 4).await;
+    assert_eq!((code, replayed), (201, false));
+    assert_ne!(c["id"], a["id"]);
+    assert!(send(&first, "order-2", 3).await.1, "the fresh key still replays");
+}
+both!(idempotency_keys_belong_to_their_token_and_expire_after_a_day);

@@ -7,16 +7,15 @@ use std::time::Instant;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+pub use crate::accounts::idempotency::Key as IdempotencyKey;
+use crate::accounts::idempotency::{self, StoredResult};
 use crate::app::AppState;
-use crate::db::schema::idempotency_keys;
-use crate::db::{now, DbConnection};
+use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::tenancy::TenantId;
 use crate::web::auth::ApiClient;
 
 /// A JSON body whose errors name the field at fault (`requester.email`), as 422; broken JSON is 400.
@@ -112,14 +111,6 @@ fn request_hash(req: &HttpRequest, raw: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
-/// An `Idempotency-Key` sent with a request, with the fingerprint of the request it came with.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    pub token_id: String,
-    pub key: String,
-    pub hash: String,
-}
-
 /// The request's `Idempotency-Key`, if it sent one.
 pub fn idempotency_key(req: &HttpRequest, client: &ApiClient, raw: &[u8]) -> AppResult<Option<IdempotencyKey>> {
     let Some(key) = req.headers().get("idempotency-key") else { return Ok(None) };
@@ -129,7 +120,11 @@ pub fn idempotency_key(req: &HttpRequest, client: &ApiClient, raw: &[u8]) -> App
     if key.is_empty() || key.len() > 255 {
         return Err(AppError::invalid("Idempotency-Key", "error-validation-detail", "1-255 characters"));
     }
-    Ok(Some(IdempotencyKey { token_id: client.token.id.clone(), key: key.to_string(), hash: request_hash(req, raw) }))
+    Ok(Some(IdempotencyKey {
+        token_id: client.token.id.clone(),
+        key: key.to_string(),
+        request_hash: request_hash(req, raw),
+    }))
 }
 
 /// Run a creating command at most once per `Idempotency-Key`. The key is stored in the same
@@ -155,11 +150,13 @@ where
         let attempt = state
             .batcher
             .write(&tenant, move |c| {
-                if let Some(found) = lookup_keys(c, &tid, &[&key])?.remove(&(key.token_id.clone(), key.key.clone())) {
-                    return replay(found, &key.hash);
+                if let Some(found) =
+                    idempotency::lookup(c, &tid, &[&key])?.remove(&(key.token_id.clone(), key.key.clone()))
+                {
+                    return replay(found, &key.request_hash);
                 }
                 let (status, body) = f(c)?;
-                store_keys(c, &tid, &[(&key, status, &body)])?;
+                idempotency::store(c, &tid, &[(&key, status, &body)])?;
                 Ok(Stored { status, body, replayed: false })
             })
             .await;
@@ -172,76 +169,16 @@ where
     Err(AppError::Conflict("a request with this Idempotency-Key is in progress".into()))
 }
 
-/// What a stored key holds: (request hash, status, response body).
-pub type KeyRow = (String, i32, String);
-
-/// Stored results of these keys, by (token id, key).
-pub fn lookup_keys(
-    c: &mut DbConnection,
-    tenant: &TenantId,
-    keys: &[&IdempotencyKey],
-) -> AppResult<HashMap<(String, String), KeyRow>> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
-    let rows: Vec<(String, String, String, i32, String)> = idempotency_keys::table
-        .filter(idempotency_keys::tenant_id.eq(tenant.as_str()))
-        .filter(idempotency_keys::idem_key.eq_any(&names))
-        .select((
-            idempotency_keys::token_id,
-            idempotency_keys::idem_key,
-            idempotency_keys::request_hash,
-            idempotency_keys::status,
-            idempotency_keys::response,
-        ))
-        .load(c)?;
-    Ok(rows
-        .into_iter()
-        .filter(|(token, key, ..)| keys.iter().any(|k| &k.token_id == token && &k.key == key))
-        .map(|(token, key, hash, status, response)| ((token, key), (hash, status, response)))
-        .collect())
-}
-
-/// Store the results of requests made with these keys, in one statement. A key stored
-/// concurrently by another transaction fails this one with a conflict.
-pub fn store_keys(
-    c: &mut DbConnection,
-    tenant: &TenantId,
-    results: &[(&IdempotencyKey, u16, &serde_json::Value)],
-) -> AppResult<()> {
-    if results.is_empty() {
-        return Ok(());
-    }
-    let ts = now();
-    let rows: Vec<_> = results
-        .iter()
-        .map(|(k, status, body)| {
-            (
-                idempotency_keys::tenant_id.eq(tenant.as_str()),
-                idempotency_keys::token_id.eq(&k.token_id),
-                idempotency_keys::idem_key.eq(&k.key),
-                idempotency_keys::request_hash.eq(&k.hash),
-                idempotency_keys::status.eq(*status as i32),
-                idempotency_keys::response.eq(body.to_string()),
-                idempotency_keys::created_at.eq(ts),
-            )
-        })
-        .collect();
-    crate::db::on_backend!(c, |c| diesel::insert_into(idempotency_keys::table).values(&rows).execute(c))?;
-    Ok(())
-}
-
 /// The stored result of a key, if `hash` is the request it was first used with.
-pub fn replay((stored_hash, status, response): KeyRow, hash: &str) -> AppResult<Stored> {
-    if stored_hash != hash {
+pub fn replay(found: StoredResult, hash: &str) -> AppResult<Stored> {
+    if found.request_hash != hash {
         return Err(AppError::invalid(
             "Idempotency-Key",
             "error-idempotency-mismatch",
             "this key was used with a different request body",
         ));
     }
-    Ok(Stored { status: status as u16, body: serde_json::from_str(&response)?, replayed: true })
+    Ok(Stored { status: found.status, body: serde_json::from_str(&found.response)?, replayed: true })
 }
 
 /// Turn a stored result into a response.

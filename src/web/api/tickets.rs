@@ -6,9 +6,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::support::{
-    idempotency_key, idempotent, if_match_version, json_with_etag, lookup_keys, replay, store_keys, stored_response,
-    ApiJson, IdempotencyKey, Stored,
+    idempotency_key, idempotent, if_match_version, json_with_etag, replay, stored_response, ApiJson, IdempotencyKey,
+    Stored,
 };
+use crate::accounts::idempotency;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
@@ -62,7 +63,7 @@ pub(crate) struct CreateTicket {
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", summary = "Create a ticket",
-    description = "Opens a ticket with its first message from the requester (found or created by email). Send an `Idempotency-Key` header to make retries safe: the same key and body return the first result; another body is 422.",
+    description = "Opens a ticket with its first message from the requester (found or created by email). Send an `Idempotency-Key` header to make retries safe: the same key and body return the first result for at least 24 hours; another body is 422. Keys are per API token.",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     request_body = CreateTicket,
     responses((status = 201, description = "Created; ETag header for If-Match", body = crate::tickets::Ticket), (status = 422, description = "A field is invalid; `field` names it", body = crate::web::api::openapi::Problem)),
@@ -127,13 +128,13 @@ pub fn write_creations(
     items: &[QueuedCreation],
 ) -> AppResult<Vec<AppResult<Stored>>> {
     let keys: Vec<&IdempotencyKey> = items.iter().filter_map(|i| i.key.as_ref()).collect();
-    let mut found = lookup_keys(c, tenant, &keys)?;
+    let mut found = idempotency::lookup(c, tenant, &keys)?;
     let mut results: Vec<Option<AppResult<Stored>>> = items.iter().map(|_| None).collect();
     let mut to_create = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if let Some(k) = &item.key {
             if let Some(row) = found.remove(&(k.token_id.clone(), k.key.clone())) {
-                results[i] = Some(replay(row, &k.hash));
+                results[i] = Some(replay(row, &k.request_hash));
                 continue;
             }
         }
@@ -152,7 +153,7 @@ pub fn write_creations(
             _ => None,
         })
         .collect();
-    store_keys(c, tenant, &keyed)?;
+    idempotency::store(c, tenant, &keyed)?;
     Ok(results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("creation not answered")))))
