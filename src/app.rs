@@ -236,16 +236,19 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
         default_max_attempts: config.job_max_attempts,
         lease: Duration::from_secs(300),
     };
-    // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they happened.
+    // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they
+    // happened, and this process's viewers are announced to the others on the same connection.
     let listener = match state.db.target() {
         crate::db::DbTarget::Postgres(url) => {
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let hub = state.live.clone();
+            let (hub, out_hub) = (state.live.clone(), state.live.clone());
+            state.live.presence.enable_announcements();
             let handle = crate::db::backend::spawn_listener(
                 url.clone(),
                 crate::db::backend::LIVE_CHANNEL,
                 stop.clone(),
                 move |p| crate::events::deliver_remote(&hub, &p),
+                move || out_hub.outgoing(),
             )?;
             Some((stop, handle))
         }

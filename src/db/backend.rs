@@ -80,6 +80,7 @@ pub fn spawn_listener(
     channel: &'static str,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     deliver: impl Fn(String) + Send + 'static,
+    outgoing: impl Fn() -> Vec<String> + Send + 'static,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     use diesel::connection::SimpleConnection;
     use std::sync::atomic::Ordering;
@@ -116,6 +117,19 @@ pub fn spawn_listener(
                             tracing::warn!(error = %e, "live listener lost its connection; reconnecting");
                             break 'poll;
                         }
+                    }
+                }
+                // This connection also sends what other processes must hear; anything lost when
+                // it breaks is repeated by the next periodic refresh.
+                let out = outgoing();
+                if !out.is_empty() {
+                    let sent = diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+                        .bind::<Text, _>(channel)
+                        .bind::<Array<Text>, _>(&out)
+                        .execute(&mut conn);
+                    if let Err(e) = sent {
+                        tracing::warn!(error = %e, "live link cannot send; reconnecting");
+                        break 'poll;
                     }
                 }
                 nap(std::time::Duration::from_millis(50), &stop);

@@ -1,6 +1,9 @@
-//! Live events: ticket changes fanned out to console streams (SSE) in this process.
+//! Live events: ticket changes and presence fanned out to console streams (SSE) in this process,
+//! and, on PostgreSQL, exchanged with the other processes over LISTEN/NOTIFY.
 
-use std::collections::{BTreeMap, HashMap};
+pub mod presence;
+
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -28,8 +31,8 @@ pub struct LiveHub {
     tx: broadcast::Sender<LiveEvent>,
     // Turns true at shutdown so open streams end and graceful shutdown need not wait for them.
     closing: tokio::sync::watch::Sender<bool>,
-    // (tenant, ticket) -> agent name -> number of open streams
-    viewers: Mutex<HashMap<(String, String), BTreeMap<String, usize>>>,
+    /// Who is viewing which ticket, here and in other processes.
+    pub presence: presence::Presence,
     // Bumped on every ticket change per tenant, so caches of derived data know to refresh.
     generations: Mutex<HashMap<String, u64>>,
 }
@@ -39,7 +42,7 @@ impl Default for LiveHub {
         LiveHub {
             tx: broadcast::channel(1024).0,
             closing: tokio::sync::watch::channel(false).0,
-            viewers: Mutex::new(HashMap::new()),
+            presence: presence::Presence::default(),
             generations: Mutex::new(HashMap::new()),
         }
     }
@@ -82,28 +85,37 @@ impl LiveHub {
 
     /// Register a viewer of a ticket; returns the viewers now present.
     pub fn join(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
-        let mut v = self.viewers.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = v.entry((tenant.into(), ticket.into())).or_default();
-        *entry.entry(agent.into()).or_default() += 1;
-        entry.keys().cloned().collect()
+        self.presence.join(tenant, ticket, agent)
     }
 
     /// Remove a viewer; returns the viewers left.
     pub fn leave(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
-        let mut v = self.viewers.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (tenant.to_string(), ticket.to_string());
-        let Some(entry) = v.get_mut(&key) else { return vec![] };
-        if let Some(n) = entry.get_mut(agent) {
-            *n -= 1;
-            if *n == 0 {
-                entry.remove(agent);
-            }
+        self.presence.leave(tenant, ticket, agent)
+    }
+
+    /// Payloads for the other processes (presence announcements), to send on the live channel.
+    pub fn outgoing(&self) -> Vec<String> {
+        let (announcements, expired) = self.presence.take_outgoing();
+        for (tenant, ticket) in expired {
+            let viewers = self.presence.viewers(&tenant, &ticket);
+            self.publish_presence(&tenant, &ticket, viewers);
         }
-        let left: Vec<String> = entry.keys().cloned().collect();
-        if left.is_empty() {
-            v.remove(&key);
-        }
-        left
+        announcements
+            .into_iter()
+            .filter_map(|(tenant, ticket, viewers)| {
+                let event = LiveEvent {
+                    tenant_id: String::new(),
+                    kind: "presence".into(),
+                    ticket_id: ticket,
+                    number: 0,
+                    action: "viewers".into(),
+                    actor_id: None,
+                    viewers,
+                };
+                let origin = Some(self.presence.process.clone());
+                serde_json::to_string(&Envelope { tenant_id: tenant, origin, event }).ok()
+            })
+            .collect()
     }
 
     /// Tell everyone who is viewing a ticket now.
@@ -120,17 +132,27 @@ impl LiveHub {
     }
 }
 
-/// What travels between processes: the event plus its tenant (which browsers never see).
+/// What travels between processes: the event plus its tenant (which browsers never see) and, for
+/// presence announcements, the process that sent it.
 #[derive(Serialize, serde::Deserialize)]
 struct Envelope {
     tenant_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
     event: LiveEvent,
 }
 
 /// Hand a payload received from another process (or this one) to local subscribers.
 pub fn deliver_remote(hub: &LiveHub, payload: &str) {
     match serde_json::from_str::<Envelope>(payload) {
-        Ok(Envelope { tenant_id, mut event }) => {
+        Ok(Envelope { tenant_id, origin: Some(origin), event }) if event.kind == "presence" => {
+            // Another process's viewers of a ticket: merge them with ours for our browsers.
+            if hub.presence.receive(&origin, &tenant_id, &event.ticket_id, event.viewers) {
+                let viewers = hub.presence.viewers(&tenant_id, &event.ticket_id);
+                hub.publish_presence(&tenant_id, &event.ticket_id, viewers);
+            }
+        }
+        Ok(Envelope { tenant_id, mut event, .. }) => {
             event.tenant_id = tenant_id;
             hub.publish(event);
         }
@@ -187,7 +209,9 @@ pub async fn relay(app: &crate::app::AppState) -> crate::error::AppResult<usize>
             let events: Vec<LiveEvent> = jobs.iter().filter_map(event_from_job).collect();
             let payloads = events
                 .iter()
-                .map(|e| serde_json::to_string(&Envelope { tenant_id: e.tenant_id.clone(), event: e.clone() }))
+                .map(|e| {
+                    serde_json::to_string(&Envelope { tenant_id: e.tenant_id.clone(), origin: None, event: e.clone() })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let local = if crate::db::backend::notify_many(c, crate::db::backend::LIVE_CHANNEL, &payloads)? {
                 vec![]

@@ -349,16 +349,7 @@ async fn live_events_cross_processes_on_postgres() {
     let (peer, peer_base) = app.peer().await;
     let (a, csrf_a) = app.signed_in("acme", &email, &pw).await;
     // Bruno's browser talks only to the second process.
-    let b = app.client();
-    let page = b.get(format!("{peer_base}/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = crate::harness::field_value(&page, "_csrf").unwrap();
-    let r = b
-        .post(format!("{peer_base}/login"))
-        .form(&[("workspace", "acme"), ("email", e2.as_str()), ("password", p2.as_str()), ("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let (b, _) = app.signed_in_at(&peer_base, "acme", &e2, &p2).await;
     let mut stream = b.get(format!("{peer_base}/events")).send().await.unwrap().bytes_stream();
     assert!(wait_for_frame(&mut stream, 5, |f| f.contains("connected")).await.is_some());
     let r = a
@@ -376,6 +367,32 @@ async fn live_events_cross_processes_on_postgres() {
     while let Some(chunk) = stream.next().await {
         assert!(chunk.is_ok(), "the stream was cut off instead of ended: {chunk:?}");
     }
+}
+
+/// Two agents on two processes open the same ticket: each sees the other, and sees them leave.
+#[actix_web::test]
+async fn presence_crosses_processes_on_postgres() {
+    let Some(app) = TestApp::start(crate::harness::Backend::Postgres).await else { return };
+    let (t, email, pw) = app.seed_tenant("acme");
+    let (_, e2, p2) = app.add_agent(&t, "Bruno", Role::Agent);
+    let tk = ticket(&app, &t, "Watched twice", Priority::Normal, None, None);
+    let (peer, peer_base) = app.peer().await;
+    let (a, _) = app.signed_in("acme", &email, &pw).await;
+    let (b, _) = app.signed_in_at(&peer_base, "acme", &e2, &p2).await;
+    let mut a_ticket = a.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    assert!(wait_for_frame(&mut a_ticket, 5, |f| f.contains("connected")).await.is_some());
+    let b_ticket = b.get(format!("{peer_base}/events?ticket={}", tk.id)).send().await.unwrap();
+    let mut b_ticket = b_ticket.bytes_stream();
+    let both = |f: &str| f.starts_with("event: presence") && f.contains("acme Owner") && f.contains("Bruno");
+    assert!(
+        wait_for_frame(&mut b_ticket, 10, both).await.is_some(),
+        "Bruno sees the owner, who is on the other process"
+    );
+    assert!(wait_for_frame(&mut a_ticket, 10, both).await.is_some(), "the owner sees Bruno");
+    drop(b_ticket);
+    let alone = |f: &str| f.starts_with("event: presence") && f.contains("acme Owner") && !f.contains("Bruno");
+    assert!(wait_for_frame(&mut a_ticket, 20, alone).await.is_some(), "Bruno's leaving reaches the other process");
+    peer.stop().await;
 }
 
 async fn view_counts_stay_fresh_after_changes(app: TestApp) {

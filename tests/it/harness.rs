@@ -293,25 +293,46 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
-        let page = client.get(self.url("/login")).send().await.expect("GET /login").text().await.expect("body");
-        let csrf = field_value(&page, "_csrf").expect("login csrf field");
-        client
-            .post(self.url("/login"))
-            .form(&[("workspace", workspace), ("email", email), ("password", password), ("_csrf", csrf.as_str())])
-            .send()
-            .await
-            .expect("POST /login")
+        sign_in_at(&self.base, client, workspace, email, password).await
     }
 
     /// Sign in and return a client holding the session, plus the session's CSRF token.
     pub async fn signed_in(&self, workspace: &str, email: &str, password: &str) -> (reqwest::Client, String) {
+        self.signed_in_at(&self.base, workspace, email, password).await
+    }
+
+    /// [`TestApp::signed_in`] on another server of the same database (see [`TestApp::peer`]).
+    pub async fn signed_in_at(
+        &self,
+        base: &str,
+        workspace: &str,
+        email: &str,
+        password: &str,
+    ) -> (reqwest::Client, String) {
         let client = self.client();
-        let res = self.sign_in(&client, workspace, email, password).await;
+        let res = sign_in_at(base, &client, workspace, email, password).await;
         assert_eq!(res.status(), 303, "sign-in should redirect");
-        let html = client.get(self.url("/inbox")).send().await.expect("inbox").text().await.expect("body");
+        let html = client.get(format!("{base}/inbox")).send().await.expect("inbox").text().await.expect("body");
         let csrf = meta_csrf(&html).expect("csrf meta on the inbox");
         (client, csrf)
     }
+}
+
+async fn sign_in_at(
+    base: &str,
+    client: &reqwest::Client,
+    workspace: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client.get(format!("{base}/login")).send().await.expect("GET /login").text().await.expect("body");
+    let csrf = field_value(&page, "_csrf").expect("login csrf field");
+    client
+        .post(format!("{base}/login"))
+        .form(&[("workspace", workspace), ("email", email), ("password", password), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST /login")
 }
 
 impl Drop for TestApp {
