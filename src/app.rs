@@ -75,8 +75,9 @@ impl AppState {
                 Box::new(crate::web::api::tickets::write_creations),
             ),
             blobs: match &config.s3 {
-                Some(s3) => crate::tickets::attachments::Blobs::s3(s3, config.max_attachment_bytes)?,
+                Some(s3) => crate::tickets::attachments::Blobs::s3(db.clone(), s3, config.max_attachment_bytes)?,
                 None => crate::tickets::attachments::Blobs::local(
+                    db.clone(),
                     &config.data_dir.join("attachments"),
                     config.max_attachment_bytes,
                 )?,

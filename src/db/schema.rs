@@ -186,6 +186,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    pending_uploads (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        storage_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     attachments (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,
@@ -259,6 +268,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_tags,
     messages,
     attachments,
+    pending_uploads,
     ticket_events,
     saved_views,
     idempotency_keys,

@@ -215,6 +215,11 @@ async fn housekeeping(app: &AppState) {
             Ok((s, f, j, k))
         })
         .await;
+    match crate::tickets::attachments::sweep_orphans(&app.blobs, 500).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "deleted orphaned attachment files"),
+        Err(e) => tracing::warn!(error = %e, "orphaned attachment sweep failed"),
+    }
     match r {
         Ok((s, f, j, k)) => {
             tracing::debug!(sessions = s, signin_failures = f, jobs = j, idempotency_keys = k, "housekeeping done")

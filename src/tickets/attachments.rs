@@ -1,5 +1,7 @@
 //! Attachments: bytes in an object store (a local folder by default), metadata rows beside
-//! messages, downloads that never render from our origin.
+//! messages, downloads that never render from our origin. Files are stored before their
+//! message's transaction; one whose transaction then fails is deleted by housekeeping an hour
+//! later ([`sweep_orphans`]).
 
 use std::sync::Arc;
 
@@ -11,7 +13,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::attachments;
+use crate::db::schema::{attachments, pending_uploads};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
@@ -49,6 +51,7 @@ pub struct Attachment {
 #[derive(Clone)]
 pub struct Blobs {
     store: Arc<dyn ObjectStore>,
+    db: crate::db::Db,
     /// Largest single file accepted.
     pub max_bytes: usize,
 }
@@ -91,15 +94,15 @@ pub fn sniff(bytes: &[u8], filename: &str) -> String {
 
 impl Blobs {
     /// A store in a local folder (created if missing).
-    pub fn local(dir: &std::path::Path, max_bytes: usize) -> anyhow::Result<Self> {
+    pub fn local(db: crate::db::Db, dir: &std::path::Path, max_bytes: usize) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
-        Ok(Blobs { store: Arc::new(store), max_bytes })
+        Ok(Blobs { store: Arc::new(store), db, max_bytes })
     }
 
     /// A store in an S3-compatible bucket. Credentials come from the config, else the standard
     /// `AWS_*` environment.
-    pub fn s3(cfg: &crate::config::S3Config, max_bytes: usize) -> anyhow::Result<Self> {
+    pub fn s3(db: crate::db::Db, cfg: &crate::config::S3Config, max_bytes: usize) -> anyhow::Result<Self> {
         let mut b =
             object_store::aws::AmazonS3Builder::from_env().with_bucket_name(&cfg.bucket).with_region(&cfg.region);
         if let Some(endpoint) = &cfg.endpoint {
@@ -112,7 +115,7 @@ impl Blobs {
             b = b.with_secret_access_key(k);
         }
         let store = b.build().map_err(|e| anyhow::anyhow!("attachment bucket {:?}: {e}", cfg.bucket))?;
-        Ok(Blobs { store: Arc::new(store), max_bytes })
+        Ok(Blobs { store: Arc::new(store), db, max_bytes })
     }
 
     /// Store one file for a tenant; refuses files over the limit.
@@ -134,11 +137,35 @@ impl Blobs {
             filename,
             id,
         };
+        // Recorded first, so that no stored file can go unaccounted for.
+        let (tid, id, storage_key) = (tenant.as_str().to_string(), blob.id.clone(), key.clone());
+        self.db
+            .write(move |c| {
+                diesel::insert_into(pending_uploads::table)
+                    .values((
+                        pending_uploads::tenant_id.eq(tid),
+                        pending_uploads::id.eq(id),
+                        pending_uploads::storage_key.eq(storage_key),
+                        pending_uploads::created_at.eq(now()),
+                    ))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await?;
         self.store
             .put(&StorePath::from(key), PutPayload::from(bytes))
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("attachment store: {e}")))?;
         Ok(blob)
+    }
+
+    /// Whether a stored file exists (for tests and checks).
+    pub async fn exists(&self, key: &str) -> AppResult<bool> {
+        match self.store.head(&StorePath::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(AppError::Internal(anyhow::anyhow!("attachment store: {e}"))),
+        }
     }
 
     /// Read a stored file back.
@@ -175,7 +202,60 @@ pub fn attach(
             ))
             .execute(conn)?;
     }
+    if !blobs.is_empty() {
+        let ids: Vec<&str> = blobs.iter().map(|b| b.id.as_str()).collect();
+        diesel::delete(
+            pending_uploads::table
+                .filter(pending_uploads::tenant_id.eq(tenant.as_str()))
+                .filter(pending_uploads::id.eq_any(ids)),
+        )
+        .execute(conn)?;
+    }
     Ok(())
+}
+
+/// How long a stored file may wait for its message before it counts as orphaned; far longer than
+/// any request takes.
+pub const ORPHAN_AFTER_MINUTES: i64 = 60;
+
+/// Delete stored files whose message never committed (a failed transaction, an idempotent replay
+/// that stored its files again), up to `limit` of them; returns how many were deleted.
+pub async fn sweep_orphans(blobs: &Blobs, limit: i64) -> AppResult<usize> {
+    let cutoff = now() - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES);
+    let stale: Vec<(String, String, String)> = blobs
+        .db
+        .read(move |c| {
+            Ok(pending_uploads::table
+                .filter(pending_uploads::created_at.lt(cutoff))
+                .order(pending_uploads::created_at)
+                .limit(limit)
+                .select((pending_uploads::tenant_id, pending_uploads::id, pending_uploads::storage_key))
+                .load(c)?)
+        })
+        .await?;
+    let mut deleted = 0;
+    for (tenant, id, key) in stale {
+        let (t, i) = (tenant.clone(), id.clone());
+        let attached = blobs
+            .db
+            .read(move |c| {
+                Ok(attachments::table.find((&t, &i)).select(attachments::id).first::<String>(c).optional()?)
+            })
+            .await?
+            .is_some();
+        if !attached {
+            match blobs.store.delete(&StorePath::from(key.as_str())).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => deleted += 1,
+                Err(e) => {
+                    // Kept, to be tried again at the next sweep.
+                    tracing::warn!(error = %e, key, "cannot delete an orphaned attachment");
+                    continue;
+                }
+            }
+        }
+        blobs.db.write(move |c| Ok(diesel::delete(pending_uploads::table.find((&tenant, &id))).execute(c)?)).await?;
+    }
+    Ok(deleted)
 }
 
 /// One attachment of this tenant.

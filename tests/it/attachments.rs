@@ -258,3 +258,74 @@ async fn attachments_live_in_an_s3_compatible_bucket() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+async fn files_whose_message_never_committed_are_swept(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let tok = app.state.db.write_blocking(|c| tokens::create(c, &t.tenant_id(), "t", None)).unwrap().1;
+    let api = reqwest::Client::new();
+    let file = |name: &str| json!([{"filename": name, "content_base64": base64::engine::general_purpose::STANDARD.encode(name)}]);
+    let post = |id: String, body: Value, key: Option<&'static str>| {
+        let mut r = api.post(app.url(&format!("/api/v1/tickets/{id}/messages"))).bearer_auth(&tok).json(&body);
+        if let Some(k) = key {
+            r = r.header("idempotency-key", k);
+        }
+        r.send()
+    };
+    let open = api_ticket(&app, &tok).await["id"].as_str().unwrap().to_string();
+    let closed = api_ticket(&app, &tok).await["id"].as_str().unwrap().to_string();
+    for status in ["solved", "closed"] {
+        let r = api
+            .patch(app.url(&format!("/api/v1/tickets/{closed}")))
+            .bearer_auth(&tok)
+            .json(&json!({ "status": status }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // Stored, then refused: closed tickets take no notes.
+    let r =
+        post(closed, json!({"kind": "note", "body": "late", "attachments": file("refused.txt")}), None).await.unwrap();
+    assert_eq!(r.status(), 409);
+    // Stored and attached; then a retry that stores its file again before replaying.
+    let body = json!({"kind": "note", "body": "kept", "attachments": file("kept.txt")});
+    assert_eq!(post(open.clone(), body.clone(), Some("once")).await.unwrap().status(), 201);
+    let replay = post(open, body, Some("once")).await.unwrap();
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let (pending, attached) = app
+        .state
+        .db
+        .write_blocking(|c| {
+            use diesel::prelude::*;
+            use meridian::db::schema::{attachments, pending_uploads};
+            let pending: Vec<String> = pending_uploads::table.select(pending_uploads::storage_key).load(c)?;
+            let attached: Vec<String> = attachments::table.select(attachments::storage_key).load(c)?;
+            // An hour passes.
+            diesel::update(pending_uploads::table)
+                .set(pending_uploads::created_at.eq(meridian::db::now() - chrono::Duration::hours(2)))
+                .execute(c)?;
+            Ok((pending, attached))
+        })
+        .unwrap();
+    assert_eq!(pending.len(), 2, "the refused file and the replay's copy await their messages");
+    assert_eq!(attached.len(), 1);
+    for key in pending.iter().chain(&attached) {
+        assert!(app.state.blobs.exists(key).await.unwrap());
+    }
+    let swept = meridian::tickets::attachments::sweep_orphans(&app.state.blobs, 500).await.unwrap();
+    assert_eq!(swept, 2);
+    for key in &pending {
+        assert!(!app.state.blobs.exists(key).await.unwrap(), "{key} was orphaned");
+    }
+    assert!(app.state.blobs.exists(&attached[0]).await.unwrap(), "an attached file stays");
+    let left: i64 = app
+        .state
+        .db
+        .write_blocking(|c| {
+            use diesel::prelude::*;
+            Ok(meridian::db::schema::pending_uploads::table.count().get_result(c)?)
+        })
+        .unwrap();
+    assert_eq!(left, 0);
+}
+both!(files_whose_message_never_committed_are_swept);
