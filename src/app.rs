@@ -238,18 +238,31 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
         lease: Duration::from_secs(300),
     };
     // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they
-    // happened, and this process's viewers are announced to the others on the same connection.
+    // happened; this process's viewers and API token use are reported to the others on the same
+    // connection.
     let listener = match state.db.target() {
         crate::db::DbTarget::Postgres(url) => {
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let (hub, out_hub) = (state.live.clone(), state.live.clone());
+            let (limits, out_limits) = (state.api_limits.clone(), state.api_limits.clone());
+            let process = state.live.presence.process.clone();
+            let out_process = process.clone();
             state.live.presence.enable_announcements();
+            state.api_limits.enable_reports();
             let handle = crate::db::backend::spawn_listener(
                 url.clone(),
                 crate::db::backend::LIVE_CHANNEL,
                 stop.clone(),
-                move |p| crate::events::deliver_remote(&hub, &p),
-                move || out_hub.outgoing(),
+                move |p| {
+                    if !limits.receive_report(&process, &p) {
+                        crate::events::deliver_remote(&hub, &p);
+                    }
+                },
+                move || {
+                    let mut out = out_hub.outgoing();
+                    out.extend(out_limits.take_reports(&out_process));
+                    out
+                },
             )?;
             Some((stop, handle))
         }

@@ -500,6 +500,48 @@ async fn per_token_rate_limit_answers_429_with_retry_after() {
     assert_eq!(get(&app, &other, "/api/v1/me").await.status(), 200, "limits are per token");
 }
 
+/// Two processes on one database share each token's budget: use on one drains the other.
+#[actix_web::test]
+async fn per_token_rate_limit_holds_across_processes_on_postgres() {
+    let Some(app) = TestApp::start_with(
+        Backend::Postgres,
+        |e| {
+            e.insert("MERIDIAN_API_RATE_PER_MINUTE".into(), "20".into());
+        },
+        Registry::new(),
+    )
+    .await
+    else {
+        return;
+    };
+    let (t, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &t);
+    let (peer, peer_base) = app.peer().await;
+    for _ in 0..16 {
+        assert_eq!(get(&app, &tok, "/api/v1/me").await.status(), 200);
+    }
+    // The peer hears of those 16 within moments; until then it may let a few more through.
+    let client = reqwest::Client::new();
+    let mut accepted_by_peer = 0;
+    let mut refused = false;
+    for _ in 0..30 {
+        let r = client.get(format!("{peer_base}/api/v1/me")).bearer_auth(&tok).send().await.unwrap();
+        match r.status().as_u16() {
+            200 => accepted_by_peer += 1,
+            429 => {
+                refused = true;
+                break;
+            }
+            other => panic!("unexpected {other}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the peer never refused");
+    // 4 left of 20, plus at most one refill (1 per 3 s) during the loop; 20 if not shared.
+    assert!(accepted_by_peer <= 6, "the peer accepted {accepted_by_peer}");
+    peer.stop().await;
+}
+
 async fn concurrent_tickets_from_one_new_requester_share_one_contact(app: TestApp) {
     let (t, _, _) = app.seed_tenant("acme");
     let tok = token(&app, &t);

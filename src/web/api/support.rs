@@ -194,16 +194,39 @@ pub fn stored_response(s: Stored, etag: Option<String>) -> HttpResponse {
     res.json(s.body)
 }
 
-/// Token buckets per API token, in this process.
+/// Per-token token buckets. With several processes on one database, each process tells the others
+/// what its tokens used (over the live channel, within ~50 ms) and drains its own buckets by what
+/// they report, so a token's rate holds across the cluster rather than per process.
 pub struct RateLimiter {
     per_minute: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Use not yet reported to the other processes; `None` while there are none.
+    unreported: Mutex<Option<HashMap<String, u32>>>,
 }
+
+/// What one process reports of its tokens' use.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RateReport {
+    topic: String,
+    origin: String,
+    used: HashMap<String, u32>,
+}
+
+const RATE_TOPIC: &str = "rate";
 
 impl RateLimiter {
     /// `per_minute` requests per token, with a burst of the same size.
     pub fn new(per_minute: u32) -> Self {
-        RateLimiter { per_minute: per_minute.max(1) as f64, buckets: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            per_minute: per_minute.max(1) as f64,
+            buckets: Mutex::new(HashMap::new()),
+            unreported: Mutex::new(None),
+        }
+    }
+
+    /// Start keeping account of use for the other processes.
+    pub fn enable_reports(&self) {
+        self.unreported.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new);
     }
 
     /// Take one request from the token's bucket, or say how long to wait.
@@ -216,10 +239,56 @@ impl RateLimiter {
         *last = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
+            if let Some(unreported) = self.unreported.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                *unreported.entry(token_id.to_string()).or_default() += 1;
+            }
             Ok(())
         } else {
             let wait = ((1.0 - *tokens) / rate).ceil().max(1.0) as u64;
             Err(AppError::TooManyRequests { retry_after_secs: wait })
         }
+    }
+
+    /// Reports of use since the last call, for the other processes (at most 100 tokens each, to
+    /// stay well inside a notification's size limit).
+    pub fn take_reports(&self, origin: &str) -> Vec<String> {
+        let used = match self.unreported.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            Some(u) if !u.is_empty() => std::mem::take(u),
+            _ => return vec![],
+        };
+        let used: Vec<(String, u32)> = used.into_iter().collect();
+        used.chunks(100)
+            .filter_map(|chunk| {
+                let report = RateReport {
+                    topic: RATE_TOPIC.into(),
+                    origin: origin.to_string(),
+                    used: chunk.iter().cloned().collect(),
+                };
+                serde_json::to_string(&report).ok()
+            })
+            .collect()
+    }
+
+    /// Apply another process's report; `false` if `payload` is not a rate report (or is our own).
+    pub fn receive_report(&self, origin: &str, payload: &str) -> bool {
+        // Reports serialise their topic first; live events need not be parsed twice.
+        if !payload.starts_with("{\"topic\":\"rate\"") {
+            return false;
+        }
+        let Ok(report) = serde_json::from_str::<RateReport>(payload) else { return false };
+        if report.topic != RATE_TOPIC {
+            return false;
+        }
+        if report.origin == origin {
+            return true;
+        }
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        for (token, n) in report.used {
+            let (tokens, _) = b.entry(token).or_insert((self.per_minute, now));
+            // Not below empty: what others used beyond our view of the bucket is not owed twice.
+            *tokens = (*tokens - n as f64).max(0.0);
+        }
+        true
     }
 }
