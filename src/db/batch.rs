@@ -59,7 +59,7 @@ impl<I, O> Clone for Combiner<I, O> {
     }
 }
 
-impl<I: Send + Sync + 'static, O: Send + 'static> Combiner<I, O> {
+impl<I: Send + 'static, O: Send + 'static> Combiner<I, O> {
     /// A combiner that writes batches with `write`.
     pub fn new(db: Db, write: Box<BatchFn<I, O>>) -> Self {
         Combiner {
@@ -90,8 +90,11 @@ impl<I: Send + Sync + 'static, O: Send + 'static> Combiner<I, O> {
             }
         };
         if lead {
-            // A task of its own, so that a caller who goes away cannot strand the others.
-            tokio::spawn(write_batches(self.inner.clone(), tenant.clone()));
+            // A blocking thread of its own: a caller who goes away cannot strand the others, and
+            // an HTTP worker shutting down its runtime cannot cut a batch off mid-write (blocking
+            // tasks run to completion).
+            let (inner, tenant) = (self.inner.clone(), tenant.clone());
+            tokio::task::spawn_blocking(move || write_batches(inner, tenant));
         }
         answer.await.map_err(|_| AppError::Unavailable("the write was dropped; retry".into()))?
     }
@@ -118,7 +121,7 @@ impl<I, O> Drop for WriterGuard<I, O> {
     }
 }
 
-async fn write_batches<I: Send + Sync + 'static, O: Send + 'static>(inner: Arc<Inner<I, O>>, tenant: TenantId) {
+fn write_batches<I: Send + 'static, O: Send + 'static>(inner: Arc<Inner<I, O>>, tenant: TenantId) {
     let mut guard = WriterGuard { inner: inner.clone(), tenant: tenant.as_str().to_string(), done: false };
     loop {
         let batch: Vec<Pending<I, O>> = {
@@ -137,7 +140,7 @@ async fn write_batches<I: Send + Sync + 'static, O: Send + 'static>(inner: Arc<I
         inner.batches.fetch_add(1, Ordering::Relaxed);
         inner.items.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let (items, replies): (Vec<I>, Vec<_>) = batch.into_iter().map(|p| (p.item, p.reply)).unzip();
-        let results = write_batch(&inner, &tenant, Arc::new(items)).await;
+        let results = write_batch(&inner, &tenant, &items);
         for (reply, r) in replies.into_iter().zip(results) {
             let _ = reply.send(r);
         }
@@ -146,17 +149,14 @@ async fn write_batches<I: Send + Sync + 'static, O: Send + 'static>(inner: Arc<I
 
 /// One answer per item: the batch in one transaction or, if that fails as a whole (a concurrent
 /// writer stored the same key first, say), each item in its own, so one cannot fail the others.
-async fn write_batch<I: Send + Sync + 'static, O: Send + 'static>(
-    inner: &Arc<Inner<I, O>>,
+fn write_batch<I: Send + 'static, O: Send + 'static>(
+    inner: &Inner<I, O>,
     tenant: &TenantId,
-    items: Arc<Vec<I>>,
+    items: &[I],
 ) -> Vec<AppResult<O>> {
-    let run = |range: std::ops::Range<usize>| {
-        let (writer, tid, items) = (inner.clone(), tenant.clone(), items.clone());
-        inner.db.write(move |c| (writer.write)(c, &tid, &items[range]))
-    };
+    let run = |part: &[I]| inner.db.write_blocking(|c| (inner.write)(c, tenant, part));
     let started = std::time::Instant::now();
-    let written = run(0..items.len()).await;
+    let written = run(items);
     tracing::debug!(size = items.len(), elapsed_us = started.elapsed().as_micros() as u64, "batch written");
     match written {
         Ok(results) if results.len() == items.len() => results,
@@ -167,8 +167,8 @@ async fn write_batch<I: Send + Sync + 'static, O: Send + 'static>(
         Err(e) => {
             tracing::debug!(error = %e, size = items.len(), "batch failed; writing its items one by one");
             let mut results = Vec::with_capacity(items.len());
-            for i in 0..items.len() {
-                results.push(match run(i..i + 1).await {
+            for item in items {
+                results.push(match run(std::slice::from_ref(item)) {
                     Ok(mut r) if r.len() == 1 => r.remove(0),
                     Ok(_) => Err(AppError::Internal(anyhow::anyhow!("batch answered the wrong count"))),
                     Err(e) => Err(e),
