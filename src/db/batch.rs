@@ -2,9 +2,9 @@
 //! written are combined into the next batch, one transaction each.
 //!
 //! [`Combiner`] is the general form: items queue per tenant and the first caller to find no batch
-//! under way for its tenant starts a task that writes batches until the queue is empty, so batch
-//! sizes grow with load and a lone request waits for nobody. Different tenants' batches run in
-//! parallel (and take counter locks in no shared order, so they cannot deadlock each other).
+//! under way for its tenant starts a writer (a blocking thread) that writes batches until the queue
+//! is empty, so batch sizes grow with load and a lone request waits for nobody. Different tenants'
+//! batches run in parallel; each locks only its own tenant's counter, so they cannot deadlock.
 //!
 //! [`Batcher`] applies it to arbitrary closures on SQLite, where one writer flushes the log once
 //! per batch rather than once per request. On PostgreSQL, closures run as their own transactions:
@@ -105,8 +105,8 @@ impl<I: Send + 'static, O: Send + 'static> Combiner<I, O> {
     }
 }
 
-/// Removes the tenant's queue if its writer task ends early (a panic, the runtime shutting down):
-/// what is still queued is dropped, and its callers get an error rather than waiting forever.
+/// Removes the tenant's queue if its writer ends early (a panic): what is still queued is dropped,
+/// and its callers get an error rather than waiting forever.
 struct WriterGuard<I, O> {
     inner: Arc<Inner<I, O>>,
     tenant: String,
