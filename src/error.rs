@@ -28,6 +28,9 @@ pub enum AppError {
     /// The request conflicts with current state (duplicate slug, email already used).
     #[error("{0}")]
     Conflict(String),
+    /// The path exists, but not with this method; `allow` lists the methods it takes.
+    #[error("this resource does not take this method; it takes {allow}")]
+    MethodNotAllowed { allow: String },
     /// `If-Match` did not match the current version.
     #[error("the resource changed since it was read")]
     PreconditionFailed,
@@ -61,6 +64,7 @@ impl AppError {
             AppError::Invalid { .. } => "validation",
             AppError::BadRequest(_) => "bad-request",
             AppError::Conflict(_) => "conflict",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::PreconditionFailed => "precondition-failed",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::PayloadTooLarge => "payload-too-large",
@@ -99,6 +103,7 @@ impl ResponseError for AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -128,6 +133,9 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if let AppError::TooManyRequests { retry_after_secs } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            res.insert_header((header::ALLOW, allow.as_str()));
         }
         if let AppError::Unauthenticated = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -108,6 +108,8 @@ error-rate-limited-detail = { $minutes ->
     [one] Too many attempts. Try again in a minute.
    *[other] Too many attempts. Try again in { $minutes } minutes.
 }
+error-method-not-allowed = Method not allowed
+error-method-not-allowed-detail = This address does not accept that kind of request.
 error-payload-too-large = Too large
 error-payload-too-large-detail = What you sent is larger than allowed.
 error-unavailable = Temporarily unavailable

@@ -25,7 +25,9 @@ pub struct Agent {
     #[serde(skip)]
     pub password_hash: Option<String>,
     pub active: bool,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

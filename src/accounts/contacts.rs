@@ -20,7 +20,9 @@ pub struct Contact {
     pub email: Option<String>,
     pub name: String,
     pub locale: Option<String>,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

@@ -26,8 +26,11 @@ pub struct ApiToken {
     pub token_hash: String,
     pub token_prefix: String,
     pub created_by: Option<String>,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub last_used_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub revoked_at: Option<NaiveDateTime>,
 }
 

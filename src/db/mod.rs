@@ -255,6 +255,26 @@ impl Db {
     }
 }
 
+/// Serde helpers that write stored UTC timestamps as RFC 3339 with `Z`
+/// (`2026-11-21T10:44:43.042296Z`), the `date-time` the API documents.
+pub mod utc {
+    use chrono::NaiveDateTime;
+    use serde::Serializer;
+
+    /// A stored UTC timestamp, as RFC 3339.
+    pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+
+    /// An optional stored UTC timestamp, as RFC 3339 or null.
+    pub fn serialize_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// Current UTC time truncated to microseconds, the precision both backends keep.
 pub fn now() -> chrono::NaiveDateTime {
     let n = chrono::Utc::now().naive_utc();

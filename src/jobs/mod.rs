@@ -24,11 +24,15 @@ pub struct JobRow {
     pub state: String,
     pub attempts: i32,
     pub max_attempts: i32,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub run_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub locked_at: Option<NaiveDateTime>,
     pub locked_by: Option<String>,
     pub last_error: Option<String>,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

@@ -39,6 +39,7 @@ pub struct Tenant {
     pub name: String,
     pub default_locale: String,
     pub time_zone: String,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 

@@ -44,6 +44,7 @@ pub struct Attachment {
     pub sha256: String,
     #[serde(skip)]
     pub storage_key: String,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 

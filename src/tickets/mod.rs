@@ -157,9 +157,13 @@ pub struct Ticket {
     pub merged_into_id: Option<String>,
     pub version: i32,
     pub message_count: i32,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub first_agent_reply_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub solved_at: Option<NaiveDateTime>,
 }
 
@@ -194,6 +198,7 @@ pub struct Message {
     pub channel: String,
     pub body_text: String,
     pub body_html: Option<String>,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 
@@ -211,6 +216,7 @@ pub struct TicketEvent {
     pub field: Option<String>,
     pub before_value: Option<String>,
     pub after_value: Option<String>,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 

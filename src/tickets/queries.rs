@@ -434,6 +434,7 @@ pub struct SavedView {
     pub agent_id: String,
     pub name: String,
     pub filters: String,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 

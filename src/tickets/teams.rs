@@ -17,6 +17,7 @@ pub struct Team {
     pub tenant_id: String,
     pub id: String,
     pub name: String,
+    #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 

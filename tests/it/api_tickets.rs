@@ -36,6 +36,12 @@ async fn create_get_list_patch(app: TestApp) {
     assert_eq!(created["priority"], "high");
     assert_eq!(created["tags"], json!(["shipping", "vip"]));
     assert_eq!(created["language"], "pt-BR");
+    // Timestamps are RFC 3339 in UTC, the `date-time` the document promises.
+    for field in ["created_at", "updated_at"] {
+        let at = created[field].as_str().unwrap();
+        assert!(at.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{field}: {at}");
+    }
+    assert!(created["solved_at"].is_null());
     let id = created["id"].as_str().unwrap().to_string();
     let fetched = get(&app, &tok, &format!("/api/v1/tickets/{id}")).await;
     assert_eq!(fetched.headers()["etag"].to_str().unwrap(), etag);

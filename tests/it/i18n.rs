@@ -60,6 +60,7 @@ fn templates_and_code_use_only_defined_keys() {
         "bad-request",
         "conflict",
         "precondition-failed",
+        "method-not-allowed",
         "rate-limited",
         "payload-too-large",
         "unavailable",

@@ -106,6 +106,27 @@ async fn openapi_document_and_reference_page_cover_the_api() {
     let required: Vec<&str> = create["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(required.contains(&"subject") && required.contains(&"message") && required.contains(&"requester"));
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every operation documents the errors it can answer, as problem+json.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let mut expected = vec!["401", "429"];
+            if path.contains('{') {
+                expected.push("404");
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["400", "413", "422"]);
+            }
+            for status in expected {
+                let r = responses.get(status).unwrap_or_else(|| panic!("{method} {path}: {status} undocumented"));
+                assert!(r["content"]["application/problem+json"].is_object(), "{method} {path} {status}: {r}");
+            }
+            for (status, r) in responses.iter().filter(|(s, _)| s.starts_with('4')) {
+                assert!(r["content"].get("application/json").is_none(), "{method} {path} {status}");
+            }
+        }
+    }
+    assert!(doc["paths"]["/api/v1/tickets/{id}"]["patch"]["responses"]["412"].is_object());
     // Every route the server answers under /api/v1 is documented (and vice versa).
     for (path, item) in paths {
         for method in item.as_object().unwrap().keys() {
@@ -119,6 +140,14 @@ async fn openapi_document_and_reference_page_cover_the_api() {
             );
         }
     }
+    // A documented path asked with another method says which methods it takes.
+    let r = c.delete(app.url("/api/v1/tickets")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = c.request(reqwest::Method::TRACE, app.url("/api/v1/tickets/bulk")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["allow"].to_str().unwrap()), (405, "POST"));
+    assert_eq!(c.get(app.url("/api/v1/nothing/here")).send().await.unwrap().status(), 404);
     let (_t, email, pw) = app.seed_tenant("acme");
     let (c, _) = app.signed_in("acme", &email, &pw).await;
     let page = c.get(app.url("/api-reference")).send().await.unwrap().text().await.unwrap();

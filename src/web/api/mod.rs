@@ -32,7 +32,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .route("/openapi.json", web::get().to(openapi::spec))
                 .configure(|c| tickets::routes(c, max_message_body))
                 .configure(directory::routes)
-                .default_service(web::to(crate::web::not_found)),
+                .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))
 }

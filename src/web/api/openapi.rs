@@ -54,9 +54,108 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// The document as JSON.
+/// The document as JSON, with the error responses every operation shares.
 pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    add_error_responses(&mut doc);
+    doc
+}
+
+/// Errors are the same across operations, so they are documented here from each operation's
+/// shape rather than repeated on every handler: a client generated from the document then knows
+/// every status it can get, and that errors come as `application/problem+json`.
+fn add_error_responses(doc: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    let problem = |description: &str| {
+        json!({"description": description,
+               "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, op) in item.iter_mut() {
+            let params: Vec<(String, String)> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| (p["in"].as_str().unwrap_or("").to_string(), p["name"].as_str().unwrap_or("").to_string()))
+                .collect();
+            let has_body = op.get("requestBody").is_some();
+            let writes = matches!(method.as_str(), "post" | "patch");
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            // Errors someone documented by hand still come as problem+json.
+            for (status, response) in responses.iter_mut() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
+                        if let Some(schema) = content.remove("application/json") {
+                            content.insert("application/problem+json".into(), schema);
+                        }
+                    }
+                }
+            }
+            let mut add = |status: &str, response: Value| {
+                responses.entry(status.to_string()).or_insert(response);
+            };
+            add("401", problem("No valid API token"));
+            if params.iter().any(|(at, _)| at == "query") {
+                add("400", problem("A query parameter is not of the expected type"));
+            }
+            let mut limited = problem("Too many requests for this token; retry after `Retry-After` seconds");
+            limited["headers"] =
+                json!({"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}});
+            add("429", limited);
+            add("503", problem("The database is unavailable; retry later"));
+            if params.iter().any(|(at, _)| at == "path") {
+                add("404", problem("No such resource in this token's tenant"));
+            }
+            if has_body {
+                add("400", problem("The body is not JSON of the expected type"));
+                add("413", problem("The body is larger than the server accepts"));
+            }
+            if has_body || params.iter().any(|(at, _)| at == "query" || at == "header") {
+                add("422", problem("A field is invalid; `field` names it"));
+            }
+            if writes {
+                add("409", problem("The request conflicts with the current state"));
+            }
+            if params.iter().any(|(at, name)| at == "header" && name.eq_ignore_ascii_case("If-Match")) {
+                add("412", problem("The resource changed since the ETag sent in If-Match"));
+            }
+        }
+    }
+}
+
+/// The documented paths, as segment templates (`{id}` matches any one segment), with their methods.
+static ROUTES: std::sync::LazyLock<Vec<(Vec<String>, Vec<String>)>> = std::sync::LazyLock::new(|| {
+    let doc = document();
+    let mut routes: Vec<(Vec<String>, Vec<String>)> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(path, item)| {
+            let segments = path.split('/').map(str::to_string).collect();
+            let methods = item.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()).collect();
+            (segments, methods)
+        })
+        .collect();
+    // Literal segments win over `{id}` (`/tickets/bulk` before `/tickets/{id}`).
+    routes.sort_by_key(|(segments, _)| segments.iter().filter(|s| s.starts_with('{')).count());
+    routes
+});
+
+/// Whatever no API route answered: 405 with `Allow` for a documented path asked with another
+/// method, 404 otherwise.
+pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, crate::error::AppError> {
+    let asked: Vec<&str> = req.path().split('/').collect();
+    let found = ROUTES.iter().find(|(segments, _)| {
+        segments.len() == asked.len() && segments.iter().zip(&asked).all(|(s, a)| s.starts_with('{') || s == a)
+    });
+    match found {
+        Some((_, methods)) if !methods.iter().any(|m| m == req.method().as_str()) => {
+            Err(crate::error::AppError::MethodNotAllowed { allow: methods.join(", ") })
+        }
+        _ => Err(crate::error::AppError::NotFound),
+    }
 }
 
 /// GET /api/v1/openapi.json

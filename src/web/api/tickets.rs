@@ -451,7 +451,7 @@ pub(crate) struct BulkIn {
 #[utoipa::path(post, path = "/api/v1/tickets/bulk", tag = "tickets", summary = "Update many tickets at once",
     description = "All or nothing, up to 500 tickets.",
     request_body = BulkIn,
-    responses((status = 200, description = "`{\"data\": [ticket]}`", body = Object)),
+    responses((status = 200, description = "`{\"data\": [ticket]}`", body = Object), (status = 404, description = "One of the ids is not a ticket of this tenant; nothing was changed", body = crate::web::api::openapi::Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<BulkIn>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
