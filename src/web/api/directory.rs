@@ -15,6 +15,7 @@ use crate::web::auth::{self, ApiClient};
 #[serde(deny_unknown_fields)]
 pub(crate) struct ContactIn {
     email: Option<String>,
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
     locale: Option<String>,
 }
@@ -147,6 +148,7 @@ pub(crate) async fn get_team(req: HttpRequest, client: ApiClient, path: web::Pat
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TeamIn {
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
     #[serde(default)]
     member_ids: Vec<String>,

@@ -35,6 +35,7 @@ fn row_json(r: &InboxRow) -> Value {
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MessageIn {
+    #[schema(min_length = 1, max_length = 262144)]
     body: String,
     body_html: Option<String>,
 }
@@ -50,6 +51,7 @@ pub(crate) struct RequesterIn {
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateTicket {
+    #[schema(min_length = 1, max_length = 250)]
     subject: String,
     message: MessageIn,
     requester: RequesterIn,
@@ -341,6 +343,7 @@ pub(crate) struct AttachmentIn {
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AddMessage {
+    #[schema(min_length = 1, max_length = 262144)]
     body: String,
     body_html: Option<String>,
     kind: Option<MessageKind>,
