@@ -60,17 +60,19 @@ pub const LIVE_CHANNEL: &str = "meridian_live";
 /// mechanism (single process).
 pub fn notify_many(conn: &mut DbConnection, channel: &str, payloads: &[String]) -> QueryResult<bool> {
     match conn {
-        DbConnection::Postgresql(c) => {
-            if !payloads.is_empty() {
-                diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
-                    .bind::<Text, _>(channel)
-                    .bind::<Array<Text>, _>(payloads)
-                    .execute(c)?;
-            }
-            Ok(true)
-        }
+        DbConnection::Postgresql(c) => pg_notify_all(c, channel, payloads).map(|_| true),
         DbConnection::Sqlite(_) => Ok(false),
     }
+}
+
+fn pg_notify_all(c: &mut diesel::PgConnection, channel: &str, payloads: &[String]) -> QueryResult<()> {
+    if !payloads.is_empty() {
+        diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+            .bind::<Text, _>(channel)
+            .bind::<Array<Text>, _>(payloads)
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Listen on a PostgreSQL channel in a dedicated thread until `stop` is set, handing each payload
@@ -121,16 +123,9 @@ pub fn spawn_listener(
                 }
                 // This connection also sends what other processes must hear; anything lost when
                 // it breaks is repeated by the next periodic refresh.
-                let out = outgoing();
-                if !out.is_empty() {
-                    let sent = diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
-                        .bind::<Text, _>(channel)
-                        .bind::<Array<Text>, _>(&out)
-                        .execute(&mut conn);
-                    if let Err(e) = sent {
-                        tracing::warn!(error = %e, "live link cannot send; reconnecting");
-                        break 'poll;
-                    }
+                if let Err(e) = pg_notify_all(&mut conn, channel, &outgoing()) {
+                    tracing::warn!(error = %e, "live link cannot send; reconnecting");
+                    break 'poll;
                 }
                 nap(std::time::Duration::from_millis(50), &stop);
             }

@@ -26,6 +26,21 @@ pub struct LiveEvent {
     pub viewers: Vec<String>,
 }
 
+impl LiveEvent {
+    /// Who is viewing a ticket now.
+    pub fn presence(tenant: &str, ticket: &str, viewers: Vec<String>) -> LiveEvent {
+        LiveEvent {
+            tenant_id: tenant.into(),
+            kind: "presence".into(),
+            ticket_id: ticket.into(),
+            number: 0,
+            action: "viewers".into(),
+            actor_id: None,
+            viewers,
+        }
+    }
+}
+
 /// The in-process hub: a broadcast channel plus who is viewing which ticket.
 pub struct LiveHub {
     tx: broadcast::Sender<LiveEvent>,
@@ -103,15 +118,7 @@ impl LiveHub {
         announcements
             .into_iter()
             .filter_map(|(tenant, ticket, viewers)| {
-                let event = LiveEvent {
-                    tenant_id: String::new(),
-                    kind: "presence".into(),
-                    ticket_id: ticket,
-                    number: 0,
-                    action: "viewers".into(),
-                    actor_id: None,
-                    viewers,
-                };
+                let event = LiveEvent::presence(&tenant, &ticket, viewers);
                 let origin = Some(self.presence.process.clone());
                 serde_json::to_string(&Envelope { tenant_id: tenant, origin, event }).ok()
             })
@@ -120,15 +127,7 @@ impl LiveHub {
 
     /// Tell everyone who is viewing a ticket now.
     pub fn publish_presence(&self, tenant: &str, ticket: &str, viewers: Vec<String>) {
-        self.publish(LiveEvent {
-            tenant_id: tenant.into(),
-            kind: "presence".into(),
-            ticket_id: ticket.into(),
-            number: 0,
-            action: "viewers".into(),
-            actor_id: None,
-            viewers,
-        });
+        self.publish(LiveEvent::presence(tenant, ticket, viewers));
     }
 }
 

@@ -152,23 +152,13 @@ pub(super) fn live_event(tenant: &TenantId, ticket: &Ticket, action: &str, actor
     }
 }
 
-/// Store tags of one or more tickets in one statement.
-pub(super) fn insert_tags(conn: &mut DbConnection, tenant: &TenantId, tags: &[(&str, &str)]) -> AppResult<()> {
-    if tags.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<_> = tags
-        .iter()
-        .map(|(ticket_id, tag)| {
-            (
-                ticket_tags::tenant_id.eq(tenant.as_str()),
-                ticket_tags::ticket_id.eq(*ticket_id),
-                ticket_tags::tag.eq(*tag),
-            )
-        })
-        .collect();
-    crate::db::on_backend!(conn, |c| diesel::insert_into(ticket_tags::table).values(&rows).execute(c))?;
-    Ok(())
+/// A tag of a ticket, as stored.
+#[derive(Insertable)]
+#[diesel(table_name = ticket_tags)]
+pub(super) struct TagRow<'a> {
+    pub tenant_id: &'a str,
+    pub ticket_id: &'a str,
+    pub tag: &'a str,
 }
 
 fn write_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags: &[String]) -> AppResult<()> {
@@ -178,8 +168,13 @@ fn write_tags(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str, tags:
             .filter(ticket_tags::ticket_id.eq(ticket_id)),
     )
     .execute(conn)?;
-    let rows: Vec<(&str, &str)> = tags.iter().map(|t| (ticket_id, t.as_str())).collect();
-    insert_tags(conn, tenant, &rows)
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<TagRow> =
+        tags.iter().map(|tag| TagRow { tenant_id: tenant.as_str(), ticket_id, tag: tag.as_str() }).collect();
+    crate::db::on_backend!(conn, |c| diesel::insert_into(ticket_tags::table).values(&rows).execute(c))?;
+    Ok(())
 }
 
 /// A message row, not yet stored; HTML is sanitised here, before anything can store it.

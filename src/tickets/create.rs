@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::commands::{
     check_assignee, check_team, live_event, new_event, new_message, validate_body, validate_language, validate_subject,
+    TagRow,
 };
 use super::{normalize_tags, Actor, Channel, Message, MessageKind, Priority, Status, Ticket};
 use crate::accounts::contacts::{self, Contact};
@@ -218,13 +219,9 @@ pub fn create_tickets(
     let opened: Vec<&(Ticket, Message)> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     let ticket_rows: Vec<&Ticket> = opened.iter().map(|(t, _)| t).collect();
     let message_rows: Vec<&Message> = opened.iter().map(|(_, m)| m).collect();
-    let tag_rows: Vec<_> = ticket_rows
+    let tag_rows: Vec<TagRow> = ticket_rows
         .iter()
-        .flat_map(|t| {
-            t.tags.split_whitespace().map(|tag| {
-                (ticket_tags::tenant_id.eq(tenant.as_str()), ticket_tags::ticket_id.eq(&t.id), ticket_tags::tag.eq(tag))
-            })
-        })
+        .flat_map(|t| t.tags.split_whitespace().map(|tag| TagRow { tenant_id: tenant.as_str(), ticket_id: &t.id, tag }))
         .collect();
     let live: Vec<crate::events::LiveEvent> =
         ticket_rows.iter().zip(&created).map(|(t, &i)| live_event(tenant, t, "created", &batch[i].actor)).collect();

@@ -131,6 +131,11 @@ impl Actor {
     }
 }
 
+/// The weak ETag of a ticket at a version (see [`Ticket::etag`]).
+pub fn etag_of(id: &str, version: i64) -> String {
+    format!("W/\"{id}-{version}\"")
+}
+
 /// A ticket row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = tickets)]
@@ -175,7 +180,7 @@ impl Ticket {
 
     /// The weak ETag for `If-Match`: changes whenever the ticket does.
     pub fn etag(&self) -> String {
-        format!("W/\"{}-{}\"", self.id, self.version)
+        etag_of(&self.id, self.version.into())
     }
 
     /// Parsed status (stored values are always valid).

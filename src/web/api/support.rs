@@ -199,9 +199,16 @@ pub fn stored_response(s: Stored, etag: Option<String>) -> HttpResponse {
 /// they report, so a token's rate holds across the cluster rather than per process.
 pub struct RateLimiter {
     per_minute: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
-    /// Use not yet reported to the other processes; `None` while there are none.
-    unreported: Mutex<Option<HashMap<String, u32>>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    /// Whether other processes exist to report use to.
+    reporting: std::sync::atomic::AtomicBool,
+}
+
+/// One token's budget here, and what of it was used here since the last report.
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    unreported: u32,
 }
 
 /// What one process reports of its tokens' use.
@@ -220,13 +227,17 @@ impl RateLimiter {
         RateLimiter {
             per_minute: per_minute.max(1) as f64,
             buckets: Mutex::new(HashMap::new()),
-            unreported: Mutex::new(None),
+            reporting: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// Start keeping account of use for the other processes.
     pub fn enable_reports(&self) {
-        self.unreported.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new);
+        self.reporting.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn full(&self) -> Bucket {
+        Bucket { tokens: self.per_minute, last: Instant::now(), unreported: 0 }
     }
 
     /// Take one request from the token's bucket, or say how long to wait.
@@ -234,17 +245,15 @@ impl RateLimiter {
         let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let rate = self.per_minute / 60.0;
-        let (tokens, last) = b.entry(token_id.to_string()).or_insert((self.per_minute, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(self.per_minute);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            if let Some(unreported) = self.unreported.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                *unreported.entry(token_id.to_string()).or_default() += 1;
-            }
+        let bucket = b.entry(token_id.to_string()).or_insert_with(|| self.full());
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rate).min(self.per_minute);
+        bucket.last = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            bucket.unreported = bucket.unreported.saturating_add(1);
             Ok(())
         } else {
-            let wait = ((1.0 - *tokens) / rate).ceil().max(1.0) as u64;
+            let wait = ((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64;
             Err(AppError::TooManyRequests { retry_after_secs: wait })
         }
     }
@@ -252,11 +261,17 @@ impl RateLimiter {
     /// Reports of use since the last call, for the other processes (at most 100 tokens each, to
     /// stay well inside a notification's size limit).
     pub fn take_reports(&self, origin: &str) -> Vec<String> {
-        let used = match self.unreported.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            Some(u) if !u.is_empty() => std::mem::take(u),
-            _ => return vec![],
-        };
-        let used: Vec<(String, u32)> = used.into_iter().collect();
+        if !self.reporting.load(std::sync::atomic::Ordering::Relaxed) {
+            return vec![];
+        }
+        let used: Vec<(String, u32)> = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter_mut()
+            .filter(|(_, bucket)| bucket.unreported > 0)
+            .map(|(token, bucket)| (token.clone(), std::mem::take(&mut bucket.unreported)))
+            .collect();
         used.chunks(100)
             .filter_map(|chunk| {
                 let report = RateReport {
@@ -283,11 +298,10 @@ impl RateLimiter {
             return true;
         }
         let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
         for (token, n) in report.used {
-            let (tokens, _) = b.entry(token).or_insert((self.per_minute, now));
+            let bucket = b.entry(token).or_insert_with(|| self.full());
             // Not below empty: what others used beyond our view of the bucket is not owed twice.
-            *tokens = (*tokens - n as f64).max(0.0);
+            bucket.tokens = (bucket.tokens - n as f64).max(0.0);
         }
         true
     }

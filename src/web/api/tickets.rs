@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 use crate::tickets::commands::{self, Creation, NewMessage, NewTicket, Requester, TicketChanges};
 use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, Sort, View};
-use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
+use crate::tickets::{etag_of, Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ApiClient};
 
 /// The API's view of a ticket.
@@ -112,7 +112,7 @@ pub(crate) async fn create(
     }
     let stored = stored?;
     app.tickets_changed(&tid);
-    let etag = stored.body["id"].as_str().map(|id| format!("W/\"{id}-{}\"", stored.body["version"]));
+    let etag = stored.body["id"].as_str().zip(stored.body["version"].as_i64()).map(|(id, v)| etag_of(id, v));
     Ok(stored_response(stored, etag))
 }
 
