@@ -197,3 +197,33 @@ async fn idempotency_keys_belong_to_their_token_and_expire_after_a_day(app: Test
     assert!(send(&first, "order-2", 3).await.1, "the fresh key still replays");
 }
 both!(idempotency_keys_belong_to_their_token_and_expire_after_a_day);
+
+async fn bursts_of_two_tenants_stay_apart(app: TestApp) {
+    let (a, _, _) = app.seed_tenant("acme");
+    let (b, _, _) = app.seed_tenant("bravo");
+    let (tok_a, tok_b) = (token(&app, &a), token(&app, &b));
+    let (answers_a, answers_b) = tokio::join!(
+        burst(&app, &tok_a, (0..20).map(|i| (None, body(i))).collect()),
+        burst(&app, &tok_b, (0..20).map(|i| (None, body(i))).collect()),
+    );
+    for (answers, tok) in [(answers_a, &tok_a), (answers_b, &tok_b)] {
+        let mut numbers: Vec<i64> = answers
+            .iter()
+            .map(|(code, b)| {
+                assert_eq!(*code, 201, "{b}");
+                b["number"].as_i64().unwrap()
+            })
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, (1..=20).collect::<Vec<_>>(), "each tenant numbers its own tickets");
+        let listed = app.api_json(tok, "/api/v1/tickets?limit=200").await;
+        let mut ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+        let mut own: Vec<&str> = answers.iter().map(|(_, b)| b["id"].as_str().unwrap()).collect();
+        ids.sort();
+        own.sort();
+        assert_eq!(ids, own, "a tenant lists exactly its own tickets");
+        // Requesters were found or created in the tenant that asked.
+        assert_eq!(app.api_json(tok, "/api/v1/contacts").await["data"].as_array().unwrap().len(), 5);
+    }
+}
+both!(bursts_of_two_tenants_stay_apart);
