@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use meridian::db::{Db, DbConnection, DbTarget};
 use meridian::tenancy::{self, TenantId};
-use meridian::tickets::commands::{self, NewMessage, NewTicket, Requester};
+use meridian::tickets::commands::{self, Creation, NewMessage, NewTicket, Requester};
+use meridian::tickets::intake::{open_in_transaction, Unrouted};
 use meridian::tickets::queries::{self, Filter, Sort, View};
 use meridian::tickets::{teams, Actor, Channel, MessageKind, Priority};
 
@@ -113,10 +114,8 @@ fn main() -> anyhow::Result<()> {
     let ticket_id = match existing.first() {
         Some(r) => r.ticket.id.clone(),
         None => {
-            let (t, _) = commands::create_ticket(
-                &mut conn,
-                &tid,
-                &Actor::System,
+            let creation = Creation::new(
+                Actor::System,
                 NewTicket {
                     subject: "Long conversation".into(),
                     body_text: "First message".into(),
@@ -129,11 +128,13 @@ fn main() -> anyhow::Result<()> {
                     assignee_id: None,
                     team_id: None,
                 },
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            );
+            let (t, _) = open_in_transaction(&mut conn, &tid, &Unrouted, vec![creation])
+                .and_then(|mut r| r.pop().unwrap_or_else(|| Err(meridian::error::AppError::NotFound)))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             for i in 1..200 {
                 let kind = if i % 10 == 0 { MessageKind::Note } else { MessageKind::Reply };
-                let actor = if i % 2 == 0 { Actor::Contact(t.requester_id.clone()) } else { Actor::System };
+                let actor = if i % 2 == 0 { Actor::Contact(t.requester_id.clone().into()) } else { Actor::System };
                 let actor = if kind == MessageKind::Note { Actor::Api("bench".into()) } else { actor };
                 let msg = NewMessage {
                     kind,

@@ -9,14 +9,18 @@ use diesel::prelude::*;
 use tokio::sync::{watch, Notify};
 
 use crate::accounts::passwords::Hasher;
+use crate::accounts::ratelimit::RateLimiter;
 use crate::accounts::sessions::SessionKeys;
 use crate::config::Config;
 use crate::db::schema::server_secrets;
 use crate::db::{now, Db, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::events::{Changes, Consumer, Wire};
 use crate::i18n::I18n;
-use crate::jobs::{Registry, WorkerSettings};
+use crate::jobs::{Registry, WorkerServices, WorkerSettings};
 use crate::metrics::Metrics;
+use crate::tickets::intake::{Intake, Unrouted};
+use crate::tickets::view_counts::ViewCounts;
 
 /// Everything a handler or job needs; cheap to clone.
 #[derive(Clone)]
@@ -31,17 +35,18 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     /// Live events for console streams.
     pub live: Arc<crate::events::LiveHub>,
+    /// Signals that a transaction with domain events committed here.
+    pub changes: Changes,
     /// Per-token API rate limits.
-    pub api_limits: Arc<crate::web::api::support::RateLimiter>,
+    pub api_limits: Arc<RateLimiter>,
     /// Attachment storage.
     pub blobs: crate::tickets::attachments::Blobs,
     /// Group commit for idempotent API creations on SQLite.
     pub batcher: crate::db::batch::Batcher,
-    /// Batches of API ticket creations, per tenant.
-    pub ticket_intake:
-        crate::db::batch::Combiner<crate::web::api::tickets::QueuedCreation, crate::web::api::support::Stored>,
+    /// The one door tickets are opened through.
+    pub intake: Intake,
     /// Cached inbox sidebar counts.
-    pub view_counts: Arc<crate::web::console::ViewCounts>,
+    pub view_counts: Arc<ViewCounts>,
 }
 
 impl AppState {
@@ -60,20 +65,21 @@ impl AppState {
                 server_secret(&mut conn, "session_signing_key").map_err(|e| anyhow::anyhow!("{e}"))?
             }
         };
+        let jobs_wakeup = Arc::new(Notify::new());
+        let live = Arc::new(crate::events::LiveHub::default());
+        let changes = Changes::new(live.clone(), jobs_wakeup.clone());
         Ok(AppState {
             hasher: Hasher::new(config.max_concurrent_hashes),
             session_keys: Arc::new(SessionKeys::new(secret.as_bytes())),
             i18n: Arc::new(I18n::load()?),
             metrics: Arc::new(Metrics::default()),
-            jobs_wakeup: Arc::new(Notify::new()),
-            live: Arc::new(crate::events::LiveHub::default()),
-            api_limits: Arc::new(crate::web::api::support::RateLimiter::new(config.api_rate_per_minute)),
-            view_counts: Arc::new(crate::web::console::ViewCounts::default()),
+            jobs_wakeup,
+            live,
+            api_limits: Arc::new(RateLimiter::new(config.api_rate_per_minute)),
+            view_counts: Arc::new(ViewCounts::default()),
             batcher: crate::db::batch::Batcher::new(db.clone()),
-            ticket_intake: crate::db::batch::Combiner::new(
-                db.clone(),
-                Box::new(crate::web::api::tickets::write_creations),
-            ),
+            intake: Intake::new(db.clone(), Arc::new(Unrouted), changes.clone()),
+            changes,
             blobs: match &config.s3 {
                 Some(s3) => crate::tickets::attachments::Blobs::s3(db.clone(), s3, config.max_attachment_bytes)?,
                 None => crate::tickets::attachments::Blobs::local(
@@ -92,11 +98,11 @@ impl AppState {
         self.jobs_wakeup.notify_one();
     }
 
-    /// After this process changed a tenant's tickets: wake the job worker and make sure derived
-    /// views (inbox counts) refresh on the next page, before the live event arrives.
+    /// After this process changed a tenant's tickets: wake the event consumers and the job
+    /// worker, and make sure derived views (inbox counts) refresh on the next page, before the
+    /// live event arrives.
     pub fn tickets_changed(&self, tenant: &crate::tenancy::TenantId) {
-        self.live.bump(tenant.as_str());
-        self.wake_jobs();
+        self.changes.committed(tenant);
     }
 }
 
@@ -119,9 +125,68 @@ pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
     }
 }
 
-/// The job kinds every server handles (live events are not among them: the relay takes those).
-pub fn default_registry() -> Registry {
-    Registry::new()
+/// The job handlers and chores every server runs: each module's housekeeping.
+pub fn default_registry(state: &AppState) -> Registry {
+    let mut r = Registry::new();
+    let every = Duration::from_secs(600);
+    let db = state.db.clone();
+    r.every("accounts.purge", every, move || {
+        let db = db.clone();
+        async move {
+            let purged = db
+                .write(|c| {
+                    let s = crate::accounts::sessions::purge_old(c)?;
+                    let f = crate::accounts::throttle::purge_old(c)?;
+                    let k = crate::accounts::idempotency::purge_old(c)?;
+                    Ok((s, f, k))
+                })
+                .await;
+            match purged {
+                Ok((s, f, k)) => {
+                    tracing::debug!(sessions = s, signin_failures = f, idempotency_keys = k, "accounts purged")
+                }
+                Err(e) => tracing::warn!(error = %e, "accounts housekeeping failed"),
+            }
+        }
+    });
+    let db = state.db.clone();
+    r.every("jobs.purge", every, move || {
+        let db = db.clone();
+        async move {
+            if let Err(e) = db.write(crate::jobs::purge_done).await {
+                tracing::warn!(error = %e, "job purge failed");
+            }
+        }
+    });
+    let db = state.db.clone();
+    r.every("events.purge", every, move || {
+        let db = db.clone();
+        async move {
+            let purged = db.write(|c| crate::events::outbox::purge_consumed(c, chrono::Duration::days(1))).await;
+            match purged {
+                Ok(n) => tracing::debug!(events = n, "consumed events purged"),
+                Err(e) => tracing::warn!(error = %e, "event purge failed"),
+            }
+        }
+    });
+    let blobs = state.blobs.clone();
+    r.every("attachments.sweep", every, move || {
+        let blobs = blobs.clone();
+        async move {
+            match crate::tickets::attachments::sweep_orphans(&blobs, 500).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "deleted orphaned attachment files"),
+                Err(e) => tracing::warn!(error = %e, "orphaned attachment sweep failed"),
+            }
+        }
+    });
+    r
+}
+
+/// The event consumers every server runs.
+pub fn default_consumers(state: &AppState) -> Vec<Arc<dyn Consumer>> {
+    let remote = matches!(state.db.target(), crate::db::DbTarget::Postgres(_));
+    vec![Arc::new(crate::events::live::LiveFanout::new(state.live.clone(), remote))]
 }
 
 /// A started server and its job worker.
@@ -130,6 +195,7 @@ pub struct Running {
     handle: actix_web::dev::ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: tokio::task::JoinHandle<()>,
+    consumers: Vec<tokio::task::JoinHandle<()>>,
     shutdown: watch::Sender<bool>,
     listener: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
     live: Arc<crate::events::LiveHub>,
@@ -146,9 +212,16 @@ impl Running {
         let served = (&mut self.server).await;
         let _ = self.shutdown.send(true);
         let _ = (&mut self.worker).await;
+        self.join_consumers().await;
         self.stop_listener();
         served??;
         Ok(())
+    }
+
+    async fn join_consumers(&mut self) {
+        for c in std::mem::take(&mut self.consumers) {
+            let _ = c.await;
+        }
     }
 
     fn stop_listener(&mut self) {
@@ -165,6 +238,7 @@ impl Running {
         let _ = self.shutdown.send(true);
         let _ = (&mut self.server).await;
         let _ = (&mut self.worker).await;
+        self.join_consumers().await;
         self.stop_listener();
     }
 }
@@ -198,10 +272,21 @@ impl Drop for Running {
     }
 }
 
-/// Bind the HTTP server on `config.listen` and start the job worker.
+/// Bind the HTTP server on `config.listen` and start the job worker and event consumers.
 pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> {
-    let mut registry = default_registry();
+    start_with_consumers(state, extra, vec![]).await
+}
+
+/// [`start`] with more event consumers than the default ones.
+pub async fn start_with_consumers(
+    state: AppState,
+    extra: Registry,
+    extra_consumers: Vec<Arc<dyn Consumer>>,
+) -> anyhow::Result<Running> {
+    let mut registry = default_registry(&state);
     registry.extend(extra);
+    let mut consumers = default_consumers(&state);
+    consumers.extend(extra_consumers);
     let config = state.config.clone();
     let data = web::Data::new(state.clone());
     let (max_body, max_attachment) = (config.max_body_bytes, config.max_attachment_bytes);
@@ -251,24 +336,33 @@ pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> 
             state.api_limits.enable_reports();
             let handle = crate::db::backend::spawn_listener(
                 url.clone(),
-                crate::db::backend::LIVE_CHANNEL,
+                crate::events::wire::LIVE_CHANNEL,
                 stop.clone(),
-                move |p| {
-                    if !limits.receive_report(&process, &p) {
-                        crate::events::deliver_remote(&hub, &p);
-                    }
+                move |p| match Wire::decode(&p) {
+                    Some(Wire::Rate { origin, used }) if origin != process => limits.apply_report(used),
+                    Some(Wire::Rate { .. }) => {}
+                    Some(other) => hub.receive(other),
+                    None => {}
                 },
                 move || {
                     let mut out = out_hub.outgoing();
-                    out.extend(out_limits.take_reports(&out_process));
-                    out
+                    let reports = out_limits.take_reports();
+                    out.extend(reports.into_iter().map(|used| Wire::Rate { origin: out_process.clone(), used }));
+                    out.iter().filter_map(Wire::encode).collect()
                 },
             )?;
             Some((stop, handle))
         }
         crate::db::DbTarget::Sqlite(_) => None,
     };
-    let state_live = state.live.clone();
-    let worker = tokio::spawn(crate::jobs::run_worker(state, Arc::new(registry), settings, rx));
-    Ok(Running { addr, handle, server, worker, shutdown, listener, live: state_live })
+    let pace = crate::events::consumers::Pace {
+        poll: Duration::from_millis(config.job_poll_ms.max(10)),
+        settle: Duration::from_millis(20),
+    };
+    let consumers =
+        crate::events::consumers::spawn_all(state.db.clone(), consumers, state.changes.subscribe(), pace, rx.clone());
+    let services =
+        WorkerServices { db: state.db.clone(), wakeup: state.jobs_wakeup.clone(), metrics: state.metrics.clone() };
+    let worker = tokio::spawn(crate::jobs::run_worker(services, Arc::new(registry), settings, rx));
+    Ok(Running { addr, handle, server, worker, consumers, shutdown, listener, live: state.live.clone() })
 }

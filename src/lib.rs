@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod seed;
 pub mod tenancy;
 pub mod tickets;
+pub mod types;
 pub mod web;
 
 /// Set up logging to stderr (stdout is kept for secrets that commands print).

@@ -217,7 +217,8 @@ pub fn set_password_hash(conn: &mut DbConnection, tenant: &TenantId, id: &str, h
     Ok(())
 }
 
-/// Change role and active flag (admin action). The last active owner cannot be removed.
+/// Change role and active flag. The last active owner cannot be removed. Callers deactivating an
+/// agent use [`super::set_role_and_active`], which also ends their sessions.
 pub fn set_role_and_active(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -240,9 +241,6 @@ pub fn set_role_and_active(
     diesel::update(agents::table.find((tenant.as_str(), id)))
         .set((agents::role.eq(role.as_str()), agents::active.eq(active), agents::updated_at.eq(now())))
         .execute(conn)?;
-    if !active {
-        super::sessions::revoke_all_for_agent(conn, tenant, id)?;
-    }
     get(conn, tenant, id)
 }
 

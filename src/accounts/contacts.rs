@@ -64,7 +64,15 @@ pub fn create(
             }
             other => other,
         })?;
+    crate::events::outbox::record(conn, tenant, &[created_event(&c)])?;
     Ok(c)
+}
+
+fn created_event(c: &Contact) -> crate::events::DomainEvent {
+    crate::events::DomainEvent::ContactCreated {
+        contact_id: c.id.as_str().into(),
+        email: c.email.clone().unwrap_or_default(),
+    }
 }
 
 fn check_language(tag: &str) -> AppResult<String> {
@@ -141,12 +149,14 @@ pub fn find_or_create_many(
         // Rows in email order: concurrent batches then wait on each other's new emails in one
         // order and cannot deadlock.
         new_contacts.sort();
+        let ids: Vec<String> = new_contacts.iter().map(|_| new_id()).collect();
         let rows: Vec<_> = new_contacts
             .iter()
-            .map(|(email, name)| {
+            .zip(&ids)
+            .map(|((email, name), id)| {
                 (
                     contacts::tenant_id.eq(tenant.as_str()),
-                    contacts::id.eq(new_id()),
+                    contacts::id.eq(id),
                     contacts::email.eq(email),
                     contacts::name.eq(name),
                     contacts::created_at.eq(ts),
@@ -161,7 +171,11 @@ pub fn find_or_create_many(
             .do_nothing()
             .execute(c))?;
         let created: Vec<&str> = queued.iter().map(String::as_str).collect();
-        found.extend(by_emails(conn, tenant, &created)?);
+        let rows = by_emails(conn, tenant, &created)?;
+        // Only the rows with the ids generated here are new; a concurrent caller made the others.
+        let events: Vec<_> = rows.values().filter(|c| ids.contains(&c.id)).map(created_event).collect();
+        crate::events::outbox::record(conn, tenant, &events)?;
+        found.extend(rows);
     }
     Ok(normalized
         .into_iter()

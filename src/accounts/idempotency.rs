@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::idempotency_keys;
 use crate::db::{now, DbConnection};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// How long a key is remembered at least: a retry within this window replays the first result.
@@ -91,4 +91,17 @@ pub fn store(c: &mut DbConnection, tenant: &TenantId, results: &[(&Key, u16, &se
 pub fn purge_old(c: &mut DbConnection) -> AppResult<usize> {
     let cutoff = now() - chrono::Duration::hours(KEY_LIFETIME_HOURS);
     Ok(diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff))).execute(c)?)
+}
+
+/// Whether a stored key may be replayed for a request with fingerprint `hash`: a key reused with
+/// another body is the client's mistake, answered 422.
+pub fn check_replay(found: &StoredResult, hash: &str) -> AppResult<()> {
+    if found.request_hash != hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "error-idempotency-mismatch",
+            "this key was used with a different request body",
+        ));
+    }
+    Ok(())
 }

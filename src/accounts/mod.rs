@@ -4,11 +4,30 @@ pub mod agents;
 pub mod contacts;
 pub mod idempotency;
 pub mod passwords;
+pub mod ratelimit;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 
+use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::tenancy::TenantId;
+
+/// Change an agent's role and active flag (admin action); deactivating also revokes every session
+/// of theirs. Lives here so that agents and sessions need not know each other.
+pub fn set_role_and_active(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    id: &str,
+    role: Role,
+    active: bool,
+) -> AppResult<agents::Agent> {
+    let agent = agents::set_role_and_active(conn, tenant, id, role, active)?;
+    if !active {
+        sessions::revoke_all_for_agent(conn, tenant, id)?;
+    }
+    Ok(agent)
+}
 
 /// What an agent may do in their tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]

@@ -5,12 +5,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::DbConnection;
-use crate::jobs::JobRow;
 
 const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_at = $1, locked_by = $2, \
      attempts = attempts + 1, updated_at = $1 \
      WHERE id IN (SELECT id FROM jobs \
-       WHERE ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_at < $3)) AND kind <> $5 \
+       WHERE ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_at < $3)) \
        ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING *";
 
@@ -19,41 +18,37 @@ const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_at = $1, locke
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_at = ?1, locked_by = ?2, \
      attempts = attempts + 1, updated_at = ?1 \
      WHERE id IN (SELECT id FROM jobs \
-       WHERE ((state = 'queued' AND run_at <= ?1) OR (state = 'running' AND locked_at < ?3)) AND kind <> ?5 \
+       WHERE ((state = 'queued' AND run_at <= ?1) OR (state = 'running' AND locked_at < ?3)) \
        ORDER BY run_at LIMIT ?4) \
      RETURNING *";
 
-/// Claim up to `limit` runnable jobs for `worker`, except those of `skip_kind` (which a batch
-/// relay handles); a running job whose lease began before `lease_cutoff` belonged to a process
+/// Claim up to `limit` runnable jobs for `worker`; a running job whose lease began before `lease_cutoff` belonged to a process
 /// that died and is claimed again.
-pub fn claim_jobs(
+pub fn claim_jobs<Row>(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     worker: &str,
     lease_cutoff: NaiveDateTime,
     limit: i64,
-    skip_kind: &str,
-) -> QueryResult<Vec<JobRow>> {
+) -> QueryResult<Vec<Row>>
+where
+    Row: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
     match conn {
         DbConnection::Postgresql(c) => diesel::sql_query(CLAIM_PG)
             .bind::<Timestamp, _>(now)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(lease_cutoff)
             .bind::<BigInt, _>(limit)
-            .bind::<Text, _>(skip_kind)
             .load(c),
         DbConnection::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
             .bind::<Timestamp, _>(now)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(lease_cutoff)
             .bind::<BigInt, _>(limit)
-            .bind::<Text, _>(skip_kind)
             .load(c),
     }
 }
-
-/// The channel live events travel on between processes.
-pub const LIVE_CHANNEL: &str = "meridian_live";
 
 /// Publish each payload to every process listening on `channel`, in one round trip. Delivered
 /// when the surrounding transaction commits. Returns `false` on SQLite, which has no such
@@ -133,27 +128,40 @@ pub fn spawn_listener(
     })
 }
 
-/// Take (and delete) up to `limit` due jobs of one kind, for relays that handle many at once in
-/// a single transaction. Rows another process holds are skipped, not waited for.
-pub fn take_jobs_of_kind(
-    conn: &mut DbConnection,
-    kind: &str,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<JobRow>> {
-    const SQL_PG: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
-         WHERE kind = $1 AND state = 'queued' AND run_at <= $2 ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING *";
-    const SQL_SQLITE: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
-         WHERE kind = ?1 AND state = 'queued' AND run_at <= ?2 ORDER BY run_at LIMIT ?3) RETURNING *";
+/// The txid below which every transaction has finished (see `events::outbox`): events of those
+/// transactions are all visible now, and none can still appear. SQLite serialises writers, so
+/// everything committed is final there.
+pub fn event_horizon(conn: &mut DbConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Horizon {
+        #[diesel(sql_type = BigInt)]
+        xmin: i64,
+    }
     match conn {
         DbConnection::Postgresql(c) => {
-            diesel::sql_query(SQL_PG).bind::<Text, _>(kind).bind::<Timestamp, _>(now).bind::<BigInt, _>(limit).load(c)
+            diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin")
+                .get_result::<Horizon>(c)
+                .map(|h| h.xmin)
         }
-        DbConnection::Sqlite(c) => diesel::sql_query(SQL_SQLITE)
-            .bind::<Text, _>(kind)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load(c),
+        DbConnection::Sqlite(_) => Ok(i64::MAX),
+    }
+}
+
+/// Lock a consumer's cursor for this transaction and read it; `None` when another process holds
+/// it (that process is consuming; this one skips the round rather than wait).
+pub fn lock_cursor(conn: &mut DbConnection, name: &str) -> QueryResult<Option<(i64, i64)>> {
+    use crate::db::schema::event_consumers::dsl;
+    match conn {
+        DbConnection::Postgresql(c) => dsl::event_consumers
+            .find(name)
+            .select((dsl::last_txid, dsl::last_seq))
+            .for_update()
+            .skip_locked()
+            .first(c)
+            .optional(),
+        // The in-process writer lock already makes this transaction the only one.
+        DbConnection::Sqlite(c) => {
+            dsl::event_consumers.find(name).select((dsl::last_txid, dsl::last_seq)).first(c).optional()
+        }
     }
 }

@@ -273,3 +273,25 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_views,
     idempotency_keys,
 );
+
+diesel::table! {
+    domain_events (seq) {
+        seq -> BigInt,
+        txid -> BigInt,
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        ticket_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_consumers (name) {
+        name -> Text,
+        last_txid -> BigInt,
+        last_seq -> BigInt,
+        updated_at -> Timestamp,
+    }
+}

@@ -143,8 +143,8 @@ impl Tr {
     }
 
     /// A message whose key is a prefix plus a value (`locale-name-` + `zh-CN`).
-    pub fn tp(&self, prefix: &str, suffix: &str) -> String {
-        self.t(&format!("{prefix}{suffix}"))
+    pub fn tp(&self, prefix: &str, suffix: impl AsRef<str>) -> String {
+        self.t(&format!("{prefix}{}", suffix.as_ref()))
     }
 
     /// A message with one argument.

@@ -2,7 +2,7 @@
 
 mod worker;
 
-pub use worker::{backoff, run_worker, JobContext, Registry, WorkerSettings};
+pub use worker::{backoff, run_worker, JobContext, Registry, WorkerServices, WorkerSettings};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -39,7 +39,7 @@ pub struct JobRow {
 /// A job to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    /// Handler name, e.g. `live.ticket_changed`.
+    /// Handler name, e.g. `mail.send`.
     pub kind: String,
     /// The tenant the job works for; `None` for server-wide work.
     pub tenant: Option<TenantId>,

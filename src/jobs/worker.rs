@@ -11,17 +11,19 @@ use rand::Rng;
 use tokio::sync::watch;
 
 use super::JobRow;
-use crate::app::AppState;
 use crate::db::schema::jobs;
-use crate::db::{backend, now};
+use crate::db::{backend, now, Db};
+use crate::metrics::Metrics;
 
 type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 type Handler = Arc<dyn Fn(JobContext) -> HandlerFuture + Send + Sync>;
+type ChoreFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+type Chore = Arc<dyn Fn() -> ChoreFuture + Send + Sync>;
 
-/// What a handler gets: the application and the job it runs.
+/// What a handler gets: the job it runs. Handlers capture the services they use when they are
+/// registered, so the queue knows nothing of the application.
 #[derive(Clone)]
 pub struct JobContext {
-    pub app: AppState,
     pub job: JobRow,
 }
 
@@ -32,10 +34,11 @@ impl JobContext {
     }
 }
 
-/// Job kinds and their handlers.
+/// Job kinds and their handlers, and the periodic chores (housekeeping) each module registers.
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<String, Handler>,
+    chores: Vec<(String, Duration, Chore)>,
 }
 
 impl Registry {
@@ -53,9 +56,25 @@ impl Registry {
         self.handlers.insert(kind.to_string(), Arc::new(move |ctx| Box::pin(f(ctx))));
     }
 
-    /// Add every handler of `other` (it wins on a clash).
+    /// Run `f` every `interval` (first soon after start), between jobs. A chore reports its own
+    /// failures; it must not take long, since jobs wait for it.
+    pub fn every<F, Fut>(&mut self, name: &str, interval: Duration, f: F)
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.chores.push((name.to_string(), interval, Arc::new(move || Box::pin(f()))));
+    }
+
+    /// Add every handler and chore of `other` (its handlers win on a clash).
     pub fn extend(&mut self, other: Registry) {
         self.handlers.extend(other.handlers);
+        self.chores.extend(other.chores);
+    }
+
+    /// The registered chores' names (for tests and logs).
+    pub fn chore_names(&self) -> Vec<&str> {
+        self.chores.iter().map(|(n, ..)| n.as_str()).collect()
     }
 
     fn get(&self, kind: &str) -> Option<Handler> {
@@ -82,70 +101,74 @@ pub fn backoff(base: Duration, attempt: i32) -> Duration {
     half + Duration::from_millis(rand::thread_rng().gen_range(0..=half.as_millis().max(1) as u64))
 }
 
+/// What the worker works with.
+#[derive(Clone)]
+pub struct WorkerServices {
+    pub db: Db,
+    /// Notified when this process enqueued a job.
+    pub wakeup: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<Metrics>,
+}
+
 /// Run jobs until `shutdown` turns true; the job in hand is finished first.
 pub async fn run_worker(
-    app: AppState,
+    services: WorkerServices,
     registry: Arc<Registry>,
     settings: WorkerSettings,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let worker_id = format!("{}-{}", std::process::id(), crate::accounts::tokens::random_secret(6));
-    let mut last_housekeeping = std::time::Instant::now() - Duration::from_secs(3600);
+    let worker_id = format!("{}-{}", std::process::id(), crate::db::new_id());
+    // Chores are due right away, then every interval.
+    let mut chores_due: Vec<std::time::Instant> = registry.chores.iter().map(|_| std::time::Instant::now()).collect();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        if last_housekeeping.elapsed() > Duration::from_secs(600) {
-            housekeeping(&app).await;
-            last_housekeeping = std::time::Instant::now();
+        for (i, (name, interval, chore)) in registry.chores.iter().enumerate() {
+            if chores_due[i] <= std::time::Instant::now() {
+                tracing::debug!(chore = %name, "running chore");
+                chore().await;
+                chores_due[i] = std::time::Instant::now() + *interval;
+            }
         }
-        // Live events first: they are many, tiny and latency-sensitive, so they go in batches.
-        let relayed = crate::events::relay(&app).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "live event relay failed; the next pass retries them");
-            0
-        });
         let wid = worker_id.clone();
         let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let claimed = app
+        let claimed = services
             .db
             .write(move |c| {
                 let ts = now();
-                Ok(backend::claim_jobs(c, ts, &wid, ts - lease, 4, crate::events::LIVE_JOB)?)
+                Ok(backend::claim_jobs::<JobRow>(c, ts, &wid, ts - lease, 4)?)
             })
             .await;
         match claimed {
             Ok(batch) if !batch.is_empty() => {
                 for job in batch {
-                    run_one(&app, &registry, &settings, &worker_id, job).await;
+                    run_one(&services, &registry, &settings, &worker_id, job).await;
                 }
                 continue;
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "job claim failed"),
         }
-        if relayed > 0 {
-            // Let the next batch accumulate: a commit per handful of events would compete with the
-            // writes that produce them for log flushes. 20 ms is still instant to a person.
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            continue;
-        }
+        let next_chore = chores_due.iter().min().map(|t| t.saturating_duration_since(std::time::Instant::now()));
+        let wait = next_chore.map_or(settings.poll, |c| c.min(settings.poll));
         tokio::select! {
-            _ = app.jobs_wakeup.notified() => {}
-            _ = tokio::time::sleep(settings.poll) => {}
+            _ = services.wakeup.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => {}
         }
     }
     tracing::info!("job worker stopped");
 }
 
-async fn run_one(app: &AppState, registry: &Registry, settings: &WorkerSettings, worker_id: &str, job: JobRow) {
+async fn run_one(app: &WorkerServices, registry: &Registry, settings: &WorkerSettings, worker_id: &str, job: JobRow) {
     let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
     let _entered = span.enter();
     let started = std::time::Instant::now();
     let outcome = match registry.get(&job.kind) {
         None => Err(format!("no handler for job kind {:?}", job.kind)),
         Some(h) => {
-            let ctx = JobContext { app: app.clone(), job: job.clone() };
+            let ctx = JobContext { job: job.clone() };
             match tokio::time::timeout(settings.lease / 2, h(ctx)).await {
                 Ok(r) => r,
                 Err(_) => Err(format!("timed out after {:?}", settings.lease / 2)),
@@ -201,29 +224,5 @@ async fn run_one(app: &AppState, registry: &Registry, settings: &WorkerSettings,
         .await;
     if let Err(e) = result {
         tracing::error!(error = %e, "could not record job outcome; its lease will expire and it runs again");
-    }
-}
-
-async fn housekeeping(app: &AppState) {
-    let r = app
-        .db
-        .write(|c| {
-            let s = crate::accounts::sessions::purge_old(c)?;
-            let f = crate::accounts::throttle::purge_old(c)?;
-            let j = super::purge_done(c)?;
-            let k = crate::accounts::idempotency::purge_old(c)?;
-            Ok((s, f, j, k))
-        })
-        .await;
-    match crate::tickets::attachments::sweep_orphans(&app.blobs, 500).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(files = n, "deleted orphaned attachment files"),
-        Err(e) => tracing::warn!(error = %e, "orphaned attachment sweep failed"),
-    }
-    match r {
-        Ok((s, f, j, k)) => {
-            tracing::debug!(sessions = s, signin_failures = f, jobs = j, idempotency_keys = k, "housekeeping done")
-        }
-        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
     }
 }

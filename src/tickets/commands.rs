@@ -3,13 +3,14 @@
 
 use diesel::prelude::*;
 
-pub use super::create::{create_ticket, create_tickets, Creation, NewTicket, Requester};
+pub use super::create::{create_tickets, Creation, NewTicket, Requester};
 use super::{
     normalize_tags, sanitize_html, Actor, Channel, Message, MessageKind, Priority, Status, Ticket, TicketEvent,
 };
 use crate::db::schema::{messages, ticket_events, ticket_tags, tickets};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::events::{DomainEvent, FieldChange};
 use crate::tenancy::TenantId;
 
 /// Longest message body accepted, in bytes.
@@ -128,28 +129,9 @@ pub(super) fn record_event(
     Ok(())
 }
 
-/// Tell everyone watching this tenant's inbox or this ticket, once the transaction commits.
-pub(super) fn enqueue_live(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    ticket: &Ticket,
-    action: &str,
-    actor: &Actor,
-) -> AppResult<()> {
-    crate::events::publish_in_tx(conn, tenant, &[live_event(tenant, ticket, action, actor)])
-}
-
-/// The live event announcing a change to `ticket`.
-pub(super) fn live_event(tenant: &TenantId, ticket: &Ticket, action: &str, actor: &Actor) -> crate::events::LiveEvent {
-    crate::events::LiveEvent {
-        tenant_id: tenant.as_str().to_string(),
-        kind: "ticket".into(),
-        ticket_id: ticket.id.clone(),
-        number: ticket.number,
-        action: action.to_string(),
-        actor_id: actor.parts().1.map(str::to_string),
-        viewers: vec![],
-    }
+/// Record domain events about `ticket` in this transaction (consumers see them once it commits).
+pub(super) fn record_domain(conn: &mut DbConnection, tenant: &TenantId, events: &[DomainEvent]) -> AppResult<()> {
+    crate::events::outbox::record(conn, tenant, events)
 }
 
 /// A tag of a ticket, as stored.
@@ -189,18 +171,18 @@ pub(super) fn new_message(
     body_html: Option<&str>,
 ) -> Message {
     let (author_type, author_id) = match author {
-        Actor::Agent(id) => ("agent", Some(id.clone())),
-        Actor::Contact(id) => ("contact", Some(id.clone())),
+        Actor::Agent(id) => ("agent", Some(id.as_str().to_string())),
+        Actor::Contact(id) => ("contact", Some(id.as_str().to_string())),
         Actor::Api(_) | Actor::System => ("system", None),
     };
     Message {
         tenant_id: tenant.as_str().into(),
         id: new_id(),
         ticket_id: ticket_id.into(),
-        kind: kind.as_str().into(),
+        kind,
         author_type: author_type.into(),
         author_id,
-        channel: channel.as_str().into(),
+        channel,
         body_text: body_text.to_string(),
         body_html: body_html.map(sanitize_html),
         created_at: now(),
@@ -258,21 +240,21 @@ pub fn add_message(
     if kind == MessageKind::Note && !matches!(actor, Actor::Agent(_) | Actor::Api(_)) {
         return Err(AppError::invalid("kind", "error-kind-invalid", "only agents write internal notes"));
     }
-    if ticket.status() == Status::Closed {
+    if ticket.status == Status::Closed {
         if let Actor::Contact(_) = actor {
             let new = NewTicket {
                 subject: ticket.subject.clone(),
                 body_text: body_text.to_string(),
                 body_html: body_html.map(str::to_string),
                 requester: Requester::Contact(ticket.requester_id.clone()),
-                priority: Priority::parse(&ticket.priority).unwrap_or(Priority::Normal),
+                priority: ticket.priority,
                 tags: ticket.tag_list(),
                 language: ticket.language.clone(),
                 channel,
                 assignee_id: None,
                 team_id: ticket.team_id.clone(),
             };
-            let creation = Creation { actor: actor.clone(), new, previous: Some(ticket.id.clone()) };
+            let creation = Creation { actor: actor.clone(), new, previous: Some(ticket.id.clone()), history: None };
             let (follow_up, m) = super::create::create_one(conn, tenant, creation)?;
             super::attachments::attach(conn, tenant, &follow_up.id, &m.id, &msg.attachments)?;
             record_event(
@@ -294,7 +276,7 @@ pub fn add_message(
     let message = insert_message(conn, tenant, &ticket.id, kind, actor, channel, body_text, body_html)?;
     super::attachments::attach(conn, tenant, &ticket.id, &message.id, &msg.attachments)?;
     let ts = now();
-    let before = ticket.status();
+    let before = ticket.status;
     let after = match (actor, kind, before) {
         (Actor::Contact(_), _, Status::Pending | Status::Solved) => Status::Open,
         (Actor::Agent(_), MessageKind::Reply, Status::New) => Status::Open,
@@ -303,14 +285,13 @@ pub fn add_message(
     if matches!(actor, Actor::Agent(_)) && kind == MessageKind::Reply && ticket.first_agent_reply_at.is_none() {
         ticket.first_agent_reply_at = Some(ts);
     }
-    ticket.status = after.as_str().into();
-    ticket.is_open = after.is_open();
+    ticket.set_status(after);
     ticket.message_count += 1;
     ticket.version += 1;
     ticket.updated_at = ts;
     diesel::update(tickets::table.find((tenant.as_str(), &ticket.id)))
         .set((
-            tickets::status.eq(&ticket.status),
+            tickets::status.eq(ticket.status),
             tickets::is_open.eq(ticket.is_open),
             tickets::message_count.eq(ticket.message_count),
             tickets::version.eq(ticket.version),
@@ -331,7 +312,24 @@ pub fn add_message(
             Some(after.as_str()),
         )?;
     }
-    enqueue_live(conn, tenant, &ticket, "message_added", actor)?;
+    let mut events = vec![DomainEvent::MessageCreated {
+        ticket_id: ticket.id.as_str().into(),
+        number: ticket.number,
+        message_id: message.id.as_str().into(),
+        kind,
+        channel,
+        actor: actor.clone(),
+    }];
+    if after != before {
+        events.push(DomainEvent::TicketStatusChanged {
+            ticket_id: ticket.id.as_str().into(),
+            number: ticket.number,
+            before,
+            after,
+            actor: actor.clone(),
+        });
+    }
+    record_domain(conn, tenant, &events)?;
     Ok((ticket, message))
 }
 
@@ -350,9 +348,10 @@ pub fn update_ticket(
             return Err(AppError::PreconditionFailed);
         }
     }
-    if t.status() == Status::Closed {
+    if t.status == Status::Closed {
         return Err(AppError::Conflict("closed tickets cannot change".into()));
     }
+    let status_before = t.status;
     let mut diffs: Vec<(&'static str, Option<String>, Option<String>)> = vec![];
     if let Some(s) = &changes.subject {
         let s = validate_subject(s)?;
@@ -362,10 +361,9 @@ pub fn update_ticket(
         }
     }
     if let Some(p) = changes.priority {
-        if p.as_str() != t.priority {
-            diffs.push(("priority", Some(t.priority.clone()), Some(p.as_str().into())));
-            t.priority = p.as_str().into();
-            t.priority_rank = p.rank();
+        if p != t.priority {
+            diffs.push(("priority", Some(t.priority.as_str().into()), Some(p.as_str().into())));
+            t.set_priority(p);
         }
     }
     if let Some(a) = &changes.assignee_id {
@@ -408,26 +406,26 @@ pub fn update_ticket(
     }
     let ts = now();
     if let Some(s) = changes.status {
-        let before = t.status();
+        let before = t.status;
         if s == Status::Closed && before != Status::Solved {
             return Err(AppError::invalid("status", "error-close-unsolved", "only solved tickets can be closed"));
         }
         // Assigning a new ticket starts work on it.
         if s != before {
             diffs.push(("status", Some(before.as_str().into()), Some(s.as_str().into())));
-            t.status = s.as_str().into();
+            t.set_status(s);
             if s == Status::Solved {
                 t.solved_at = Some(ts);
             }
         }
-    } else if t.status() == Status::New && t.assignee_id.is_some() && diffs.iter().any(|d| d.0 == "assignee_id") {
+    } else if t.status == Status::New && t.assignee_id.is_some() && diffs.iter().any(|d| d.0 == "assignee_id") {
+        // Assigning a new ticket starts work on it.
         diffs.push(("status", Some("new".into()), Some("open".into())));
-        t.status = "open".into();
+        t.set_status(Status::Open);
     }
     if diffs.is_empty() {
         return Ok(t);
     }
-    t.is_open = t.status().is_open();
     t.updated_at = ts;
     let previous_version = t.version;
     t.version += 1;
@@ -437,9 +435,9 @@ pub fn update_ticket(
         .filter(tickets::version.eq(previous_version))
         .set((
             tickets::subject.eq(&t.subject),
-            tickets::status.eq(&t.status),
+            tickets::status.eq(t.status),
             tickets::is_open.eq(t.is_open),
-            tickets::priority.eq(&t.priority),
+            tickets::priority.eq(t.priority),
             tickets::priority_rank.eq(t.priority_rank),
             tickets::assignee_id.eq(&t.assignee_id),
             tickets::team_id.eq(&t.team_id),
@@ -459,8 +457,52 @@ pub fn update_ticket(
     for (field, before, after) in &diffs {
         record_event(conn, tenant, &t.id, actor, "changed", Some(field), before.as_deref(), after.as_deref())?;
     }
-    enqueue_live(conn, tenant, &t, "changed", actor)?;
+    record_domain(conn, tenant, &change_events(&t, status_before, actor, &diffs))?;
     Ok(t)
+}
+
+/// The domain events of one update: `ticket.updated` with every changed field, plus
+/// `ticket.assigned` and `ticket.status_changed` when those changed.
+fn change_events(
+    t: &Ticket,
+    status_before: Status,
+    actor: &Actor,
+    diffs: &[(&'static str, Option<String>, Option<String>)],
+) -> Vec<DomainEvent> {
+    let ticket_id: crate::types::TicketId = t.id.as_str().into();
+    let changes = diffs
+        .iter()
+        .map(|(field, before, after)| FieldChange {
+            field: field.to_string(),
+            before: before.clone(),
+            after: after.clone(),
+        })
+        .collect();
+    let mut events = vec![DomainEvent::TicketUpdated {
+        ticket_id: ticket_id.clone(),
+        number: t.number,
+        changes,
+        actor: actor.clone(),
+    }];
+    if let Some((_, before, after)) = diffs.iter().find(|d| d.0 == "assignee_id") {
+        events.push(DomainEvent::TicketAssigned {
+            ticket_id: ticket_id.clone(),
+            number: t.number,
+            before: before.clone(),
+            after: after.clone(),
+            actor: actor.clone(),
+        });
+    }
+    if t.status != status_before {
+        events.push(DomainEvent::TicketStatusChanged {
+            ticket_id,
+            number: t.number,
+            before: status_before,
+            after: t.status,
+            actor: actor.clone(),
+        });
+    }
+    events
 }
 
 /// Apply the same changes to many tickets, all or nothing.

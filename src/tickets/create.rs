@@ -5,15 +5,16 @@
 use diesel::prelude::*;
 
 use super::commands::{
-    check_assignee, check_team, live_event, new_event, new_message, validate_body, validate_language, validate_subject,
-    TagRow,
+    check_assignee, check_team, new_event, new_message, validate_body, validate_language, validate_subject, TagRow,
 };
+use super::intake::History;
 use super::{normalize_tags, Actor, Channel, Message, MessageKind, Priority, Status, Ticket};
 use crate::accounts::contacts::{self, Contact};
 use crate::db::chain::StatementChain;
-use crate::db::schema::{jobs, messages, ticket_counters, ticket_events, ticket_tags, tickets};
+use crate::db::schema::{domain_events, messages, ticket_counters, ticket_events, ticket_tags, tickets};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::events::DomainEvent;
 use crate::tenancy::TenantId;
 
 /// Who asked for help: an existing contact or an email to find or create one by.
@@ -44,21 +45,20 @@ pub struct Creation {
     pub actor: Actor,
     pub new: NewTicket,
     pub previous: Option<String>,
+    /// Set for imported (and seeded) tickets that began elsewhere.
+    pub history: Option<History>,
 }
 
-/// Open a ticket with its first message (from the requester unless an agent wrote it).
-pub fn create_ticket(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    actor: &Actor,
-    new: NewTicket,
-) -> AppResult<(Ticket, Message)> {
-    create_one(conn, tenant, Creation { actor: actor.clone(), new, previous: None })
+impl Creation {
+    /// A new ticket opened now by `actor`.
+    pub fn new(actor: Actor, new: NewTicket) -> Self {
+        Creation { actor, new, previous: None, history: None }
+    }
 }
 
 /// [`create_tickets`] for a single ticket, with its error as the result.
 pub(super) fn create_one(conn: &mut DbConnection, tenant: &TenantId, c: Creation) -> AppResult<(Ticket, Message)> {
-    create_tickets(conn, tenant, vec![c])?
+    super::intake::open_in_transaction(conn, tenant, &super::intake::Unrouted, vec![c])?
         .pop()
         .unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no creation result"))))
 }
@@ -166,18 +166,23 @@ pub fn create_tickets(
             }
         };
         let new = &c.new;
-        let status = if new.assignee_id.is_some() { Status::Open } else { Status::New };
+        let status = match &c.history {
+            Some(h) => h.status,
+            None if new.assignee_id.is_some() => Status::Open,
+            None => Status::New,
+        };
+        let (created_at, updated_at) = c.history.as_ref().map_or((ts, ts), |h| (h.created_at, h.updated_at));
         let ticket = Ticket {
             tenant_id: tenant.as_str().into(),
             id: new_id(),
             // Numbered below, once the batch knows how many tickets it opens.
             number: 0,
             subject: ok.subject,
-            status: status.as_str().into(),
+            status,
             is_open: status.is_open(),
-            priority: new.priority.as_str().into(),
+            priority: new.priority,
             priority_rank: new.priority.rank(),
-            channel: new.channel.as_str().into(),
+            channel: new.channel,
             requester_id: contact.id.clone(),
             assignee_id: new.assignee_id.clone(),
             team_id: new.team_id.clone(),
@@ -187,16 +192,16 @@ pub fn create_tickets(
             merged_into_id: None,
             version: 1,
             message_count: 1,
-            created_at: ts,
-            updated_at: ts,
+            created_at,
+            updated_at,
             first_agent_reply_at: None,
-            solved_at: None,
+            solved_at: (status == Status::Solved || status == Status::Closed).then_some(updated_at),
         };
         let author = match &c.actor {
             Actor::Agent(_) => c.actor.clone(),
-            _ => Actor::Contact(contact.id.clone()),
+            _ => Actor::Contact(contact.id.clone().into()),
         };
-        let message = new_message(
+        let mut message = new_message(
             tenant,
             &ticket.id,
             MessageKind::Reply,
@@ -205,6 +210,7 @@ pub fn create_tickets(
             &new.body_text,
             new.body_html.as_deref(),
         );
+        message.created_at = created_at;
         events.push(new_event(tenant, &ticket.id, &c.actor, "created", None, None, None));
         created.push(i);
         results.push(Ok((ticket, message)));
@@ -223,9 +229,26 @@ pub fn create_tickets(
         .iter()
         .flat_map(|t| t.tags.split_whitespace().map(|tag| TagRow { tenant_id: tenant.as_str(), ticket_id: &t.id, tag }))
         .collect();
-    let live: Vec<crate::events::LiveEvent> =
-        ticket_rows.iter().zip(&created).map(|(t, &i)| live_event(tenant, t, "created", &batch[i].actor)).collect();
-    let outbox = crate::jobs::job_rows(&crate::events::outbox_jobs(tenant, &live));
+    let mut domain = Vec::with_capacity(opened.len() * 2);
+    for ((t, m), &i) in opened.iter().zip(&created) {
+        let actor = batch[i].actor.clone();
+        domain.push(DomainEvent::TicketCreated {
+            ticket_id: t.id.as_str().into(),
+            number: t.number,
+            channel: t.channel,
+            requester_id: t.requester_id.as_str().into(),
+            actor: actor.clone(),
+        });
+        domain.push(DomainEvent::MessageCreated {
+            ticket_id: t.id.as_str().into(),
+            number: t.number,
+            message_id: m.id.as_str().into(),
+            kind: m.kind,
+            channel: m.channel,
+            actor,
+        });
+    }
+    let outbox = crate::events::outbox::event_rows(tenant, &domain)?;
     // One round trip on PostgreSQL for all of a batch's rows.
     let mut chain = StatementChain::for_connection(conn);
     chain.push(diesel::insert_into(tickets::table).values(ticket_rows));
@@ -234,7 +257,7 @@ pub fn create_tickets(
     }
     chain.push(diesel::insert_into(messages::table).values(message_rows));
     chain.push(diesel::insert_into(ticket_events::table).values(&events));
-    chain.push(diesel::insert_into(jobs::table).values(&outbox));
+    chain.push(diesel::insert_into(domain_events::table).values(&outbox));
     chain.execute(conn)?;
     Ok(results)
 }

@@ -3,11 +3,12 @@
 
 use diesel::prelude::*;
 
-use super::commands::{enqueue_live, get, insert_message, record_event};
+use super::commands::{get, insert_message, record_domain, record_event};
 use super::{Actor, Channel, MessageKind, Status, Ticket};
 use crate::db::schema::{attachments, messages, tickets};
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::events::DomainEvent;
 use crate::tenancy::TenantId;
 
 /// Merge `source` into `target`: messages and attachments move, the source closes and points at the target.
@@ -27,8 +28,8 @@ pub fn merge(
         other => other,
     })?;
     if source.merged_into_id.is_some()
-        || source.status() == Status::Closed
-        || target.status() == Status::Closed
+        || source.status == Status::Closed
+        || target.status == Status::Closed
         || target.merged_into_id.is_some()
     {
         return Err(AppError::invalid("target", "error-merge-closed", "closed or merged tickets cannot be merged"));
@@ -46,12 +47,14 @@ pub fn merge(
     .set(attachments::ticket_id.eq(&target.id))
     .execute(conn)?;
     let note = format!("#{} was merged into #{}", source.number, target.number);
-    insert_message(conn, tenant, &target.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
-    insert_message(conn, tenant, &source.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
+    let target_note =
+        insert_message(conn, tenant, &target.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
+    let source_note =
+        insert_message(conn, tenant, &source.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
     let ts = now();
     diesel::update(tickets::table.find((tenant.as_str(), &source.id)))
         .set((
-            tickets::status.eq("closed"),
+            tickets::status.eq(Status::Closed),
             tickets::is_open.eq(false),
             tickets::merged_into_id.eq(&target.id),
             tickets::message_count.eq(1),
@@ -89,8 +92,32 @@ pub fn merge(
         None,
         Some(&format!("#{}", source.number)),
     )?;
-    let source_after = get(conn, tenant, &source.id)?;
-    enqueue_live(conn, tenant, &source_after, "merged", actor)?;
-    enqueue_live(conn, tenant, &target, "merged", actor)?;
+    let note_event = |t: &Ticket, m: &super::Message| DomainEvent::MessageCreated {
+        ticket_id: t.id.as_str().into(),
+        number: t.number,
+        message_id: m.id.as_str().into(),
+        kind: MessageKind::System,
+        channel: Channel::Web,
+        actor: Actor::System,
+    };
+    let events = [
+        DomainEvent::TicketMerged {
+            ticket_id: source.id.as_str().into(),
+            number: source.number,
+            into_id: target.id.as_str().into(),
+            into_number: target.number,
+            actor: actor.clone(),
+        },
+        DomainEvent::TicketStatusChanged {
+            ticket_id: source.id.as_str().into(),
+            number: source.number,
+            before: source.status,
+            after: Status::Closed,
+            actor: actor.clone(),
+        },
+        note_event(&source, &source_note),
+        note_event(&target, &target_note),
+    ];
+    record_domain(conn, tenant, &events)?;
     Ok(target)
 }

@@ -3,9 +3,11 @@
 pub mod attachments;
 pub mod commands;
 pub mod create;
+pub mod intake;
 pub mod merge;
 pub mod queries;
 pub mod teams;
+pub mod view_counts;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -14,122 +16,7 @@ use serde::Serialize;
 use crate::db::schema::{messages, ticket_events, tickets};
 use crate::error::{AppError, AppResult};
 
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $err:literal { $($(#[$vdoc:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored and wire name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            /// Parse a stored or submitted name.
-            pub fn parse(s: &str) -> AppResult<Self> {
-                match s {
-                    $($s => Ok($name::$variant),)+
-                    _ => Err(AppError::invalid($field, $err, format!("{s:?} is not one of: {}", [$($s),+].join(", ")))),
-                }
-            }
-        }
-    };
-}
-
-string_enum!(
-    /// Where a ticket stands.
-    Status, "status", "error-status-invalid" {
-        /// Nobody has looked at it yet.
-        New = "new",
-        /// Being worked.
-        Open = "open",
-        /// Waiting for the requester.
-        Pending = "pending",
-        /// Waiting for a third party.
-        OnHold = "on_hold",
-        /// Answered; reopens if the requester writes.
-        Solved = "solved",
-        /// Final; a new message starts a follow-up ticket.
-        Closed = "closed",
-    }
-);
-
-impl Status {
-    /// Whether the ticket is in the open queues (new, open, on hold).
-    pub fn is_open(self) -> bool {
-        matches!(self, Status::New | Status::Open | Status::OnHold)
-    }
-}
-
-string_enum!(
-    /// How urgent a ticket is.
-    Priority, "priority", "error-priority-invalid" {
-        Low = "low",
-        Normal = "normal",
-        High = "high",
-        Urgent = "urgent",
-    }
-);
-
-impl Priority {
-    /// Sort key: urgent sorts first in descending order.
-    pub fn rank(self) -> i32 {
-        match self {
-            Priority::Low => 1,
-            Priority::Normal => 2,
-            Priority::High => 3,
-            Priority::Urgent => 4,
-        }
-    }
-}
-
-string_enum!(
-    /// The channel a ticket or message came through.
-    Channel, "channel", "error-channel-invalid" {
-        Email = "email",
-        Chat = "chat",
-        Web = "web",
-        Api = "api",
-    }
-);
-
-string_enum!(
-    /// What a message is.
-    MessageKind, "kind", "error-kind-invalid" {
-        /// Visible to the requester.
-        Reply = "reply",
-        /// Visible to agents only.
-        Note = "note",
-        /// Written by Meridian (merges, follow-ups).
-        System = "system",
-    }
-);
-
-/// Who made a change: stored with every message and audit event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    Agent(String),
-    Contact(String),
-    Api(String),
-    System,
-}
-
-impl Actor {
-    /// (actor_type, actor_id) as stored in audit events.
-    pub fn parts(&self) -> (&'static str, Option<&str>) {
-        match self {
-            Actor::Agent(id) => ("agent", Some(id)),
-            Actor::Contact(id) => ("contact", Some(id)),
-            Actor::Api(id) => ("api", Some(id)),
-            Actor::System => ("system", None),
-        }
-    }
-}
+pub use crate::types::{Actor, Channel, MessageKind, Priority, Status};
 
 /// The weak ETag of a ticket at a version (see [`Ticket::etag`]).
 pub fn etag_of(id: &str, version: i64) -> String {
@@ -145,18 +32,22 @@ pub struct Ticket {
     pub id: String,
     pub number: i64,
     pub subject: String,
-    pub status: String,
+    pub status: Status,
+    /// Always `status.is_open()`; a column so the open queues have an index.
     #[serde(skip)]
     pub is_open: bool,
-    pub priority: String,
+    pub priority: Priority,
+    /// Always `priority.rank()`; a column so sorting by priority has an index.
     #[serde(skip)]
     pub priority_rank: i32,
-    pub channel: String,
+    pub channel: Channel,
     pub requester_id: String,
     pub assignee_id: Option<String>,
     pub team_id: Option<String>,
     pub language: Option<String>,
-    #[serde(skip)]
+    /// Space-separated in storage, a list on the wire.
+    #[serde(serialize_with = "serialize_tags")]
+    #[schema(value_type = Vec<String>)]
     pub tags: String,
     pub previous_ticket_id: Option<String>,
     pub merged_into_id: Option<String>,
@@ -183,10 +74,21 @@ impl Ticket {
         etag_of(&self.id, self.version.into())
     }
 
-    /// Parsed status (stored values are always valid).
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Open)
+    /// Set the status and the column derived from it.
+    pub fn set_status(&mut self, status: Status) {
+        self.status = status;
+        self.is_open = status.is_open();
     }
+
+    /// Set the priority and the column derived from it.
+    pub fn set_priority(&mut self, priority: Priority) {
+        self.priority = priority;
+        self.priority_rank = priority.rank();
+    }
+}
+
+fn serialize_tags<S: serde::Serializer>(tags: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(tags.split_whitespace())
 }
 
 /// A message row.
@@ -197,10 +99,10 @@ pub struct Message {
     pub tenant_id: String,
     pub id: String,
     pub ticket_id: String,
-    pub kind: String,
+    pub kind: MessageKind,
     pub author_type: String,
     pub author_id: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub body_text: String,
     pub body_html: Option<String>,
     #[serde(serialize_with = "crate::db::utc::serialize")]

@@ -44,7 +44,7 @@ pub async fn metrics(req: HttpRequest) -> AppResult<HttpResponse> {
     }
     let depth = state.db.read(crate::jobs::depth_by_state).await.unwrap_or_default();
     let mut body = state.metrics.render(&depth, state.db.pool_state());
-    let (batches, items) = state.ticket_intake.totals();
+    let (batches, items) = state.intake.totals();
     body.push_str(&crate::metrics::render_batches("tickets", batches, items));
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4")).body(body))
 }

@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use meridian::accounts::Role;
 use meridian::tenancy::Tenant;
 use meridian::tickets::commands::{self, NewTicket, Requester};
-use meridian::tickets::{teams, Actor, Channel, Priority, Ticket};
+use meridian::tickets::{teams, Channel, Priority, Ticket};
 
 use crate::harness::{wait_for_frame, TestApp};
 
@@ -30,7 +30,7 @@ fn ticket(
         assignee_id: None,
         team_id: team.map(str::to_string),
     };
-    app.state.db.write_blocking(|c| commands::create_ticket(c, &tenant.tenant_id(), &Actor::System, new)).unwrap().0
+    app.open_ticket(tenant, new)
 }
 
 async fn text(client: &reqwest::Client, url: String) -> String {
@@ -321,8 +321,7 @@ async fn hostile_html_never_runs_in_the_console(app: TestApp) {
         assignee_id: None,
         team_id: None,
     };
-    let tk =
-        app.state.db.write_blocking(|c| commands::create_ticket(c, &t.tenant_id(), &Actor::System, new)).unwrap().0;
+    let tk = app.open_ticket(&t, new);
     let (c, _) = app.signed_in("acme", &email, &pw).await;
     for path in [format!("/tickets/{}", tk.number), "/inbox?view=all_open".to_string()] {
         let page = text(&c, app.url(&path)).await;

@@ -224,6 +224,24 @@ impl TestApp {
         r.json().await.expect("json body")
     }
 
+    /// Open a ticket through the intake's in-transaction door, as a system actor.
+    pub fn open_ticket(
+        &self,
+        tenant: &Tenant,
+        new: meridian::tickets::commands::NewTicket,
+    ) -> meridian::tickets::Ticket {
+        use meridian::tickets::intake::{open_in_transaction, Unrouted};
+        let tid = tenant.tenant_id();
+        let creation = meridian::tickets::commands::Creation::new(meridian::tickets::Actor::System, new);
+        let mut opened = self
+            .state
+            .db
+            .write_blocking(|c| open_in_transaction(c, &tid, &Unrouted, vec![creation]))
+            .expect("open ticket");
+        self.state.tickets_changed(&tid);
+        opened.pop().expect("one result").expect("ticket opened").0
+    }
+
     /// A tenant with an owner; returns the tenant, the owner's email and password.
     pub fn seed_tenant(&self, slug: &str) -> (Tenant, String, String) {
         self.seed_tenant_with(slug, "en", Role::Owner)

@@ -168,13 +168,12 @@ async fn concurrent_claims_never_share_a_job_postgres() {
                 let batch = db
                     .write_blocking(|c| {
                         let now = meridian::db::now();
-                        Ok(meridian::db::backend::claim_jobs(
+                        Ok(meridian::db::backend::claim_jobs::<meridian::jobs::JobRow>(
                             c,
                             now,
                             &format!("w{w}"),
                             now - chrono::Duration::minutes(5),
                             3,
-                            "none",
                         )?)
                     })
                     .unwrap();

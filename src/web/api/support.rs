@@ -1,9 +1,5 @@
 //! API plumbing: strict JSON bodies, idempotency keys, ETags, per-token rate limits.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
-
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -171,13 +167,7 @@ where
 
 /// The stored result of a key, if `hash` is the request it was first used with.
 pub fn replay(found: StoredResult, hash: &str) -> AppResult<Stored> {
-    if found.request_hash != hash {
-        return Err(AppError::invalid(
-            "Idempotency-Key",
-            "error-idempotency-mismatch",
-            "this key was used with a different request body",
-        ));
-    }
+    idempotency::check_replay(&found, hash)?;
     Ok(Stored { status: found.status, body: serde_json::from_str(&found.response)?, replayed: true })
 }
 
@@ -192,117 +182,4 @@ pub fn stored_response(s: Stored, etag: Option<String>) -> HttpResponse {
         res.insert_header((header::ETAG, e));
     }
     res.json(s.body)
-}
-
-/// Per-token token buckets. With several processes on one database, each process tells the others
-/// what its tokens used (over the live channel, within ~50 ms) and drains its own buckets by what
-/// they report, so a token's rate holds across the cluster rather than per process.
-pub struct RateLimiter {
-    per_minute: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
-    /// Whether other processes exist to report use to.
-    reporting: std::sync::atomic::AtomicBool,
-}
-
-/// One token's budget here, and what of it was used here since the last report.
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-    unreported: u32,
-}
-
-/// What one process reports of its tokens' use.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct RateReport {
-    topic: String,
-    origin: String,
-    used: HashMap<String, u32>,
-}
-
-const RATE_TOPIC: &str = "rate";
-
-impl RateLimiter {
-    /// `per_minute` requests per token, with a burst of the same size.
-    pub fn new(per_minute: u32) -> Self {
-        RateLimiter {
-            per_minute: per_minute.max(1) as f64,
-            buckets: Mutex::new(HashMap::new()),
-            reporting: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    /// Start keeping account of use for the other processes.
-    pub fn enable_reports(&self) {
-        self.reporting.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn full(&self) -> Bucket {
-        Bucket { tokens: self.per_minute, last: Instant::now(), unreported: 0 }
-    }
-
-    /// Take one request from the token's bucket, or say how long to wait.
-    pub fn check(&self, token_id: &str) -> AppResult<()> {
-        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let rate = self.per_minute / 60.0;
-        let bucket = b.entry(token_id.to_string()).or_insert_with(|| self.full());
-        bucket.tokens = (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rate).min(self.per_minute);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            bucket.unreported = bucket.unreported.saturating_add(1);
-            Ok(())
-        } else {
-            let wait = ((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64;
-            Err(AppError::TooManyRequests { retry_after_secs: wait })
-        }
-    }
-
-    /// Reports of use since the last call, for the other processes (at most 100 tokens each, to
-    /// stay well inside a notification's size limit).
-    pub fn take_reports(&self, origin: &str) -> Vec<String> {
-        if !self.reporting.load(std::sync::atomic::Ordering::Relaxed) {
-            return vec![];
-        }
-        let used: Vec<(String, u32)> = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter_mut()
-            .filter(|(_, bucket)| bucket.unreported > 0)
-            .map(|(token, bucket)| (token.clone(), std::mem::take(&mut bucket.unreported)))
-            .collect();
-        used.chunks(100)
-            .filter_map(|chunk| {
-                let report = RateReport {
-                    topic: RATE_TOPIC.into(),
-                    origin: origin.to_string(),
-                    used: chunk.iter().cloned().collect(),
-                };
-                serde_json::to_string(&report).ok()
-            })
-            .collect()
-    }
-
-    /// Apply another process's report; `false` if `payload` is not a rate report (or is our own).
-    pub fn receive_report(&self, origin: &str, payload: &str) -> bool {
-        // Reports serialise their topic first; live events need not be parsed twice.
-        if !payload.starts_with("{\"topic\":\"rate\"") {
-            return false;
-        }
-        let Ok(report) = serde_json::from_str::<RateReport>(payload) else { return false };
-        if report.topic != RATE_TOPIC {
-            return false;
-        }
-        if report.origin == origin {
-            return true;
-        }
-        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        for (token, n) in report.used {
-            let bucket = b.entry(token).or_insert_with(|| self.full());
-            // Not below empty: what others used beyond our view of the bucket is not owed twice.
-            bucket.tokens = (bucket.tokens - n as f64).max(0.0);
-        }
-        true
-    }
 }

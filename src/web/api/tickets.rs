@@ -5,24 +5,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::support::{
-    idempotency_key, idempotent, if_match_version, json_with_etag, replay, stored_response, ApiJson, IdempotencyKey,
-    Stored,
-};
-use crate::accounts::idempotency;
-use crate::db::DbConnection;
+use super::support::{idempotency_key, idempotent, if_match_version, json_with_etag, stored_response, ApiJson, Stored};
 use crate::error::{AppError, AppResult};
-use crate::tenancy::TenantId;
 use crate::tickets::commands::{self, Creation, NewMessage, NewTicket, Requester, TicketChanges};
+use crate::tickets::intake::Submitted;
 use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, Sort, View};
 use crate::tickets::{etag_of, Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ApiClient};
 
-/// The API's view of a ticket.
+/// The API's view of a ticket: the domain value's own serialization.
 pub fn ticket_json(t: &Ticket) -> Value {
-    let mut v = serde_json::to_value(t).unwrap_or_default();
-    v["tags"] = json!(t.tag_list());
-    v
+    serde_json::to_value(t).unwrap_or_default()
 }
 
 fn row_json(r: &InboxRow) -> Value {
@@ -102,64 +95,13 @@ pub(crate) async fn create(
     };
     let tid = client.tenant_id();
     let key = idempotency_key(&req, &client, &body.raw)?;
-    let creation = Creation { actor: Actor::Api(client.token.id.clone()), new, previous: None };
-    let item = QueuedCreation { creation, key };
-    let mut stored = app.ticket_intake.submit(&tid, item.clone()).await;
-    if matches!(stored, Err(AppError::Conflict(_))) && item.key.is_some() {
-        // Another request with this key committed first and rolled ours back; this time the key
-        // is found and its result replayed.
-        stored = app.ticket_intake.submit(&tid, item).await;
-    }
-    let stored = stored?;
-    app.tickets_changed(&tid);
+    let creation = Creation::new(Actor::Api(client.token.id.as_str().into()), new);
+    let stored = match app.intake.submit(&tid, creation, key).await? {
+        Submitted::Opened(t) => Stored { status: 201, body: ticket_json(&t), replayed: false },
+        Submitted::Replayed { status, ticket } => Stored { status, body: ticket, replayed: true },
+    };
     let etag = stored.body["id"].as_str().zip(stored.body["version"].as_i64()).map(|(id, v)| etag_of(id, v));
     Ok(stored_response(stored, etag))
-}
-
-/// A ticket creation waiting for its tenant's next batch.
-#[derive(Clone)]
-pub struct QueuedCreation {
-    creation: Creation,
-    key: Option<IdempotencyKey>,
-}
-
-/// Write a batch of API ticket creations in the open transaction (see `db::batch`).
-pub fn write_creations(
-    c: &mut DbConnection,
-    tenant: &TenantId,
-    items: &[QueuedCreation],
-) -> AppResult<Vec<AppResult<Stored>>> {
-    let keys: Vec<&IdempotencyKey> = items.iter().filter_map(|i| i.key.as_ref()).collect();
-    let mut found = idempotency::lookup(c, tenant, &keys)?;
-    let mut results: Vec<Option<AppResult<Stored>>> = items.iter().map(|_| None).collect();
-    let mut to_create = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        if let Some(k) = &item.key {
-            if let Some(row) = found.remove(&(k.token_id.clone(), k.key.clone())) {
-                results[i] = Some(replay(row, &k.request_hash));
-                continue;
-            }
-        }
-        to_create.push(i);
-    }
-    let creations = to_create.iter().map(|&i| items[i].creation.clone()).collect();
-    let created = commands::create_tickets(c, tenant, creations)?;
-    for (&i, r) in to_create.iter().zip(created) {
-        results[i] = Some(r.map(|(t, _)| Stored { status: 201, body: ticket_json(&t), replayed: false }));
-    }
-    let keyed: Vec<(&IdempotencyKey, u16, &Value)> = items
-        .iter()
-        .zip(&results)
-        .filter_map(|(item, r)| match (&item.key, r) {
-            (Some(k), Some(Ok(s))) if !s.replayed => Some((k, s.status, &s.body)),
-            _ => None,
-        })
-        .collect();
-    idempotency::store(c, tenant, &keyed)?;
-    Ok(results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("creation not answered")))))
-        .collect())
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", summary = "Get a ticket",
@@ -303,7 +245,7 @@ pub(crate) async fn patch(
     let expected = if_match_version(&req, &id)?;
     let changes = body.value.changes();
     let tid = client.tenant_id();
-    let actor = Actor::Api(client.token.id.clone());
+    let actor = Actor::Api(client.token.id.clone().into());
     let t = app.db.write(move |c| commands::update_ticket(c, &tid, &actor, &id, &changes, expected)).await?;
     app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
@@ -397,10 +339,10 @@ pub(crate) async fn add_message(
                 crate::accounts::agents::get(c, &tid, a).map_err(|_| {
                     AppError::invalid("author_agent_id", "error-assignee-invalid", "no agent with this id")
                 })?;
-                Actor::Agent(a.clone())
+                Actor::Agent(a.clone().into())
             }
-            (None, MessageKind::Reply) => Actor::Contact(ticket.requester_id.clone()),
-            (None, _) => Actor::Api(token.clone()),
+            (None, MessageKind::Reply) => Actor::Contact(ticket.requester_id.clone().into()),
+            (None, _) => Actor::Api(token.clone().into()),
         };
         let msg = NewMessage {
             kind,
@@ -438,7 +380,7 @@ pub(crate) async fn merge(
 ) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, src, target) = (client.tenant_id(), path.into_inner(), body.value.target_id);
-    let actor = Actor::Api(client.token.id.clone());
+    let actor = Actor::Api(client.token.id.clone().into());
     let t = app.db.write(move |c| crate::tickets::merge::merge(c, &tid, &actor, &src, &target)).await?;
     app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
@@ -461,7 +403,7 @@ pub(crate) async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<Bulk
     let BulkIn { ids, changes } = body.value;
     let changes = changes.changes();
     let tid = client.tenant_id();
-    let actor = Actor::Api(client.token.id.clone());
+    let actor = Actor::Api(client.token.id.clone().into());
     let list = app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
     app.tickets_changed(&client.tenant_id());
     Ok(HttpResponse::Ok().json(json!({"data": list.iter().map(ticket_json).collect::<Vec<_>>()})))

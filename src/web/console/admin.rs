@@ -110,7 +110,7 @@ async fn update_agent(
             if !actor_is_owner && (role == Role::Owner || target.role() == Role::Owner) {
                 return Err(AppError::Forbidden);
             }
-            agents::set_role_and_active(c, &tid, &id, role, active)
+            crate::accounts::set_role_and_active(c, &tid, &id, role, active)
         })
         .await?;
     Ok(see_other("/admin/agents"))

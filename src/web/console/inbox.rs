@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::tickets::commands::{self, TicketChanges};
 use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, SavedView, Sort, View};
 use crate::tickets::teams::Team;
+use crate::tickets::view_counts::CachedCounts;
 use crate::tickets::{Actor, Channel, Priority, Status};
 use crate::web::auth::{self, ConsoleUser, CsrfForm};
 
@@ -94,38 +95,6 @@ impl InboxQuery {
             }
         }
         ser.finish()
-    }
-}
-
-/// Sidebar counts per agent, reused until a ticket of the tenant changes (or 30 s pass): counting
-/// six views on every page view would cost more than the page itself.
-#[derive(Default)]
-pub struct ViewCounts {
-    entries: std::sync::Mutex<HashMap<(String, String), CachedCounts>>,
-}
-
-#[derive(Clone)]
-struct CachedCounts {
-    generation: u64,
-    at: std::time::Instant,
-    views: Vec<i64>,
-    saved: Vec<(SavedView, i64)>,
-}
-
-impl ViewCounts {
-    fn get(&self, tenant: &str, agent: &str, generation: u64) -> Option<CachedCounts> {
-        let e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        e.get(&(tenant.to_string(), agent.to_string()))
-            .filter(|c| c.generation == generation && c.at.elapsed() < std::time::Duration::from_secs(30))
-            .cloned()
-    }
-
-    fn put(&self, tenant: &str, agent: &str, c: CachedCounts) {
-        let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if e.len() > 10_000 {
-            e.clear();
-        }
-        e.insert((tenant.to_string(), agent.to_string()), c);
     }
 }
 
@@ -331,7 +300,7 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
     }
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(me);
+    let actor = Actor::Agent(me.into());
     app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
     app.tickets_changed(&f.user.tenant_id());
     let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());

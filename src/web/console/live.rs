@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::AppState;
 use crate::error::AppResult;
-use crate::events::LiveEvent;
+use crate::events::{DomainEvent, LiveMessage};
 use crate::web::auth::{self, ConsoleUser};
 
 #[derive(Deserialize)]
@@ -33,15 +33,38 @@ impl Drop for Presence {
 }
 
 struct StreamState {
-    rx: tokio::sync::broadcast::Receiver<LiveEvent>,
+    rx: tokio::sync::broadcast::Receiver<LiveMessage>,
     closing: tokio::sync::watch::Receiver<bool>,
     tenant: String,
     _presence: Option<Presence>,
     first: Option<String>,
 }
 
-fn frame(e: &LiveEvent) -> String {
-    format!("event: {}\ndata: {}\n\n", e.kind, serde_json::to_string(e).unwrap_or_default())
+/// The SSE frame a console stream sends for a live message, if any. Browsers refetch the
+/// server-rendered fragment, so ticket frames carry only what tells them which one: one frame per
+/// command (its status and assignment events are part of the `changed` frame already).
+fn frame(m: &LiveMessage) -> Option<String> {
+    let (kind, data) = match m {
+        LiveMessage::Presence { ticket_id, viewers, .. } => (
+            "presence",
+            serde_json::json!({"kind": "presence", "ticket_id": ticket_id, "action": "viewers", "viewers": viewers}),
+        ),
+        LiveMessage::Event { event, .. } => {
+            let action = match &**event {
+                DomainEvent::TicketCreated { .. } => "created",
+                DomainEvent::TicketUpdated { .. } => "changed",
+                DomainEvent::MessageCreated { .. } => "message_added",
+                DomainEvent::TicketMerged { .. } => "merged",
+                _ => return None,
+            };
+            let (ticket_id, number) = event.ticket()?;
+            let actor_id = event.actor().and_then(|a| a.parts().1.map(str::to_string));
+            let data = serde_json::json!({"kind": "ticket", "ticket_id": ticket_id, "number": number,
+                "action": action, "actor_id": actor_id, "viewers": []});
+            ("ticket", data)
+        }
+    };
+    Some(format!("event: {kind}\ndata: {data}\n\n"))
 }
 
 /// GET /events[?ticket=id]
@@ -78,7 +101,10 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
             };
             match next {
                 Err(_) => return Some((Ok(web::Bytes::from_static(b": keepalive\n\n")), s)),
-                Ok(Ok(e)) if e.tenant_id == s.tenant => return Some((Ok(web::Bytes::from(frame(&e))), s)),
+                Ok(Ok(m)) if m.tenant_id() == s.tenant => match frame(&m) {
+                    Some(f) => return Some((Ok(web::Bytes::from(f)), s)),
+                    None => continue,
+                },
                 Ok(Ok(_)) => continue,
                 // A slow browser missed events: tell it to refresh everything.
                 Ok(Err(RecvError::Lagged(_))) => {

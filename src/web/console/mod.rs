@@ -4,7 +4,6 @@ mod admin;
 mod api_reference;
 mod inbox;
 
-pub use inbox::ViewCounts;
 mod live;
 mod profile;
 mod signin;

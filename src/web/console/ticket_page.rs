@@ -10,7 +10,9 @@ use super::{html, see_other, Page};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
+use crate::tickets::commands::Creation;
 use crate::tickets::commands::{self, NewMessage, NewTicket, Requester, TicketChanges};
+use crate::tickets::intake::Submitted;
 use crate::tickets::queries::{self, EventView, TicketDetail, TimelineItem};
 use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ConsoleUser, CsrfForm, CsrfUpload};
@@ -131,7 +133,7 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
     for file in &f.files {
         blobs.push(app.blobs.put(&tid, &file.filename, file.bytes.clone()).await?);
     }
-    let actor = Actor::Agent(f.user.agent.id.clone());
+    let actor = Actor::Agent(f.user.agent.id.clone().into());
     let key = path.into_inner();
     let msg = NewMessage {
         kind,
@@ -177,7 +179,7 @@ pub async fn update(
     };
     let version: Option<i32> = get("version").and_then(|v| v.parse().ok());
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(me);
+    let actor = Actor::Agent(me.into());
     let key = path.into_inner();
     let number = app
         .db
@@ -199,7 +201,7 @@ pub struct MergeForm {
 pub async fn merge(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MergeForm>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(f.user.agent.id.clone());
+    let actor = Actor::Agent(f.user.agent.id.clone().into());
     let (key, target) = (path.into_inner(), f.form.target.trim().trim_start_matches('#').to_string());
     let number = app
         .db
@@ -264,9 +266,10 @@ pub async fn create(req: HttpRequest, f: CsrfForm<NewTicketForm>) -> AppResult<H
         assignee_id: None,
         team_id: None,
     };
-    let tid = f.user.tenant_id();
-    let actor = Actor::Agent(f.user.agent.id.clone());
-    let (t, _) = app.db.write(move |c| commands::create_ticket(c, &tid, &actor, new)).await?;
-    app.tickets_changed(&f.user.tenant_id());
+    let actor = Actor::Agent(f.user.agent.id.as_str().into());
+    let t = match app.intake.submit(&f.user.tenant_id(), Creation::new(actor, new), None).await? {
+        Submitted::Opened(t) => *t,
+        Submitted::Replayed { .. } => return Err(AppError::Internal(anyhow::anyhow!("replay without a key"))),
+    };
     Ok(see_other(&format!("/tickets/{}", t.number)))
 }

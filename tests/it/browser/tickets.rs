@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, ensure, Context, Result};
 use meridian::accounts::Role;
-use meridian::tickets::commands::{self, NewTicket, Requester};
-use meridian::tickets::{Actor, Channel, Priority};
+use meridian::tickets::commands::{NewTicket, Requester};
+use meridian::tickets::{Channel, Priority};
 use serde_json::Value;
 
 use super::{launch, Browser, Until};
@@ -104,12 +104,7 @@ async fn two_agents_work_one_ticket_live() -> Result<()> {
         assignee_id: None,
         team_id: None,
     };
-    let ticket = app
-        .state
-        .db
-        .write_blocking(|c| commands::create_ticket(c, &tenant.tenant_id(), &Actor::System, new))
-        .context("creating the ticket")?
-        .0;
+    let ticket = app.open_ticket(&tenant, new);
     ensure!(ticket.number == 1, "the first ticket is numbered {}", ticket.number);
     let ticket_path = format!("/tickets/{}", ticket.number);
 
