@@ -191,6 +191,7 @@ inbox-apply-selected = Apply to selected
 inbox-select = Select
 inbox-select-ticket = Select ticket { $number }
 inbox-next-page = Next page →
+inbox-count-unavailable = ?
 shortcuts-inbox = Shortcuts: j / k next and previous, o open, x select, ? help.
 shortcuts-ticket = Shortcuts: r reply, n note, a assign to me, s solve, j / k next and previous ticket, u back to the inbox.
 
@@ -251,6 +252,7 @@ error-merge-closed = Closed or merged tickets cannot be merged.
 error-sort-invalid = Sort by last update, age or priority.
 error-cursor-invalid = That page link has expired. Start from the first page.
 error-view-invalid = That view does not exist.
+error-saved-view-corrupt = This saved view can no longer be read. Save the view again from the filter.
 error-limit-invalid = Ask for 1 to 200 rows.
 error-idempotency-mismatch = This Idempotency-Key was already used with a different request.
 composer-files = Attach files

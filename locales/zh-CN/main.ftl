@@ -188,6 +188,7 @@ inbox-apply-selected = 应用到所选工单
 inbox-select = 选择
 inbox-select-ticket = 选择工单 { $number }
 inbox-next-page = 下一页 →
+inbox-count-unavailable = ?
 shortcuts-inbox = 快捷键：j / k 下一个和上一个，o 打开，x 选择，? 帮助。
 shortcuts-ticket = 快捷键：r 回复，n 内部备注，a 分配给我，s 标记为已解决，j / k 下一个和上一个工单，u 返回收件箱。
 
@@ -248,6 +249,7 @@ error-merge-closed = 已关闭或已合并的工单不能合并。
 error-sort-invalid = 请按最近更新、创建时间或优先级排序。
 error-cursor-invalid = 该分页链接已失效，请从第一页开始。
 error-view-invalid = 该视图不存在。
+error-saved-view-corrupt = 无法读取此已保存视图。请通过筛选重新保存该视图。
 error-limit-invalid = 请请求 1 到 200 行。
 error-idempotency-mismatch = 此 Idempotency-Key 已用于另一个不同的请求。
 composer-files = 添加附件

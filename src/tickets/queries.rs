@@ -439,9 +439,13 @@ pub struct SavedView {
 }
 
 impl SavedView {
-    /// The stored filter.
-    pub fn filter(&self) -> Filter {
-        serde_json::from_str(&self.filters).unwrap_or_default()
+    /// The stored filter. One that no longer parses is an error: taken as "no filter" it would
+    /// quietly show every ticket under the view's name.
+    pub fn filter(&self) -> AppResult<Filter> {
+        serde_json::from_str(&self.filters).map_err(|e| {
+            tracing::warn!(view = %self.id, error = %e, "a saved view's filter does not parse");
+            AppError::invalid("saved", "error-saved-view-corrupt", "this saved view's filter cannot be read")
+        })
     }
 }
 

@@ -440,3 +440,48 @@ async fn view_counts_stay_fresh_after_changes(app: TestApp) {
     assert!(fresh, "counts caught up with another writer's change");
 }
 both!(view_counts_stay_fresh_after_changes);
+
+async fn a_corrupt_saved_view_errors_alone(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    ticket(&app, &t, "Urgent outage", Priority::Urgent, None, None);
+    ticket(&app, &t, "Low thing", Priority::Low, None, None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let mut saved = vec![];
+    for (name, priority) in [("Broken view", "urgent"), ("Quiet view", "low")] {
+        let r = c
+            .post(app.url("/inbox/views"))
+            .form(&[("_csrf", csrf.as_str()), ("name", name), ("priority", priority)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        saved.push(r.headers()["location"].to_str().unwrap().to_string());
+    }
+    let broken_id = saved[0].trim_start_matches("/inbox?saved=").to_string();
+    app.state
+        .db
+        .write_blocking(move |conn| {
+            use diesel::prelude::*;
+            use meridian::db::schema::saved_views;
+            diesel::update(saved_views::table.filter(saved_views::id.eq(&broken_id)))
+                .set(saved_views::filters.eq("{\"priority\": [unterminated"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+    app.state.live.bump(t.id.as_str());
+    // The broken view says so, and shows no tickets under its name.
+    let r = c.get(app.url(&saved[0])).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("This saved view can no longer be read."), "{page}");
+    assert!(!page.contains("Urgent outage") && !page.contains("Low thing"), "{page}");
+    // The other views, and the sidebar listing both, still work.
+    let quiet = text(&c, app.url(&saved[1])).await;
+    assert!(quiet.contains("Low thing") && !quiet.contains("Urgent outage"), "{quiet}");
+    assert!(quiet.contains("Broken view <span class=\"count\">?</span>"), "{quiet}");
+    assert!(quiet.contains("Quiet view <span class=\"count\">1</span>"), "{quiet}");
+    let all = text(&c, app.url("/inbox?view=all_open")).await;
+    assert!(all.contains("Urgent outage") && all.contains("Low thing"));
+}
+both!(a_corrupt_saved_view_errors_alone);
