@@ -485,3 +485,50 @@ async fn a_corrupt_saved_view_errors_alone(app: TestApp) {
     assert!(all.contains("Urgent outage") && all.contains("Low thing"));
 }
 both!(a_corrupt_saved_view_errors_alone);
+
+/// The viewers in a presence frame, as (id, name).
+fn frame_viewers(frame: &str) -> Vec<(String, String)> {
+    let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).expect("data line");
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    v["viewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_str().unwrap().to_string(), x["name"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn agents_with_the_same_name_see_each_other(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let (id_a, e_a, p_a) = app.add_agent(&t, "Ana", Role::Agent);
+    let (id_b, e_b, p_b) = app.add_agent(&t, "Anabel", Role::Agent);
+    app.state
+        .db
+        .write_blocking(|c| meridian::accounts::agents::update_profile(c, &t.tenant_id(), &id_b, "Ana", None, None))
+        .unwrap();
+    let tk = ticket(&app, &t, "Watched by two Anas", Priority::Normal, None, None);
+    let (a, _) = app.signed_in("acme", &e_a, &p_a).await;
+    let (b, _) = app.signed_in("acme", &e_b, &p_b).await;
+    let mut a_ticket = a.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    assert!(wait_for_frame(&mut a_ticket, 5, |f| f.contains("connected")).await.is_some());
+    let mut b_ticket = b.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    let expected = vec![(id_a.clone(), "Ana".to_string()), (id_b.clone(), "Ana".to_string())];
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    let two = |f: &str| {
+        f.starts_with("event: presence") && {
+            let mut v = frame_viewers(f);
+            v.sort();
+            v == expected_sorted
+        }
+    };
+    assert!(wait_for_frame(&mut b_ticket, 5, two).await.is_some(), "the second Ana sees the first");
+    assert!(wait_for_frame(&mut a_ticket, 5, two).await.is_some(), "the first Ana sees the second");
+    // The ticket page carries the viewer's own id, which the script leaves out of "also viewing".
+    let page = text(&a, app.url(&format!("/tickets/{}", tk.number))).await;
+    assert!(page.contains(&format!("data-agent=\"{id_a}\"")), "{page}");
+    drop(b_ticket);
+    let alone = |f: &str| f.starts_with("event: presence") && frame_viewers(f) == vec![(id_a.clone(), "Ana".into())];
+    assert!(wait_for_frame(&mut a_ticket, 20, alone).await.is_some(), "the second Ana's leaving is seen");
+}
+both!(agents_with_the_same_name_see_each_other);
