@@ -202,6 +202,7 @@ ticket-requester-name = Requester's name
 ticket-closed = This ticket is closed. A new message from the requester opens a follow-up ticket.
 ticket-follow-up-of = Follow-up of
 ticket-merged-into = Merged into
+system-merged = #{ $source } was merged into #{ $target }
 ticket-history = History
 ticket-other-tickets = Their other tickets
 ticket-properties = Properties

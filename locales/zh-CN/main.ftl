@@ -199,6 +199,7 @@ ticket-requester-name = 提交人的姓名
 ticket-closed = 此工单已关闭。提交人的新消息会创建一个后续工单。
 ticket-follow-up-of = 后续工单，原工单
 ticket-merged-into = 已合并到
+system-merged = #{ $source } 已合并到 #{ $target }
 ticket-history = 历史记录
 ticket-other-tickets = 此人的其他工单
 ticket-properties = 属性

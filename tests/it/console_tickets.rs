@@ -532,3 +532,31 @@ async fn agents_with_the_same_name_see_each_other(app: TestApp) {
     assert!(wait_for_frame(&mut a_ticket, 20, alone).await.is_some(), "the second Ana's leaving is seen");
 }
 both!(agents_with_the_same_name_see_each_other);
+
+async fn merge_notes_show_in_the_viewers_language(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant_with("acme", "zh-CN", Role::Owner);
+    let source = ticket(&app, &t, "First", Priority::Normal, None, None);
+    let target = ticket(&app, &t, "Second", Priority::Normal, None, None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let r = c
+        .post(app.url(&format!("/tickets/{}/merge", source.number)))
+        .form(&[("_csrf", csrf.as_str()), ("target", format!("#{}", target.number).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let chinese = format!("#{} 已合并到 #{}", source.number, target.number);
+    let english = format!("#{} was merged into #{}", source.number, target.number);
+    for path in [format!("/tickets/{}", target.number), format!("/tickets/{}/timeline", target.id)] {
+        let page = text(&c, app.url(&path)).await;
+        assert!(page.contains(&chinese), "{path}: {page}");
+        assert!(!page.contains(&english), "{path}: {page}");
+    }
+    // API clients still read the English text.
+    let tok =
+        app.state.db.write_blocking(|c| meridian::accounts::tokens::create(c, &t.tenant_id(), "test", None)).unwrap().1;
+    let msgs = app.api_json(&tok, &format!("/api/v1/tickets/{}/messages", target.id)).await;
+    assert!(msgs.to_string().contains(&english), "{msgs}");
+    assert!(!msgs.to_string().contains("system_key"), "{msgs}");
+}
+both!(merge_notes_show_in_the_viewers_language);
