@@ -144,13 +144,24 @@ impl ResponseError for AppError {
     }
 }
 
+/// What a client hears about a unique violation that no caller turned into a better message.
+pub const UNIQUE_CONFLICT: &str = "a record with this value already exists";
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => AppError::NotFound,
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::Conflict(format!("already exists ({})", info.message()))
+                // The database's message names tables, columns and constraints: for the log only.
+                tracing::warn!(
+                    detail = info.message(),
+                    table = info.table_name(),
+                    column = info.column_name(),
+                    constraint = info.constraint_name(),
+                    "unique violation"
+                );
+                AppError::Conflict(UNIQUE_CONFLICT.into())
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 AppError::Unavailable(info.message().to_string())

@@ -167,6 +167,21 @@ pub fn by_email(conn: &mut DbConnection, tenant: &TenantId, email: &str) -> AppR
         .optional()?)
 }
 
+/// Display names of these agents of this tenant, by id (ids of other tenants are left out).
+pub fn names(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    ids: &[String],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    Ok(agents::table
+        .filter(agents::tenant_id.eq(tenant.as_str()))
+        .filter(agents::id.eq_any(ids))
+        .select((agents::id, agents::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// All agents of this tenant, by name.
 pub fn list(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<Vec<Agent>> {
     Ok(agents::table

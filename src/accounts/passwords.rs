@@ -1,6 +1,6 @@
 //! Password hashing with argon2id at OWASP parameters, off the async workers and rate-capped.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
@@ -48,15 +48,11 @@ fn verify_blocking(hash: &str, password: &str) -> bool {
     }
 }
 
-// A real hash of a random password: verifying against it costs what a real verify costs,
-// so an unknown email takes as long as a wrong password.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        let pw = crate::accounts::tokens::random_secret(24);
-        hash_blocking(&pw).unwrap_or_default()
-    })
-}
+/// A real argon2id hash, at the production parameters, of a random password nobody kept. Verifying
+/// against it costs what a real verify costs, so an unknown email takes as long as a wrong
+/// password. It is a constant so that nothing can fail at run time and skip the verify.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$AV5eK9LKFPhcxzZDNt/Emg$HFxNxx/1HGa4HY8DF51Oitjd1ywxZG0t9C5tkT/XO8A";
 
 /// Runs hashes on the blocking pool, at most `limit` at a time (each holds 19 MiB).
 #[derive(Clone)]
@@ -84,11 +80,41 @@ impl Hasher {
         tokio::task::spawn_blocking(move || match hash {
             Some(h) => verify_blocking(&h, &password),
             None => {
-                let _ = verify_blocking(dummy_hash(), &password);
+                let _ = verify_blocking(DUMMY_HASH, &password);
                 false
             }
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("verify task failed: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // If the constant did not parse, or had cheaper parameters, unknown emails would answer faster.
+    #[test]
+    fn the_dummy_hash_is_a_real_hash_at_production_parameters() {
+        let parsed = PasswordHash::new(DUMMY_HASH).expect("the dummy hash parses as a PHC string");
+        assert_eq!(parsed.algorithm, Algorithm::Argon2id.ident());
+        assert_eq!(parsed.version, Some(Version::V0x13 as u32));
+        let params = Params::try_from(&parsed).expect("argon2 parameters");
+        let production = argon2().params().clone();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (production.m_cost(), production.t_cost(), production.p_cost())
+        );
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (19 * 1024, 2, 1), "OWASP baseline");
+        assert!(parsed.hash.is_some() && parsed.salt.is_some());
+        assert!(!verify_blocking(DUMMY_HASH, "correct horse battery staple"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_never_verifies() {
+        let h = Hasher::new(1);
+        assert!(!h.verify(None, "correct horse battery staple".into()).await.unwrap());
+        let real = hash_blocking("correct horse battery staple").unwrap();
+        assert!(h.verify(Some(real), "correct horse battery staple".into()).await.unwrap());
     }
 }

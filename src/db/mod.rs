@@ -234,24 +234,52 @@ impl Db {
     }
 
     /// Whether the database answers and every migration is applied; the reason when not.
-    pub fn readiness(&self) -> Result<(), String> {
+    pub fn readiness(&self) -> Result<(), NotReady> {
         if let DbTarget::Sqlite(path) = &*self.target {
             if !Path::new(path).exists() {
-                return Err(format!("database file {} is missing", path.display()));
+                return Err(NotReady::Unavailable(format!("database file {} is missing", path.display())));
             }
         }
-        let mut conn =
-            self.pool.get_timeout(Duration::from_secs(2)).map_err(|e| format!("database unreachable: {e}"))?;
-        conn.batch_execute("SELECT 1").map_err(|e| format!("database unreachable: {e}"))?;
+        let unreachable = |e: &dyn std::fmt::Display| NotReady::Unavailable(format!("database unreachable: {e}"));
+        let mut conn = self.pool.get_timeout(Duration::from_secs(2)).map_err(|e| unreachable(&e))?;
+        conn.batch_execute("SELECT 1").map_err(|e| unreachable(&e))?;
         let pending = match &mut *conn {
             DbConnection::Postgresql(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
             DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         }
-        .map_err(|e| format!("cannot read migration state: {e}"))?;
+        .map_err(|e| NotReady::Unavailable(format!("cannot read migration state: {e}")))?;
         if pending > 0 {
-            return Err(format!("{pending} migration(s) not applied"));
+            return Err(NotReady::MigrationsPending(pending));
         }
         Ok(())
+    }
+}
+
+/// Why the database cannot serve requests yet.
+#[derive(Debug)]
+pub enum NotReady {
+    /// It cannot be reached or fails; the detail (paths, hosts, driver messages) is for the log.
+    Unavailable(String),
+    /// It answers, but this many migrations are not applied.
+    MigrationsPending(usize),
+}
+
+impl NotReady {
+    /// The reason an unauthenticated caller may be told: no paths, hosts or driver messages.
+    pub fn public_reason(&self) -> &'static str {
+        match self {
+            NotReady::Unavailable(_) => "database unavailable",
+            NotReady::MigrationsPending(_) => "migrations pending",
+        }
+    }
+}
+
+impl std::fmt::Display for NotReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotReady::Unavailable(detail) => f.write_str(detail),
+            NotReady::MigrationsPending(n) => write!(f, "{n} migration(s) not applied"),
+        }
     }
 }
 

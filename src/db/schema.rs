@@ -182,6 +182,8 @@ diesel::table! {
         body_text -> Text,
         body_html -> Nullable<Text>,
         created_at -> Timestamp,
+        system_key -> Nullable<Text>,
+        system_args -> Nullable<Text>,
     }
 }
 

@@ -4,6 +4,9 @@
 //! announces the set to the other processes through the live channel, and it re-announces all of
 //! them every [`REFRESH`], so a process that died without saying goodbye drops out of everyone's
 //! lists after [`EXPIRY`]. On SQLite (one process) nothing is announced.
+//!
+//! Viewers are agent ids, never display names: two agents may share a name, and keyed by name
+//! they would count as one and hide each other. The console resolves names for display.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -16,7 +19,7 @@ pub const EXPIRY: Duration = Duration::from_secs(30);
 
 /// (tenant, ticket).
 pub type Key = (String, String);
-/// (tenant, ticket, this process's viewers of it).
+/// (tenant, ticket, this process's viewers of it, as agent ids).
 pub type Announcement = (String, String, Vec<String>);
 
 /// What another process last said about one ticket.
@@ -29,7 +32,7 @@ struct Remote {
 pub struct Presence {
     /// This process, as named in its announcements.
     pub process: String,
-    /// (tenant, ticket) -> agent name -> open streams here.
+    /// (tenant, ticket) -> agent id -> open streams here.
     local: Mutex<HashMap<Key, BTreeMap<String, usize>>>,
     /// (tenant, ticket) -> process -> its viewers.
     remote: Mutex<HashMap<Key, HashMap<String, Remote>>>,
@@ -60,7 +63,7 @@ impl Presence {
         lock(&self.outbox).get_or_insert_with(Vec::new);
     }
 
-    /// Register a viewer here; returns everyone viewing the ticket now.
+    /// Register a viewer (an agent id) here; returns the ids of everyone viewing the ticket now.
     pub fn join(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
         let key = (tenant.to_string(), ticket.to_string());
         let mine = {
@@ -73,7 +76,7 @@ impl Presence {
         self.viewers(tenant, ticket)
     }
 
-    /// Remove a viewer here; returns everyone still viewing the ticket.
+    /// Remove a viewer (an agent id) here; returns the ids of everyone still viewing the ticket.
     pub fn leave(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
         let key = (tenant.to_string(), ticket.to_string());
         let mine = {
@@ -195,6 +198,14 @@ mod tests {
         // Leaving is announced with the set that remains here.
         assert!(here.leave("t1", "k1", "Ana").is_empty());
         assert_eq!(here.take_outgoing().0, vec![("t1".to_string(), "k1".to_string(), vec![])]);
+    }
+
+    #[test]
+    fn agents_with_one_name_are_two_viewers() {
+        let here = Presence::default();
+        here.join("t1", "k1", "agent-1");
+        assert_eq!(here.join("t1", "k1", "agent-2"), vec!["agent-1", "agent-2"]);
+        assert_eq!(here.leave("t1", "k1", "agent-1"), vec!["agent-2"]);
     }
 
     #[test]

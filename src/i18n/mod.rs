@@ -102,6 +102,12 @@ impl I18n {
         self.default.to_string()
     }
 
+    /// Whether `key` has a message in `locale` or, failing that, in English.
+    pub fn has(&self, locale: &str, key: &str) -> bool {
+        let bundle = self.bundles.get(locale).or_else(|| self.bundles.get(SOURCE_LOCALE));
+        bundle.is_some_and(|b| b.has_message(key))
+    }
+
     /// Format a message; a missing key shows as the key itself and is logged.
     pub fn format(&self, locale: &str, key: &str, args: Option<&FluentArgs>) -> String {
         let bundle = self.bundles.get(locale).or_else(|| self.bundles.get(SOURCE_LOCALE));
@@ -167,6 +173,19 @@ impl Tr {
         args.set(n1.to_string(), FluentValue::from(v1.to_string()));
         args.set(n2.to_string(), FluentValue::from(v2.to_string()));
         self.i18n.format(&self.locale, key, Some(&args))
+    }
+
+    /// A stored system message (key and string arguments), or `fallback` when the key is not a
+    /// system message's, so stored data cannot pick arbitrary interface strings.
+    pub fn system(&self, key: &str, args: &[(String, String)], fallback: &str) -> String {
+        if !key.starts_with("system-") || !self.i18n.has(&self.locale, key) {
+            return fallback.to_string();
+        }
+        let mut fa = FluentArgs::new();
+        for (name, value) in args {
+            fa.set(name.clone(), FluentValue::from(value.clone()));
+        }
+        self.i18n.format(&self.locale, key, Some(&fa))
     }
 
     /// A UTC timestamp shown in the viewer's zone, in a locale-appropriate order.

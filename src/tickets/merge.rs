@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::commands::{get, insert_message, record_domain, record_event};
+use super::commands::{get, new_message, record_domain, record_event};
 use super::{Actor, Channel, MessageKind, Status, Ticket};
 use crate::db::schema::{attachments, messages, tickets};
 use crate::db::{now, DbConnection};
@@ -46,11 +46,9 @@ pub fn merge(
     )
     .set(attachments::ticket_id.eq(&target.id))
     .execute(conn)?;
-    let note = format!("#{} was merged into #{}", source.number, target.number);
-    let target_note =
-        insert_message(conn, tenant, &target.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
-    let source_note =
-        insert_message(conn, tenant, &source.id, MessageKind::System, &Actor::System, Channel::Web, &note, None)?;
+    let note = SystemNote::merged(source.number, target.number);
+    let target_note = note.insert(conn, tenant, &target.id)?;
+    let source_note = note.insert(conn, tenant, &source.id)?;
     let ts = now();
     diesel::update(tickets::table.find((tenant.as_str(), &source.id)))
         .set((
@@ -120,4 +118,31 @@ pub fn merge(
     ];
     record_domain(conn, tenant, &events)?;
     Ok(target)
+}
+
+/// A system message: stored with its Fluent key and arguments so that the console can show it in
+/// the viewer's language, and with its English text in `body_text` for API clients.
+struct SystemNote {
+    key: &'static str,
+    args: serde_json::Value,
+    english: String,
+}
+
+impl SystemNote {
+    /// "#5 was merged into #4" (`system-merged`; keep the English in step with locales/en).
+    fn merged(source: i64, target: i64) -> Self {
+        SystemNote {
+            key: "system-merged",
+            args: serde_json::json!({"source": source.to_string(), "target": target.to_string()}),
+            english: format!("#{source} was merged into #{target}"),
+        }
+    }
+
+    fn insert(&self, conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<super::Message> {
+        let m = new_message(tenant, ticket_id, MessageKind::System, &Actor::System, Channel::Web, &self.english, None);
+        diesel::insert_into(messages::table)
+            .values((&m, messages::system_key.eq(self.key), messages::system_args.eq(self.args.to_string())))
+            .execute(conn)?;
+        Ok(m)
+    }
 }

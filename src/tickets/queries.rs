@@ -314,6 +314,30 @@ pub struct TimelineItem {
     pub message: Message,
     pub author_name: String,
     pub attachments: Vec<AttachmentInfo>,
+    /// For system messages: the Fluent key and arguments to show instead of the English body.
+    /// Console only; API clients read `body_text`.
+    #[serde(skip)]
+    pub system: Option<SystemText>,
+}
+
+/// A system message's Fluent key and its arguments.
+#[derive(Debug, Clone)]
+pub struct SystemText {
+    pub key: String,
+    pub args: Vec<(String, String)>,
+}
+
+impl SystemText {
+    /// From the stored columns; `None` (show the English body) when they are absent or unreadable.
+    fn from_columns(key: Option<String>, args: Option<String>) -> Option<SystemText> {
+        let key = key?;
+        let args: serde_json::Map<String, serde_json::Value> = match args {
+            Some(a) => serde_json::from_str(&a).ok()?,
+            None => serde_json::Map::new(),
+        };
+        let args = args.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string()))).collect();
+        Some(SystemText { key, args })
+    }
 }
 
 /// An audit event with its actor's display name.
@@ -342,12 +366,22 @@ pub fn timeline(
     ticket: &Ticket,
     agent_names: &HashMap<String, String>,
 ) -> AppResult<Vec<TimelineItem>> {
-    let msgs: Vec<Message> = messages::table
+    let rows: Vec<(Message, Option<String>, Option<String>)> = messages::table
         .filter(messages::tenant_id.eq(tenant.as_str()))
         .filter(messages::ticket_id.eq(&ticket.id))
         .order((messages::created_at.asc(), messages::id.asc()))
-        .select(Message::as_select())
+        .select((Message::as_select(), messages::system_key, messages::system_args))
         .load(conn)?;
+    let mut system: HashMap<String, SystemText> = HashMap::new();
+    let msgs: Vec<Message> = rows
+        .into_iter()
+        .map(|(m, key, args)| {
+            if let Some(t) = SystemText::from_columns(key, args) {
+                system.insert(m.id.clone(), t);
+            }
+            m
+        })
+        .collect();
     let files: Vec<AttachmentInfo> = attachments::table
         .filter(attachments::tenant_id.eq(tenant.as_str()))
         .filter(attachments::ticket_id.eq(&ticket.id))
@@ -372,7 +406,8 @@ pub fn timeline(
                 _ => "Meridian".to_string(),
             };
             let attachments = files.iter().filter(|a| a.message_id == m.id).cloned().collect();
-            TimelineItem { message: m, author_name, attachments }
+            let system = system.remove(&m.id);
+            TimelineItem { message: m, author_name, attachments, system }
         })
         .collect())
 }
@@ -439,9 +474,13 @@ pub struct SavedView {
 }
 
 impl SavedView {
-    /// The stored filter.
-    pub fn filter(&self) -> Filter {
-        serde_json::from_str(&self.filters).unwrap_or_default()
+    /// The stored filter. One that no longer parses is an error: taken as "no filter" it would
+    /// quietly show every ticket under the view's name.
+    pub fn filter(&self) -> AppResult<Filter> {
+        serde_json::from_str(&self.filters).map_err(|e| {
+            tracing::warn!(view = %self.id, error = %e, "a saved view's filter does not parse");
+            AppError::invalid("saved", "error-saved-view-corrupt", "this saved view's filter cannot be read")
+        })
     }
 }
 

@@ -19,8 +19,9 @@ pub struct CachedCounts {
     pub at: std::time::Instant,
     /// Counts of the built-in views, in `View::ALL` order.
     pub views: Vec<i64>,
-    /// The agent's saved views with their counts.
-    pub saved: Vec<(SavedView, i64)>,
+    /// The agent's saved views with their counts; `None` for a view whose stored filter no
+    /// longer parses: it cannot be counted.
+    pub saved: Vec<(SavedView, Option<i64>)>,
 }
 
 impl ViewCounts {

@@ -22,8 +22,9 @@ pub async fn readyz(req: HttpRequest) -> AppResult<HttpResponse> {
     Ok(match verdict {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.target().backend_name()})),
         Err(reason) => {
+            // The endpoint is unauthenticated: the detail goes to the log, the caller gets the gist.
             tracing::warn!(%reason, "not ready");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "not ready", "reason": reason}))
+            HttpResponse::ServiceUnavailable().json(json!({"status": "not ready", "reason": reason.public_reason()}))
         }
     })
 }

@@ -76,7 +76,8 @@ if (ticket) {
   const id = ticket.dataset.ticket;
   const timeline = document.getElementById("timeline");
   const viewers = document.getElementById("viewers");
-  const me = document.querySelector(".me a")?.textContent.trim();
+  // Viewers are told apart by agent id: two agents may share a display name.
+  const me = document.querySelector(".me")?.dataset.agent;
   const reload = debounce(() => refresh(`/tickets/${id}/timeline`, timeline), 100);
   const es = new EventSource(`/events?ticket=${encodeURIComponent(id)}`);
   es.addEventListener("ticket", (e) => {
@@ -87,9 +88,10 @@ if (ticket) {
   es.addEventListener("presence", (e) => {
     const data = JSON.parse(e.data);
     if (data.ticket_id !== id) return;
-    const others = data.viewers.filter((n) => n !== me);
-    viewers.textContent = others.length ? `${viewers.dataset.prefix}${others.join(", ")}` : "";
-    viewers.dataset.viewers = others.join(",");
+    const others = data.viewers.filter((v) => v.id !== me);
+    const names = others.map((v) => v.name);
+    viewers.textContent = others.length ? `${viewers.dataset.prefix}${names.join(", ")}` : "";
+    viewers.dataset.viewers = others.map((v) => v.id).join(",");
   });
 
   const queue = JSON.parse(sessionStorage.getItem("meridian.queue") || "[]");

@@ -439,3 +439,123 @@ async fn view_counts_stay_fresh_after_changes(app: TestApp) {
     assert!(fresh, "counts caught up with another writer's change");
 }
 both!(view_counts_stay_fresh_after_changes);
+
+async fn a_corrupt_saved_view_errors_alone(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    ticket(&app, &t, "Urgent outage", Priority::Urgent, None, None);
+    ticket(&app, &t, "Low thing", Priority::Low, None, None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let mut saved = vec![];
+    for (name, priority) in [("Broken view", "urgent"), ("Quiet view", "low")] {
+        let r = c
+            .post(app.url("/inbox/views"))
+            .form(&[("_csrf", csrf.as_str()), ("name", name), ("priority", priority)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        saved.push(r.headers()["location"].to_str().unwrap().to_string());
+    }
+    let broken_id = saved[0].trim_start_matches("/inbox?saved=").to_string();
+    app.state
+        .db
+        .write_blocking(move |conn| {
+            use diesel::prelude::*;
+            use meridian::db::schema::saved_views;
+            diesel::update(saved_views::table.filter(saved_views::id.eq(&broken_id)))
+                .set(saved_views::filters.eq("{\"priority\": [unterminated"))
+                .execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+    app.state.live.bump(t.id.as_str());
+    // The broken view says so, and shows no tickets under its name.
+    let r = c.get(app.url(&saved[0])).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("This saved view can no longer be read."), "{page}");
+    assert!(!page.contains("Urgent outage") && !page.contains("Low thing"), "{page}");
+    // The other views, and the sidebar listing both, still work.
+    let quiet = text(&c, app.url(&saved[1])).await;
+    assert!(quiet.contains("Low thing") && !quiet.contains("Urgent outage"), "{quiet}");
+    assert!(quiet.contains("Broken view <span class=\"count\">?</span>"), "{quiet}");
+    assert!(quiet.contains("Quiet view <span class=\"count\">1</span>"), "{quiet}");
+    let all = text(&c, app.url("/inbox?view=all_open")).await;
+    assert!(all.contains("Urgent outage") && all.contains("Low thing"));
+}
+both!(a_corrupt_saved_view_errors_alone);
+
+/// The viewers in a presence frame, as (id, name).
+fn frame_viewers(frame: &str) -> Vec<(String, String)> {
+    let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).expect("data line");
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    v["viewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_str().unwrap().to_string(), x["name"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn agents_with_the_same_name_see_each_other(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let (id_a, e_a, p_a) = app.add_agent(&t, "Ana", Role::Agent);
+    let (id_b, e_b, p_b) = app.add_agent(&t, "Anabel", Role::Agent);
+    app.state
+        .db
+        .write_blocking(|c| meridian::accounts::agents::update_profile(c, &t.tenant_id(), &id_b, "Ana", None, None))
+        .unwrap();
+    let tk = ticket(&app, &t, "Watched by two Anas", Priority::Normal, None, None);
+    let (a, _) = app.signed_in("acme", &e_a, &p_a).await;
+    let (b, _) = app.signed_in("acme", &e_b, &p_b).await;
+    let mut a_ticket = a.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    assert!(wait_for_frame(&mut a_ticket, 5, |f| f.contains("connected")).await.is_some());
+    let mut b_ticket = b.get(app.url(&format!("/events?ticket={}", tk.id))).send().await.unwrap().bytes_stream();
+    let expected = vec![(id_a.clone(), "Ana".to_string()), (id_b.clone(), "Ana".to_string())];
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    let two = |f: &str| {
+        f.starts_with("event: presence") && {
+            let mut v = frame_viewers(f);
+            v.sort();
+            v == expected_sorted
+        }
+    };
+    assert!(wait_for_frame(&mut b_ticket, 5, two).await.is_some(), "the second Ana sees the first");
+    assert!(wait_for_frame(&mut a_ticket, 5, two).await.is_some(), "the first Ana sees the second");
+    // The ticket page carries the viewer's own id, which the script leaves out of "also viewing".
+    let page = text(&a, app.url(&format!("/tickets/{}", tk.number))).await;
+    assert!(page.contains(&format!("data-agent=\"{id_a}\"")), "{page}");
+    drop(b_ticket);
+    let alone = |f: &str| f.starts_with("event: presence") && frame_viewers(f) == vec![(id_a.clone(), "Ana".into())];
+    assert!(wait_for_frame(&mut a_ticket, 20, alone).await.is_some(), "the second Ana's leaving is seen");
+}
+both!(agents_with_the_same_name_see_each_other);
+
+async fn merge_notes_show_in_the_viewers_language(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant_with("acme", "zh-CN", Role::Owner);
+    let source = ticket(&app, &t, "First", Priority::Normal, None, None);
+    let target = ticket(&app, &t, "Second", Priority::Normal, None, None);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let r = c
+        .post(app.url(&format!("/tickets/{}/merge", source.number)))
+        .form(&[("_csrf", csrf.as_str()), ("target", format!("#{}", target.number).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let chinese = format!("#{} 已合并到 #{}", source.number, target.number);
+    let english = format!("#{} was merged into #{}", source.number, target.number);
+    for path in [format!("/tickets/{}", target.number), format!("/tickets/{}/timeline", target.id)] {
+        let page = text(&c, app.url(&path)).await;
+        assert!(page.contains(&chinese), "{path}: {page}");
+        assert!(!page.contains(&english), "{path}: {page}");
+    }
+    // API clients still read the English text.
+    let tok =
+        app.state.db.write_blocking(|c| meridian::accounts::tokens::create(c, &t.tenant_id(), "test", None)).unwrap().1;
+    let msgs = app.api_json(&tok, &format!("/api/v1/tickets/{}/messages", target.id)).await;
+    assert!(msgs.to_string().contains(&english), "{msgs}");
+    assert!(!msgs.to_string().contains("system_key"), "{msgs}");
+}
+both!(merge_notes_show_in_the_viewers_language);

@@ -124,7 +124,27 @@ async fn readyz_fails_when_the_database_is_gone(app: TestApp) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(status, 503, "not ready after: {body}");
     assert_eq!(body["status"], "not ready");
+    // Anyone may ask: the answer names no file, database, host or driver message.
+    assert_eq!(body["reason"], "database unavailable", "{body}");
+    let text = body.to_string();
+    let dir = app.dir.path().display().to_string();
+    let private = [dir.as_str(), "meridian.db", app.pg_database.as_deref().unwrap_or("meridian.db"), "127.0.0.1"];
+    for secret in private {
+        assert!(!text.contains(secret), "{secret:?} reached the client: {text}");
+    }
     // Liveness is unaffected: the process is up and says so.
     assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().status(), 200);
 }
 both!(readyz_fails_when_the_database_is_gone);
+
+async fn readyz_says_migrations_are_pending_without_details(app: TestApp) {
+    let c = app.client();
+    assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    app.state.db.revert_all().unwrap();
+    let res = c.get(app.url("/readyz")).send().await.unwrap();
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body, serde_json::json!({"status": "not ready", "reason": "migrations pending"}));
+}
+both!(readyz_says_migrations_are_pending_without_details);

@@ -163,7 +163,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     let filter = match &saved_id {
         Some(id) => {
             let (tid, me, id) = (tid.clone(), me.clone(), id.clone());
-            app.db.read(move |c| queries::saved_view(c, &tid, &me, &id)).await?.filter()
+            app.db.read(move |c| queries::saved_view(c, &tid, &me, &id)).await?.filter()?
         }
         None => q.filter(&me)?,
     };
@@ -187,10 +187,14 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 for v in View::ALL {
                     views.push(queries::count(c, &tid2, &me2, &Filter { view: Some(v), ..Filter::default() })?);
                 }
-                let saved: Vec<(SavedView, i64)> = queries::saved_views(c, &tid2, &me2)?
+                // A broken view is marked in the sidebar rather than breaking every page.
+                let saved: Vec<(SavedView, Option<i64>)> = queries::saved_views(c, &tid2, &me2)?
                     .into_iter()
                     .map(|s| {
-                        let n = queries::count(c, &tid2, &me2, &s.filter())?;
+                        let n = match s.filter() {
+                            Ok(f) => Some(queries::count(c, &tid2, &me2, &f)?),
+                            Err(_) => None,
+                        };
                         Ok((s, n))
                     })
                     .collect::<AppResult<_>>()?;
@@ -231,7 +235,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
         href: format!("/inbox?saved={}", s.id),
         key: s.id,
         label: s.name,
-        count: count_label(n),
+        count: n.map(count_label).unwrap_or_else(|| user.tr.t("inbox-count-unavailable")),
     }));
     if q.view.is_none() && !custom && saved_id.is_none() {
         q.view = Some(View::MyOpen.as_str().into());

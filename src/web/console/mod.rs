@@ -24,6 +24,8 @@ pub struct Page {
     pub t: Tr,
     pub csrf: String,
     pub agent_name: String,
+    /// The signed-in agent's id, so scripts can tell this agent from others of the same name.
+    pub agent_id: String,
     /// The workspace (tenant) name shown in the header.
     pub workspace: String,
     pub is_admin: bool,
@@ -40,6 +42,7 @@ impl Page {
             t: user.tr.clone(),
             csrf: user.session.csrf_token.clone(),
             agent_name: user.agent.name.clone(),
+            agent_id: user.agent.id.clone(),
             workspace: user.tenant.name.clone(),
             is_admin: user.role().is_admin(),
             nav,
@@ -54,6 +57,7 @@ impl Page {
             t,
             csrf: String::new(),
             agent_name: String::new(),
+            agent_id: String::new(),
             workspace: String::new(),
             is_admin: false,
             nav: "",

@@ -1,0 +1,2 @@
+ALTER TABLE messages DROP COLUMN system_args;
+ALTER TABLE messages DROP COLUMN system_key;
