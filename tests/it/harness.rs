@@ -160,6 +160,16 @@ impl TestApp {
         adjust: impl FnOnce(&mut HashMap<String, String>),
         registry: Registry,
     ) -> Option<TestApp> {
+        Self::start_full(backend, adjust, registry, vec![]).await
+    }
+
+    /// Start with adjusted environment, extra job handlers and extra event consumers.
+    pub async fn start_full(
+        backend: Backend,
+        adjust: impl FnOnce(&mut HashMap<String, String>),
+        registry: Registry,
+        consumers: Vec<std::sync::Arc<dyn meridian::events::Consumer>>,
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("tempdir");
         let pg_database = match backend {
             Backend::Postgres => Some(fresh_pg_database()?),
@@ -169,19 +179,28 @@ impl TestApp {
         adjust(&mut env);
         let config = Config::from_sources(None, &env).expect("config");
         let state = AppState::init(config).expect("init");
-        let running = app::start(state.clone(), registry).await.expect("start");
+        let running = app::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
         let base = format!("http://{}", running.addr());
         Some(TestApp { backend, base, state, dir, pg_database, running: Some(running) })
     }
 
     /// Restart on the same database (jobs and data must survive).
-    pub async fn restart(mut self, registry: Registry) -> TestApp {
+    pub async fn restart(self, registry: Registry) -> TestApp {
+        self.restart_full(registry, vec![]).await
+    }
+
+    /// Restart on the same database with extra job handlers and event consumers.
+    pub async fn restart_full(
+        mut self,
+        registry: Registry,
+        consumers: Vec<std::sync::Arc<dyn meridian::events::Consumer>>,
+    ) -> TestApp {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
         let config = (*self.state.config).clone();
         let state = AppState::init(config).expect("init");
-        let running = app::start(state.clone(), registry).await.expect("start");
+        let running = app::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
         self.base = format!("http://{}", running.addr());
         self.state = state;
         self.running = Some(running);

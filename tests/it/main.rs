@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod config;
 mod console_tickets;
+mod events;
 mod i18n;
 mod isolation;
 mod jobs;
