@@ -8,19 +8,15 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::{new_id, now, Db, DbConnection};
 use crate::error::{AppError, AppResult};
-use crate::tenancy::{self, NewTenant};
+use crate::tenancy::{self, NewTenant, TenantId};
+use crate::tickets::commands::{Creation, NewTicket, Requester};
+use crate::tickets::intake::{open_in_transaction, History, Unrouted};
+use crate::types::{Actor, Channel, Priority, Status};
 
 const LANGUAGES: [&str; 8] = ["en", "en", "pt-BR", "es", "de", "fr", "ja", "zh-CN"];
-const STATUSES: [(&str, bool); 7] = [
-    ("new", true),
-    ("open", true),
-    ("open", true),
-    ("pending", false),
-    ("on_hold", true),
-    ("solved", false),
-    ("closed", false),
-];
-const PRIORITIES: [(&str, i32); 5] = [("low", 1), ("normal", 2), ("normal", 2), ("high", 3), ("urgent", 4)];
+const STATUSES: [Status; 7] =
+    [Status::New, Status::Open, Status::Open, Status::Pending, Status::OnHold, Status::Solved, Status::Closed];
+const PRIORITIES: [Priority; 5] = [Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent];
 const TAGS: [&str; 8] = ["billing", "shipping", "login", "refund", "bug", "vip", "feedback", "api"];
 const SUBJECTS: [(&str, &str); 8] = [
     ("en", "Order has not arrived"),
@@ -67,11 +63,6 @@ impl Batch {
             self.flush(conn)?;
         }
         Ok(())
-    }
-
-    /// Queue a row without flushing (children wait until their parents are written).
-    fn hold(&mut self, row: String) {
-        self.rows.push(row);
     }
 
     fn flush(&mut self, conn: &mut DbConnection) -> AppResult<()> {
@@ -171,51 +162,49 @@ pub fn seed(db: &Db, prefix: &str, tenants: usize, tickets: u64, seed: u64) -> A
         while number < tickets {
             let upto = (number + chunk).min(tickets);
             db.write_blocking(|c| {
-                let mut tb = Batch::new(
-                    "INSERT INTO tickets (tenant_id, id, number, subject, status, is_open, priority, priority_rank, channel, requester_id, assignee_id, team_id, language, tags, version, message_count, created_at, updated_at)",
-                );
-                let mut mb = Batch::new("INSERT INTO messages (tenant_id, id, ticket_id, kind, author_type, author_id, channel, body_text, created_at)");
-                let mut gb = Batch::new("INSERT INTO ticket_tags (tenant_id, ticket_id, tag)");
+                let mut creations = Vec::with_capacity((upto - number) as usize);
                 for num in number + 1..=upto {
-                    let id = new_id();
                     let (lang, subject) = SUBJECTS[rng.gen_range(0..SUBJECTS.len())];
-                    let (status, open) = STATUSES[rng.gen_range(0..STATUSES.len())];
-                    let (prio, rank) = PRIORITIES[rng.gen_range(0..PRIORITIES.len())];
-                    let channel = ["email", "email", "chat", "web", "api"][rng.gen_range(0..5)];
-                    let requester = &contacts[rng.gen_range(0..contacts.len())];
-                    let assignee = if rng.gen_bool(0.7) { q(&agents[rng.gen_range(0..agents.len())]) } else { "NULL".into() };
-                    let team = if rng.gen_bool(0.8) { q(&teams[rng.gen_range(0..teams.len())]) } else { "NULL".into() };
+                    let status = STATUSES[rng.gen_range(0..STATUSES.len())];
+                    let priority = PRIORITIES[rng.gen_range(0..PRIORITIES.len())];
+                    let channel = [Channel::Email, Channel::Email, Channel::Chat, Channel::Web, Channel::Api]
+                        [rng.gen_range(0..5)];
+                    let requester = contacts[rng.gen_range(0..contacts.len())].clone();
+                    let assignee = rng.gen_bool(0.7).then(|| agents[rng.gen_range(0..agents.len())].clone());
+                    let team = rng.gen_bool(0.8).then(|| teams[rng.gen_range(0..teams.len())].clone());
+                    // Spread over the past year, in order of number; never in the future.
                     let created = base + Duration::seconds((num as i64 * 31_536_000) / tickets.max(1) as i64);
-                    let updated = created + Duration::minutes(rng.gen_range(1..10_000));
-                    let mut tags: Vec<&str> = (0..rng.gen_range(0..3)).map(|_| TAGS[rng.gen_range(0..TAGS.len())]).collect();
-                    tags.sort();
-                    tags.dedup();
-                    let messages = rng.gen_range(1..=3);
-                    tb.hold(format!(
-                        "({}, {}, {num}, {}, {}, {}, {}, {rank}, {}, {}, {assignee}, {team}, {}, {}, 1, {messages}, {}, {})",
-                        q(&tid), q(&id), q(&format!("{subject} #{num}")), q(status), if open { "TRUE" } else { "FALSE" }, q(prio), q(channel), q(requester), q(lang), q(&tags.join(" ")), ts(created), ts(updated)
-                    ));
-                    for m in 0..messages {
-                        let (kind, author_type, author) = if m % 2 == 0 { ("reply", "contact", q(requester)) } else { ("reply", "agent", q(&agents[0])) };
-                        mb.hold(format!(
-                            "({}, {}, {}, {}, {}, {author}, {}, {}, {})",
-                            q(&tid), q(&new_id()), q(&id), q(kind), q(author_type), q(channel), q(&format!("Message {m} about {subject}. Order {num}.")), ts(created + Duration::minutes(m as i64 * 30))
-                        ));
-                    }
-                    for tag in tags {
-                        gb.hold(format!("({}, {}, {})", q(&tid), q(&id), q(tag)));
-                    }
-                    report.messages += messages as u64;
-                    if tb.rows.len() >= 500 {
-                        tb.flush(c)?;
-                        mb.flush(c)?;
-                        gb.flush(c)?;
+                    let updated = (created + Duration::minutes(rng.gen_range(1..10_000))).min(now());
+                    let tags =
+                        (0..rng.gen_range(0..3)).map(|_| TAGS[rng.gen_range(0..TAGS.len())].to_string()).collect();
+                    let new = NewTicket {
+                        subject: format!("{subject} #{num}"),
+                        body_text: format!("Message about {subject}. Order {num}."),
+                        body_html: None,
+                        requester: Requester::Contact(requester.clone()),
+                        priority,
+                        tags,
+                        language: Some(lang.to_string()),
+                        channel,
+                        assignee_id: assignee,
+                        team_id: team,
+                    };
+                    let mut creation = Creation::new(Actor::Contact(requester.into()), new);
+                    creation.history = Some(History { status, created_at: created, updated_at: updated });
+                    creations.push(creation);
+                }
+                // The intake's own door: numbering, requesters, tags, first messages, audit and
+                // domain events exactly as for a ticket that arrived through a channel.
+                // Groups of 500 keep each multi-row insert inside both backends' bind-parameter limits.
+                let tenant_id = TenantId::from_trusted(tid.clone());
+                let mut creations = creations.into_iter().peekable();
+                while creations.peek().is_some() {
+                    let group: Vec<Creation> = creations.by_ref().take(500).collect();
+                    for r in open_in_transaction(c, &tenant_id, &Unrouted, group)? {
+                        r?;
                     }
                 }
-                tb.flush(c)?;
-                mb.flush(c)?;
-                gb.flush(c)?;
-                c.batch_execute(&format!("UPDATE ticket_counters SET last_number = {upto} WHERE tenant_id = {}", q(&tid)))?;
+                report.messages += upto - number;
                 Ok(())
             })?;
             number = upto;

@@ -17,3 +17,4 @@ mod isolation;
 mod jobs;
 mod migrations;
 mod ops;
+mod seed;
