@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod seed;
+pub mod server;
 pub mod tenancy;
 pub mod tickets;
 pub mod types;

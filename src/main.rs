@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use meridian::accounts::agents::{self, NewAgent};
 use meridian::accounts::{passwords, tokens, Role};
-use meridian::app::{self, AppState};
+use meridian::app::AppState;
 use meridian::config::Config;
 use meridian::{demo, jobs, tenancy};
 
@@ -150,7 +150,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::init(config)?;
     let demo = if state.config.demo { demo::seed_if_empty(&state.db)? } else { None };
     actix_web::rt::System::new().block_on(async move {
-        let running = app::start(state.clone(), meridian::jobs::Registry::new()).await?;
+        let running = meridian::server::start(state.clone(), meridian::jobs::Registry::new()).await?;
         // With port 0 in the listen address, the URL to print is the one actually bound.
         let mut base_url = state.config.base_url.clone();
         if base_url.port() == Some(0) {

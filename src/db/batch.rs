@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 
 use super::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
-use crate::tenancy::TenantId;
+use crate::types::TenantId;
 
 /// Most items one transaction takes.
 pub const MAX_BATCH: usize = 64;

@@ -91,9 +91,13 @@ impl r2d2::ManageConnection for Manager {
                 .map(DbConnection::Postgresql)
                 .map_err(diesel::r2d2::Error::ConnectionError),
             DbTarget::Sqlite(path) => {
-                let path = path.to_string_lossy();
+                // Pool connections never create the file (`Db::connect` did, once): if it vanishes
+                // under a running server, new connections fail and /readyz says so, rather than
+                // an empty database appearing in its place.
+                let path = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+                let uri = format!("file:{path}?mode=rw");
                 let mut conn =
-                    diesel::SqliteConnection::establish(&path).map_err(diesel::r2d2::Error::ConnectionError)?;
+                    diesel::SqliteConnection::establish(&uri).map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
@@ -116,7 +120,7 @@ impl r2d2::ManageConnection for Manager {
 /// Pooled connection type.
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
-/// The database handle kept in `AppState`: a pool plus the SQLite writer lock.
+/// The database handle the server shares: a pool plus the SQLite writer lock.
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
@@ -132,6 +136,10 @@ impl Db {
         if let DbTarget::Sqlite(path) = &target {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
+            }
+            if !path.exists() {
+                diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(|e| anyhow::anyhow!("cannot create the SQLite database: {e}"))?;
             }
         }
         let pool = r2d2::Pool::builder()

@@ -1,4 +1,5 @@
-//! Tenants: the support teams sharing this server, and the `TenantId` every store function takes first.
+//! Tenants: the support teams sharing this server. `TenantId` (in `types`, re-exported here) is
+//! what every store function takes first.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -8,27 +9,7 @@ use crate::db::schema::tenants;
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 
-/// The id of a tenant. Never taken from a client: it comes from a session, a token or a host.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct TenantId(String);
-
-impl TenantId {
-    /// Wrap an id read from a trusted source (a session row, a token row, a tenant row).
-    pub fn from_trusted(id: String) -> Self {
-        TenantId(id)
-    }
-
-    /// The id as stored.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for TenantId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::types::TenantId;
 
 /// A tenant row.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -46,7 +27,7 @@ pub struct Tenant {
 impl Tenant {
     /// This tenant's id.
     pub fn tenant_id(&self) -> TenantId {
-        TenantId(self.id.clone())
+        TenantId::from_trusted(self.id.clone())
     }
 }
 

@@ -18,7 +18,7 @@ macro_rules! define_id {
 
             /// A fresh random id.
             pub fn generate() -> Self {
-                $name(crate::db::new_id())
+                $name(uuid::Uuid::now_v7().to_string())
             }
 
             /// The id as text.

@@ -6,6 +6,28 @@ mod ids;
 
 pub use ids::{AgentId, ContactId, MessageId, TeamId, TicketId, TokenId};
 
+/// The id of a tenant. Never taken from a client: it comes from a session, a token or a host.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct TenantId(String);
+
+impl TenantId {
+    /// Wrap an id read from a trusted source (a session row, a token row, a tenant row).
+    pub fn from_trusted(id: String) -> Self {
+        TenantId(id)
+    }
+
+    /// The id as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};

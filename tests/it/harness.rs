@@ -7,10 +7,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use meridian::accounts::agents::{self, NewAgent};
 use meridian::accounts::{passwords, tokens, Role};
-use meridian::app::{self, AppState, Running};
+use meridian::app::AppState;
 use meridian::config::Config;
 use meridian::db::{Db, DbTarget};
 use meridian::jobs::Registry;
+use meridian::server::{self, Running};
 use meridian::tenancy::{self, NewTenant, Tenant};
 
 /// Which database a test runs against.
@@ -179,7 +180,7 @@ impl TestApp {
         adjust(&mut env);
         let config = Config::from_sources(None, &env).expect("config");
         let state = AppState::init(config).expect("init");
-        let running = app::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
+        let running = server::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
         let base = format!("http://{}", running.addr());
         Some(TestApp { backend, base, state, dir, pg_database, running: Some(running) })
     }
@@ -200,7 +201,7 @@ impl TestApp {
         }
         let config = (*self.state.config).clone();
         let state = AppState::init(config).expect("init");
-        let running = app::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
+        let running = server::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
         self.base = format!("http://{}", running.addr());
         self.state = state;
         self.running = Some(running);
@@ -210,7 +211,7 @@ impl TestApp {
     /// A second server on the same database, as another process of a scale-out install would be.
     pub async fn peer(&self) -> (Running, String) {
         let state = AppState::init((*self.state.config).clone()).expect("init peer");
-        let running = app::start(state, Registry::new()).await.expect("start peer");
+        let running = server::start(state, Registry::new()).await.expect("start peer");
         let base = format!("http://{}", running.addr());
         (running, base)
     }

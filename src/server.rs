@@ -1,0 +1,192 @@
+//! The running server: the HTTP listener, the job worker, the event consumers and, on
+//! PostgreSQL, the live channel to the other processes; graceful stop. The composition root: it
+//! alone knows both the application state and the web layer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use tokio::sync::watch;
+
+use crate::app::{default_consumers, default_registry, AppState};
+use crate::events::{Consumer, Wire};
+use crate::jobs::{Registry, WorkerServices, WorkerSettings};
+
+/// A started server and its job worker.
+pub struct Running {
+    addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker: tokio::task::JoinHandle<()>,
+    consumers: Vec<tokio::task::JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+    listener: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
+    live: Arc<crate::events::LiveHub>,
+}
+
+impl Running {
+    /// The bound address (useful when listening on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Run until the server stops (SIGINT/SIGTERM finish in-flight requests), then stop the worker.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let served = (&mut self.server).await;
+        let _ = self.shutdown.send(true);
+        let _ = (&mut self.worker).await;
+        self.join_consumers().await;
+        self.stop_listener();
+        served??;
+        Ok(())
+    }
+
+    async fn join_consumers(&mut self) {
+        for c in std::mem::take(&mut self.consumers) {
+            let _ = c.await;
+        }
+    }
+
+    fn stop_listener(&mut self) {
+        if let Some((stop, handle)) = self.listener.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = handle.join();
+        }
+    }
+
+    /// Stop gracefully: finish in-flight requests and the job in hand.
+    pub async fn stop(mut self) {
+        self.live.close_streams();
+        self.handle.stop(true).await;
+        let _ = self.shutdown.send(true);
+        let _ = (&mut self.server).await;
+        let _ = (&mut self.worker).await;
+        self.join_consumers().await;
+        self.stop_listener();
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Dropped without stop(): still end the listener thread and wait for it. Left running, it
+        // could be inside libpq while the process exits, which corrupts libpq's teardown.
+        self.stop_listener();
+    }
+}
+
+/// Bind the HTTP server on `config.listen` and start the job worker and event consumers.
+pub async fn start(state: AppState, extra: Registry) -> anyhow::Result<Running> {
+    start_with_consumers(state, extra, vec![]).await
+}
+
+/// [`start`] with more event consumers than the default ones.
+pub async fn start_with_consumers(
+    state: AppState,
+    extra: Registry,
+    extra_consumers: Vec<Arc<dyn Consumer>>,
+) -> anyhow::Result<Running> {
+    let mut registry = default_registry(&state);
+    registry.extend(extra);
+    let mut consumers = default_consumers(&state);
+    consumers.extend(extra_consumers);
+    let config = state.config.clone();
+    let data = web::Data::new(state.clone());
+    let (max_body, max_attachment) = (config.max_body_bytes, config.max_attachment_bytes);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(crate::web::middleware::security_headers())
+            .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
+            .configure(crate::web::configure(max_body, max_attachment))
+    })
+    .workers(config.workers)
+    // We handle signals ourselves so live streams are closed before the graceful wait.
+    .disable_signals()
+    .shutdown_timeout(config.shutdown_secs)
+    .bind(config.listen)
+    .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = server.addrs().first().copied().ok_or_else(|| anyhow::anyhow!("no address bound"))?;
+    let server = server.run();
+    let handle = server.handle();
+    let server = tokio::spawn(server);
+    let (live, signal_handle) = (state.live.clone(), handle.clone());
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests and jobs");
+        live.close_streams();
+        signal_handle.stop(true).await;
+    });
+
+    let (shutdown, rx) = watch::channel(false);
+    let settings = WorkerSettings {
+        poll: Duration::from_millis(config.job_poll_ms.max(10)),
+        backoff_base: Duration::from_millis(config.job_backoff_ms.max(1)),
+        default_max_attempts: config.job_max_attempts,
+        lease: Duration::from_secs(300),
+    };
+    // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they
+    // happened; this process's viewers and API token use are reported to the others on the same
+    // connection.
+    let listener = match state.db.target() {
+        crate::db::DbTarget::Postgres(url) => {
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let (hub, out_hub) = (state.live.clone(), state.live.clone());
+            let (limits, out_limits) = (state.api_limits.clone(), state.api_limits.clone());
+            let process = state.live.presence.process.clone();
+            let out_process = process.clone();
+            state.live.presence.enable_announcements();
+            state.api_limits.enable_reports();
+            let handle = crate::db::backend::spawn_listener(
+                url.clone(),
+                crate::events::wire::LIVE_CHANNEL,
+                stop.clone(),
+                move |p| match Wire::decode(&p) {
+                    Some(Wire::Rate { origin, used }) if origin != process => limits.apply_report(used),
+                    Some(Wire::Rate { .. }) => {}
+                    Some(other) => hub.receive(other),
+                    None => {}
+                },
+                move || {
+                    let mut out = out_hub.outgoing();
+                    let reports = out_limits.take_reports();
+                    out.extend(reports.into_iter().map(|used| Wire::Rate { origin: out_process.clone(), used }));
+                    out.iter().filter_map(Wire::encode).collect()
+                },
+            )?;
+            Some((stop, handle))
+        }
+        crate::db::DbTarget::Sqlite(_) => None,
+    };
+    let pace = crate::events::consumers::Pace {
+        poll: Duration::from_millis(config.job_poll_ms.max(10)),
+        settle: Duration::from_millis(20),
+    };
+    let consumers =
+        crate::events::consumers::spawn_all(state.db.clone(), consumers, state.changes.subscribe(), pace, rx.clone());
+    let services =
+        WorkerServices { db: state.db.clone(), wakeup: state.jobs_wakeup.clone(), metrics: state.metrics.clone() };
+    let worker = tokio::spawn(crate::jobs::run_worker(services, Arc::new(registry), settings, rx));
+    Ok(Running { addr, handle, server, worker, consumers, shutdown, listener, live: state.live.clone() })
+}
