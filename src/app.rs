@@ -168,6 +168,21 @@ pub fn default_registry(state: &AppState) -> Registry {
             }
         }
     });
+    if matches!(state.db.target(), crate::db::DbTarget::Sqlite(_)) {
+        let (db, limit) = (state.db.clone(), state.config.sqlite_wal_limit_mb.saturating_mul(1 << 20));
+        r.every("db.wal_checkpoint", Duration::from_secs(1), move || {
+            let db = db.clone();
+            async move {
+                let ran = tokio::task::spawn_blocking(move || db.checkpoint_if_over(limit)).await;
+                match ran {
+                    Ok(Ok(true)) => tracing::debug!("WAL checkpointed and truncated"),
+                    Ok(Ok(false)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "WAL checkpoint did not finish; retrying"),
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint task failed"),
+                }
+            }
+        });
+    }
     let blobs = state.blobs.clone();
     r.every("attachments.sweep", every, move || {
         let blobs = blobs.clone();

@@ -146,6 +146,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "largest JSON or form body accepted",
     },
     Setting {
+        key: "sqlite_wal_limit_mb",
+        env: "MERIDIAN_SQLITE_WAL_LIMIT_MB",
+        default: "64",
+        help: "SQLite write-ahead log size past which it is checkpointed and truncated",
+    },
+    Setting {
         key: "job_poll_ms",
         env: "MERIDIAN_JOB_POLL_MS",
         default: "1000",
@@ -220,6 +226,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_attachment_bytes: usize,
     pub s3: Option<S3Config>,
+    /// SQLite WAL size (MiB) past which a TRUNCATE checkpoint runs.
+    pub sqlite_wal_limit_mb: u64,
     pub job_poll_ms: u64,
     pub job_backoff_ms: u64,
     pub job_max_attempts: i32,
@@ -341,6 +349,7 @@ impl Config {
             max_attachment_bytes: opt(get("max_attachment_bytes"), "MERIDIAN_MAX_ATTACHMENT_BYTES")?
                 .unwrap_or(25 << 20),
             max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),
+            sqlite_wal_limit_mb: opt(get("sqlite_wal_limit_mb"), "MERIDIAN_SQLITE_WAL_LIMIT_MB")?.unwrap_or(64),
             job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),
             job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),

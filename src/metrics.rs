@@ -114,6 +114,27 @@ pub fn render_batches(path: &str, batches: u64, items: u64) -> String {
     out
 }
 
+/// The SQLite write-ahead log's size and the checkpoints that bound it (see `db::wal`).
+pub fn render_wal(bytes: u64, stats: &crate::db::wal::WalStats) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    out.push_str("# HELP meridian_sqlite_wal_bytes Size of the SQLite write-ahead log file.\n");
+    out.push_str("# TYPE meridian_sqlite_wal_bytes gauge\n");
+    let _ = writeln!(out, "meridian_sqlite_wal_bytes {bytes}");
+    out.push_str("# HELP meridian_sqlite_wal_checkpoints_total Truncating WAL checkpoints by result.\n");
+    out.push_str("# TYPE meridian_sqlite_wal_checkpoints_total counter\n");
+    let _ = writeln!(
+        out,
+        "meridian_sqlite_wal_checkpoints_total{{result=\"completed\"}} {}",
+        stats.completed.load(Relaxed)
+    );
+    let _ = writeln!(out, "meridian_sqlite_wal_checkpoints_total{{result=\"busy\"}} {}", stats.busy.load(Relaxed));
+    out.push_str("# HELP meridian_sqlite_wal_checkpointed_frames_total Frames copied into the database by them.\n");
+    out.push_str("# TYPE meridian_sqlite_wal_checkpointed_frames_total counter\n");
+    let _ = writeln!(out, "meridian_sqlite_wal_checkpointed_frames_total {}", stats.frames.load(Relaxed));
+    out
+}
+
 fn write_histogram(out: &mut String, name: &str, labels: &str, h: &Histogram) {
     for (i, b) in BUCKETS.iter().enumerate() {
         let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{b}\"}} {}", h.counts[i]);

@@ -4,6 +4,7 @@ pub mod backend;
 pub mod batch;
 pub mod chain;
 pub mod schema;
+pub mod wal;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -100,7 +101,8 @@ impl r2d2::ManageConnection for Manager {
                     diesel::SqliteConnection::establish(&uri).map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA journal_size_limit = 67108864;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -128,6 +130,7 @@ pub struct Db {
     // SQLite allows one writer; serialising writers in-process turns lock-upgrade
     // SQLITE_BUSY failures into a short wait. PostgreSQL does not take it.
     sqlite_writer: Arc<std::sync::Mutex<()>>,
+    wal: Arc<wal::WalStats>,
 }
 
 impl Db {
@@ -149,7 +152,12 @@ impl Db {
             .test_on_check_out(false)
             .build(Manager { target: target.clone() })
             .map_err(|e| anyhow::anyhow!("cannot open the database ({}): {e}", target.backend_name()))?;
-        Ok(Db { pool, target: Arc::new(target), sqlite_writer: Arc::new(std::sync::Mutex::new(())) })
+        Ok(Db {
+            pool,
+            target: Arc::new(target),
+            sqlite_writer: Arc::new(std::sync::Mutex::new(())),
+            wal: Arc::default(),
+        })
     }
 
     /// Which database this is.

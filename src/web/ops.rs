@@ -47,5 +47,8 @@ pub async fn metrics(req: HttpRequest) -> AppResult<HttpResponse> {
     let mut body = state.metrics.render(&depth, state.db.pool_state());
     let (batches, items) = state.intake.totals();
     body.push_str(&crate::metrics::render_batches("tickets", batches, items));
+    if let Some(bytes) = state.db.wal_bytes() {
+        body.push_str(&crate::metrics::render_wal(bytes, state.db.wal_stats()));
+    }
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4")).body(body))
 }

@@ -18,3 +18,4 @@ mod jobs;
 mod migrations;
 mod ops;
 mod seed;
+mod wal;
