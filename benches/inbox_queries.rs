@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<()> {
     let open_by_priority = Filter { view: Some(View::AllOpen), ..Filter::default() };
     let team_language = Filter {
         view: Some(View::AllOpen),
-        team_id: Some(team_id.clone()),
+        team_id: Some(team_id.to_string()),
         language: Some("pt-BR".into()),
         ..Filter::default()
     };
@@ -134,7 +134,7 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             for i in 1..200 {
                 let kind = if i % 10 == 0 { MessageKind::Note } else { MessageKind::Reply };
-                let actor = if i % 2 == 0 { Actor::Contact(t.requester_id.clone().into()) } else { Actor::System };
+                let actor = if i % 2 == 0 { Actor::Contact(t.requester_id.clone()) } else { Actor::System };
                 let actor = if kind == MessageKind::Note { Actor::Api("bench".into()) } else { actor };
                 let msg = NewMessage {
                     kind,

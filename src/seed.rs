@@ -181,13 +181,13 @@ pub fn seed(db: &Db, prefix: &str, tenants: usize, tickets: u64, seed: u64) -> A
                         subject: format!("{subject} #{num}"),
                         body_text: format!("Message about {subject}. Order {num}."),
                         body_html: None,
-                        requester: Requester::Contact(requester.clone()),
+                        requester: Requester::Contact(requester.clone().into()),
                         priority,
                         tags,
                         language: Some(lang.to_string()),
                         channel,
-                        assignee_id: assignee,
-                        team_id: team,
+                        assignee_id: assignee.map(Into::into),
+                        team_id: team.map(Into::into),
                     };
                     let mut creation = Creation::new(Actor::Contact(requester.into()), new);
                     creation.history = Some(History { status, created_at: created, updated_at: updated });

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{normalize_email, validate_name, Role};
 use crate::db::schema::{agent_languages, agents};
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
@@ -16,7 +16,7 @@ use crate::tenancy::TenantId;
 pub struct Agent {
     #[serde(skip)]
     pub tenant_id: String,
-    pub id: String,
+    pub id: crate::types::AgentId,
     pub email: String,
     pub name: String,
     pub role: String,
@@ -111,7 +111,7 @@ pub fn create(
     let ts = now();
     let agent = Agent {
         tenant_id: tenant.as_str().to_string(),
-        id: new_id(),
+        id: crate::types::AgentId::generate(),
         email,
         name,
         role: new.role.as_str().to_string(),
@@ -153,8 +153,8 @@ fn check_locale(l: &str) -> AppResult<()> {
 }
 
 /// One agent of this tenant.
-pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Agent> {
-    Ok(agents::table.find((tenant.as_str(), id)).select(Agent::as_select()).first(conn)?)
+pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &crate::types::AgentId) -> AppResult<Agent> {
+    Ok(agents::table.find((tenant.as_str(), id.as_str())).select(Agent::as_select()).first(conn)?)
 }
 
 /// The agent with this email in this tenant, if any.
@@ -241,7 +241,7 @@ pub fn set_role_and_active(
     role: Role,
     active: bool,
 ) -> AppResult<Agent> {
-    let current = get(conn, tenant, id)?;
+    let current = get(conn, tenant, &id.into())?;
     if current.role() == Role::Owner && (role != Role::Owner || !active) {
         let owners: i64 = agents::table
             .filter(agents::tenant_id.eq(tenant.as_str()))
@@ -256,7 +256,7 @@ pub fn set_role_and_active(
     diesel::update(agents::table.find((tenant.as_str(), id)))
         .set((agents::role.eq(role.as_str()), agents::active.eq(active), agents::updated_at.eq(now())))
         .execute(conn)?;
-    get(conn, tenant, id)
+    get(conn, tenant, &id.into())
 }
 
 /// The languages an agent speaks, strongest first.
@@ -279,7 +279,7 @@ pub fn set_languages(
     agent_id: &str,
     langs: &[(String, Proficiency)],
 ) -> AppResult<()> {
-    get(conn, tenant, agent_id)?;
+    get(conn, tenant, &agent_id.into())?;
     let mut canonical: Vec<(String, Proficiency)> = Vec::with_capacity(langs.len());
     for (tag, prof) in langs {
         let parsed: unic_langid::LanguageIdentifier = tag.parse().map_err(|_| {

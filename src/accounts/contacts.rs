@@ -16,7 +16,7 @@ use crate::tenancy::TenantId;
 pub struct Contact {
     #[serde(skip)]
     pub tenant_id: String,
-    pub id: String,
+    pub id: crate::types::ContactId,
     pub email: Option<String>,
     pub name: String,
     pub locale: Option<String>,
@@ -40,7 +40,7 @@ pub fn create(
     let ts = now();
     let c = Contact {
         tenant_id: tenant.as_str().to_string(),
-        id: new_id(),
+        id: crate::types::ContactId::generate(),
         email,
         name,
         locale,
@@ -82,8 +82,8 @@ fn check_language(tag: &str) -> AppResult<String> {
 }
 
 /// One contact of this tenant.
-pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Contact> {
-    Ok(contacts::table.find((tenant.as_str(), id)).select(Contact::as_select()).first(conn)?)
+pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &crate::types::ContactId) -> AppResult<Contact> {
+    Ok(contacts::table.find((tenant.as_str(), id.as_str())).select(Contact::as_select()).first(conn)?)
 }
 
 /// The contact with this email, if any.
@@ -173,7 +173,7 @@ pub fn find_or_create_many(
         let created: Vec<&str> = queued.iter().map(String::as_str).collect();
         let rows = by_emails(conn, tenant, &created)?;
         // Only the rows with the ids generated here are new; a concurrent caller made the others.
-        let events: Vec<_> = rows.values().filter(|c| ids.contains(&c.id)).map(created_event).collect();
+        let events: Vec<_> = rows.values().filter(|c| ids.iter().any(|id| c.id == *id)).map(created_event).collect();
         crate::events::outbox::record(conn, tenant, &events)?;
         found.extend(rows);
     }
@@ -229,7 +229,7 @@ pub fn update(
     name: Option<&str>,
     locale: Option<Option<&str>>,
 ) -> AppResult<Contact> {
-    let mut c = get(conn, tenant, id)?;
+    let mut c = get(conn, tenant, &id.into())?;
     if let Some(e) = email {
         c.email = e.map(|e| normalize_email("email", e)).transpose()?;
     }

@@ -12,6 +12,7 @@ use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::events::{DomainEvent, FieldChange};
 use crate::tenancy::TenantId;
+use crate::types::{AgentId, MessageId, TeamId, TicketId};
 
 /// Longest message body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -22,8 +23,8 @@ pub struct TicketChanges {
     pub subject: Option<String>,
     pub status: Option<Status>,
     pub priority: Option<Priority>,
-    pub assignee_id: Option<Option<String>>,
-    pub team_id: Option<Option<String>>,
+    pub assignee_id: Option<Option<AgentId>>,
+    pub team_id: Option<Option<TeamId>>,
     pub language: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub add_tags: Vec<String>,
@@ -69,7 +70,7 @@ pub(super) fn validate_language(tag: &str) -> AppResult<String> {
         .map_err(|_| AppError::invalid("language", "error-language-invalid", format!("{tag:?} is not a language tag")))
 }
 
-pub(super) fn check_assignee(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
+pub(super) fn check_assignee(conn: &mut DbConnection, tenant: &TenantId, id: &AgentId) -> AppResult<()> {
     match crate::accounts::agents::get(conn, tenant, id) {
         Ok(a) if a.active => Ok(()),
         Ok(_) | Err(AppError::NotFound) => {
@@ -79,7 +80,7 @@ pub(super) fn check_assignee(conn: &mut DbConnection, tenant: &TenantId, id: &st
     }
 }
 
-pub(super) fn check_team(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
+pub(super) fn check_team(conn: &mut DbConnection, tenant: &TenantId, id: &TeamId) -> AppResult<()> {
     match super::teams::get(conn, tenant, id) {
         Ok(_) => Ok(()),
         Err(AppError::NotFound) => Err(AppError::invalid("team_id", "error-team-invalid", "no team with this id")),
@@ -177,7 +178,7 @@ pub(super) fn new_message(
     };
     Message {
         tenant_id: tenant.as_str().into(),
-        id: new_id(),
+        id: MessageId::generate(),
         ticket_id: ticket_id.into(),
         kind,
         author_type: author_type.into(),
@@ -206,8 +207,8 @@ pub(super) fn insert_message(
 }
 
 /// Load a ticket of this tenant.
-pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Ticket> {
-    Ok(tickets::table.find((tenant.as_str(), id)).select(Ticket::as_select()).first(conn)?)
+pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &TicketId) -> AppResult<Ticket> {
+    Ok(tickets::table.find((tenant.as_str(), id.as_str())).select(Ticket::as_select()).first(conn)?)
 }
 
 /// A reply or note to add.
@@ -226,7 +227,7 @@ pub fn add_message(
     conn: &mut DbConnection,
     tenant: &TenantId,
     actor: &Actor,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     msg: &NewMessage,
 ) -> AppResult<(Ticket, Message)> {
     let (kind, channel, body_text, body_html) =
@@ -338,7 +339,7 @@ pub fn update_ticket(
     conn: &mut DbConnection,
     tenant: &TenantId,
     actor: &Actor,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     changes: &TicketChanges,
     expected_version: Option<i32>,
 ) -> AppResult<Ticket> {
@@ -371,7 +372,7 @@ pub fn update_ticket(
             check_assignee(conn, tenant, id)?;
         }
         if *a != t.assignee_id {
-            diffs.push(("assignee_id", t.assignee_id.clone(), a.clone()));
+            diffs.push(("assignee_id", t.assignee_id.as_deref().map(str::to_string), a.as_deref().map(str::to_string)));
             t.assignee_id = a.clone();
         }
     }
@@ -380,7 +381,7 @@ pub fn update_ticket(
             check_team(conn, tenant, id)?;
         }
         if *team != t.team_id {
-            diffs.push(("team_id", t.team_id.clone(), team.clone()));
+            diffs.push(("team_id", t.team_id.as_deref().map(str::to_string), team.as_deref().map(str::to_string)));
             t.team_id = team.clone();
         }
     }
@@ -510,7 +511,7 @@ pub fn bulk_update(
     conn: &mut DbConnection,
     tenant: &TenantId,
     actor: &Actor,
-    ids: &[String],
+    ids: &[TicketId],
     changes: &TicketChanges,
 ) -> AppResult<Vec<Ticket>> {
     if ids.is_empty() || ids.len() > 500 {

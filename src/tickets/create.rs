@@ -8,11 +8,14 @@ use super::commands::{
     check_assignee, check_team, new_event, new_message, validate_body, validate_language, validate_subject, TagRow,
 };
 use super::intake::History;
-use super::{normalize_tags, Actor, Channel, Message, MessageKind, Priority, Status, Ticket};
+use super::{
+    normalize_tags, Actor, AgentId, Channel, ContactId, Message, MessageKind, Priority, Status, TeamId, Ticket,
+    TicketId,
+};
 use crate::accounts::contacts::{self, Contact};
 use crate::db::chain::StatementChain;
 use crate::db::schema::{domain_events, messages, ticket_counters, ticket_events, ticket_tags, tickets};
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::events::DomainEvent;
 use crate::tenancy::TenantId;
@@ -20,7 +23,7 @@ use crate::tenancy::TenantId;
 /// Who asked for help: an existing contact or an email to find or create one by.
 #[derive(Debug, Clone)]
 pub enum Requester {
-    Contact(String),
+    Contact(ContactId),
     Email { email: String, name: Option<String> },
 }
 
@@ -35,8 +38,8 @@ pub struct NewTicket {
     pub tags: Vec<String>,
     pub language: Option<String>,
     pub channel: Channel,
-    pub assignee_id: Option<String>,
-    pub team_id: Option<String>,
+    pub assignee_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
 }
 
 /// One ticket to open: who opens it and, for a follow-up, the closed ticket it continues.
@@ -44,7 +47,7 @@ pub struct NewTicket {
 pub struct Creation {
     pub actor: Actor,
     pub new: NewTicket,
-    pub previous: Option<String>,
+    pub previous: Option<TicketId>,
     /// Set for imported (and seeded) tickets that began elsewhere.
     pub history: Option<History>,
 }
@@ -174,7 +177,7 @@ pub fn create_tickets(
         let (created_at, updated_at) = c.history.as_ref().map_or((ts, ts), |h| (h.created_at, h.updated_at));
         let ticket = Ticket {
             tenant_id: tenant.as_str().into(),
-            id: new_id(),
+            id: TicketId::generate(),
             // Numbered below, once the batch knows how many tickets it opens.
             number: 0,
             subject: ok.subject,
@@ -199,7 +202,7 @@ pub fn create_tickets(
         };
         let author = match &c.actor {
             Actor::Agent(_) => c.actor.clone(),
-            _ => Actor::Contact(contact.id.clone().into()),
+            _ => Actor::Contact(contact.id.clone()),
         };
         let mut message = new_message(
             tenant,

@@ -22,8 +22,8 @@ use crate::tenancy::TenantId;
 /// What a router decided for a new ticket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Routing {
-    pub assignee_id: Option<String>,
-    pub team_id: Option<String>,
+    pub assignee_id: Option<crate::types::AgentId>,
+    pub team_id: Option<crate::types::TeamId>,
 }
 
 /// Decides, inside the creating transaction, who a new ticket goes to. Runs only for tickets

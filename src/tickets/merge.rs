@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::commands::{get, new_message, record_domain, record_event};
-use super::{Actor, Channel, MessageKind, Status, Ticket};
+use super::{Actor, Channel, MessageKind, Status, Ticket, TicketId};
 use crate::db::schema::{attachments, messages, tickets};
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -16,8 +16,8 @@ pub fn merge(
     conn: &mut DbConnection,
     tenant: &TenantId,
     actor: &Actor,
-    source_id: &str,
-    target_id: &str,
+    source_id: &TicketId,
+    target_id: &TicketId,
 ) -> AppResult<Ticket> {
     if source_id == target_id {
         return Err(AppError::invalid("target", "error-merge-self", "a ticket cannot be merged into itself"));

@@ -16,10 +16,12 @@ use serde::Serialize;
 use crate::db::schema::{messages, ticket_events, tickets};
 use crate::error::{AppError, AppResult};
 
-pub use crate::types::{Actor, Channel, MessageKind, Priority, Status};
+pub use crate::types::{
+    Actor, AgentId, Channel, ContactId, MessageId, MessageKind, Priority, Status, TeamId, TicketId,
+};
 
 /// The weak ETag of a ticket at a version (see [`Ticket::etag`]).
-pub fn etag_of(id: &str, version: i64) -> String {
+pub fn etag_of(id: impl std::fmt::Display, version: i64) -> String {
     format!("W/\"{id}-{version}\"")
 }
 
@@ -29,7 +31,7 @@ pub fn etag_of(id: &str, version: i64) -> String {
 pub struct Ticket {
     #[serde(skip)]
     pub tenant_id: String,
-    pub id: String,
+    pub id: TicketId,
     pub number: i64,
     pub subject: String,
     pub status: Status,
@@ -41,16 +43,16 @@ pub struct Ticket {
     #[serde(skip)]
     pub priority_rank: i32,
     pub channel: Channel,
-    pub requester_id: String,
-    pub assignee_id: Option<String>,
-    pub team_id: Option<String>,
+    pub requester_id: ContactId,
+    pub assignee_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
     pub language: Option<String>,
     /// Space-separated in storage, a list on the wire.
     #[serde(serialize_with = "serialize_tags")]
     #[schema(value_type = Vec<String>)]
     pub tags: String,
-    pub previous_ticket_id: Option<String>,
-    pub merged_into_id: Option<String>,
+    pub previous_ticket_id: Option<TicketId>,
+    pub merged_into_id: Option<TicketId>,
     pub version: i32,
     pub message_count: i32,
     #[serde(serialize_with = "crate::db::utc::serialize")]
@@ -97,8 +99,8 @@ fn serialize_tags<S: serde::Serializer>(tags: &str, s: S) -> Result<S::Ok, S::Er
 pub struct Message {
     #[serde(skip)]
     pub tenant_id: String,
-    pub id: String,
-    pub ticket_id: String,
+    pub id: MessageId,
+    pub ticket_id: TicketId,
     pub kind: MessageKind,
     pub author_type: String,
     pub author_id: Option<String>,

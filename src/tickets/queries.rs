@@ -126,7 +126,7 @@ struct CursorData {
 
 fn encode_cursor(sort: Sort, t: &Ticket) -> String {
     let time = if sort == Sort::Updated { t.updated_at } else { t.created_at };
-    let data = CursorData { s: sort, r: t.priority_rank, t: time, i: t.id.clone() };
+    let data = CursorData { s: sort, r: t.priority_rank, t: time, i: t.id.to_string() };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
 }
 
@@ -255,8 +255,8 @@ pub fn list(
 
 /// Add requester and assignee names to tickets (two small IN queries, not a join per row).
 pub fn decorate(conn: &mut DbConnection, tenant: &TenantId, page: Vec<Ticket>) -> AppResult<Vec<InboxRow>> {
-    let contact_ids: Vec<String> = page.iter().map(|t| t.requester_id.clone()).collect();
-    let agent_ids: Vec<String> = page.iter().filter_map(|t| t.assignee_id.clone()).collect();
+    let contact_ids: Vec<String> = page.iter().map(|t| t.requester_id.to_string()).collect();
+    let agent_ids: Vec<String> = page.iter().filter_map(|t| t.assignee_id.as_ref().map(|a| a.to_string())).collect();
     let people: HashMap<String, (String, Option<String>)> = contacts::table
         .filter(contacts::tenant_id.eq(tenant.as_str()))
         .filter(contacts::id.eq_any(&contact_ids))
@@ -279,8 +279,8 @@ pub fn decorate(conn: &mut DbConnection, tenant: &TenantId, page: Vec<Ticket>) -
     Ok(page
         .into_iter()
         .map(|t| {
-            let (requester_name, requester_email) = people.get(&t.requester_id).cloned().unwrap_or_default();
-            let assignee_name = t.assignee_id.as_ref().and_then(|a| names.get(a).cloned());
+            let (requester_name, requester_email) = people.get(t.requester_id.as_str()).cloned().unwrap_or_default();
+            let assignee_name = t.assignee_id.as_ref().and_then(|a| names.get(a.as_str()).cloned());
             InboxRow { ticket: t, requester_name, requester_email, assignee_name }
         })
         .collect())
@@ -377,7 +377,7 @@ pub fn timeline(
         .into_iter()
         .map(|(m, key, args)| {
             if let Some(t) = SystemText::from_columns(key, args) {
-                system.insert(m.id.clone(), t);
+                system.insert(m.id.to_string(), t);
             }
             m
         })
@@ -405,8 +405,8 @@ pub fn timeline(
                 ("contact", Some(id)) => contact_names.get(id).cloned().unwrap_or_default(),
                 _ => "Meridian".to_string(),
             };
-            let attachments = files.iter().filter(|a| a.message_id == m.id).cloned().collect();
-            let system = system.remove(&m.id);
+            let attachments = files.iter().filter(|a| m.id == a.message_id).cloned().collect();
+            let system = system.remove(m.id.as_str());
             TimelineItem { message: m, author_name, attachments, system }
         })
         .collect())
@@ -414,10 +414,10 @@ pub fn timeline(
 
 /// The full ticket page data.
 pub fn detail(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<TicketDetail> {
-    let ticket = super::commands::get(conn, tenant, id)?;
+    let ticket = super::commands::get(conn, tenant, &id.into())?;
     let requester = crate::accounts::contacts::get(conn, tenant, &ticket.requester_id)?;
     let agents = crate::accounts::agents::list(conn, tenant)?;
-    let agent_names: HashMap<String, String> = agents.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+    let agent_names: HashMap<String, String> = agents.iter().map(|a| (a.id.to_string(), a.name.clone())).collect();
     let timeline = timeline(conn, tenant, &ticket, &agent_names)?;
     let events: Vec<TicketEvent> = ticket_events::table
         .filter(ticket_events::tenant_id.eq(tenant.as_str()))

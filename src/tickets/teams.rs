@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{team_members, teams};
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
@@ -15,7 +15,7 @@ use crate::tenancy::TenantId;
 pub struct Team {
     #[serde(skip)]
     pub tenant_id: String,
-    pub id: String,
+    pub id: crate::types::TeamId,
     pub name: String,
     #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
@@ -24,7 +24,7 @@ pub struct Team {
 /// Create a team.
 pub fn create(conn: &mut DbConnection, tenant: &TenantId, name: &str) -> AppResult<Team> {
     let name = crate::accounts::validate_name("name", name)?;
-    let t = Team { tenant_id: tenant.as_str().into(), id: new_id(), name, created_at: now() };
+    let t = Team { tenant_id: tenant.as_str().into(), id: crate::types::TeamId::generate(), name, created_at: now() };
     diesel::insert_into(teams::table)
         .values((
             teams::tenant_id.eq(&t.tenant_id),
@@ -41,8 +41,8 @@ pub fn create(conn: &mut DbConnection, tenant: &TenantId, name: &str) -> AppResu
 }
 
 /// One team of this tenant.
-pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Team> {
-    Ok(teams::table.find((tenant.as_str(), id)).select(Team::as_select()).first(conn)?)
+pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &crate::types::TeamId) -> AppResult<Team> {
+    Ok(teams::table.find((tenant.as_str(), id.as_str())).select(Team::as_select()).first(conn)?)
 }
 
 /// All teams, by name.
@@ -65,8 +65,8 @@ pub fn members(conn: &mut DbConnection, tenant: &TenantId, team_id: &str) -> App
 
 /// Put an agent in a team (idempotent).
 pub fn add_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, agent_id: &str) -> AppResult<()> {
-    get(conn, tenant, team_id)?;
-    crate::accounts::agents::get(conn, tenant, agent_id)?;
+    get(conn, tenant, &team_id.into())?;
+    crate::accounts::agents::get(conn, tenant, &agent_id.into())?;
     if members(conn, tenant, team_id)?.iter().any(|a| a == agent_id) {
         return Ok(());
     }
@@ -82,7 +82,7 @@ pub fn add_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, age
 
 /// Take an agent out of a team (idempotent).
 pub fn remove_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, agent_id: &str) -> AppResult<()> {
-    get(conn, tenant, team_id)?;
+    get(conn, tenant, &team_id.into())?;
     diesel::delete(team_members::table.find((tenant.as_str(), team_id, agent_id))).execute(conn)?;
     Ok(())
 }

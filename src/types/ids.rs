@@ -38,6 +38,21 @@ macro_rules! define_id {
             }
         }
 
+        // Reads as text wherever text is expected (queries, templates, maps keyed by text); the
+        // type still keeps ids apart where a function asks for a particular kind.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0

@@ -28,7 +28,7 @@ fn ticket(
         language: language.map(str::to_string),
         channel: Channel::Email,
         assignee_id: None,
-        team_id: team.map(str::to_string),
+        team_id: team.map(Into::into),
     };
     app.open_ticket(tenant, new)
 }
@@ -203,7 +203,7 @@ async fn bulk_actions_apply_to_selected_rows(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let get = |id: &str| app.state.db.write_blocking(|c| commands::get(c, &t.tenant_id(), id)).unwrap();
+    let get = |id: &str| app.state.db.write_blocking(|c| commands::get(c, &t.tenant_id(), &id.into())).unwrap();
     for id in [&a.id, &b.id] {
         let t = get(id);
         assert_eq!(t.status, "pending");
@@ -293,8 +293,8 @@ async fn second_agent_sees_reply_and_presence_live(app: TestApp) {
         wait_for_frame(&mut inbox_stream, 10, |f| f.starts_with("event: ticket") && f.contains("message_added"))
             .await
             .expect("B's inbox hears the reply");
-    assert!(frame.contains(&tk.id) && !frame.contains("Not yours"));
-    assert!(wait_for_frame(&mut b_ticket, 10, |f| f.starts_with("event: ticket") && f.contains(&tk.id))
+    assert!(frame.contains(tk.id.as_str()) && !frame.contains("Not yours"));
+    assert!(wait_for_frame(&mut b_ticket, 10, |f| f.starts_with("event: ticket") && f.contains(tk.id.as_str()))
         .await
         .is_some());
     let timeline = text(&b, app.url(&format!("/tickets/{}/timeline", tk.id))).await;
@@ -358,7 +358,7 @@ async fn live_events_cross_processes_on_postgres() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let frame = wait_for_frame(&mut stream, 10, |f| f.starts_with("event: ticket") && f.contains(&tk.id)).await;
+    let frame = wait_for_frame(&mut stream, 10, |f| f.starts_with("event: ticket") && f.contains(tk.id.as_str())).await;
     assert!(frame.is_some(), "the other process's browser hears the reply");
     // Shutdown ends open streams cleanly (end of body), rather than cutting them off when the
     // grace period runs out.

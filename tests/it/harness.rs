@@ -320,7 +320,7 @@ impl TestApp {
                 )
             })
             .expect("add agent");
-        (a.id, email, password)
+        (a.id.into_string(), email, password)
     }
 
     /// Sign in through the real form; returns the response to the POST.

@@ -126,7 +126,7 @@ async fn teams_are_managed_per_tenant_in_the_console(app: TestApp) {
     };
     assert_eq!(add(team.clone(), ana.clone()).await, 303);
     assert_eq!(add(team.clone(), bruno.clone()).await, 422, "B's agent cannot join A's team");
-    assert_eq!(add(b_team.id.clone(), ana.clone()).await, 404, "A cannot touch B's team");
+    assert_eq!(add(b_team.id.to_string(), ana.clone()).await, 404, "A cannot touch B's team");
     let r = c
         .post(app.url(&format!("/admin/teams/{}/members/{}/remove", b_team.id, bruno)))
         .form(&[("_csrf", csrf.as_str())])

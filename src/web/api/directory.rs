@@ -48,7 +48,7 @@ pub(crate) async fn get_contact(
 ) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
-    let contact = app.db.read(move |c| contacts::get(c, &tid, &id)).await?;
+    let contact = app.db.read(move |c| contacts::get(c, &tid, &id.as_str().into())).await?;
     Ok(HttpResponse::Ok().json(contact))
 }
 
@@ -135,7 +135,7 @@ pub(crate) async fn get_team(req: HttpRequest, client: ApiClient, path: web::Pat
     let (team, members) = app
         .db
         .read(move |c| {
-            let t = teams::get(c, &tid, &id)?;
+            let t = teams::get(c, &tid, &id.as_str().into())?;
             let m = teams::members(c, &tid, &id)?;
             Ok((t, m))
         })
@@ -194,7 +194,7 @@ pub(crate) async fn get_agent(req: HttpRequest, client: ApiClient, path: web::Pa
     let (agent, langs) = app
         .db
         .read(move |c| {
-            let a = agents::get(c, &tid, &id)?;
+            let a = agents::get(c, &tid, &id.as_str().into())?;
             let l = agents::languages(c, &tid, &id)?;
             Ok((a, l))
         })

@@ -71,7 +71,7 @@ pub(crate) async fn create(
     let app = auth::state(&req)?;
     let b = body.value;
     let requester = match (b.requester.id, b.requester.email) {
-        (Some(id), _) => Requester::Contact(id),
+        (Some(id), _) => Requester::Contact(id.into()),
         (None, Some(email)) => Requester::Email { email, name: b.requester.name },
         (None, None) => {
             return Err(AppError::invalid(
@@ -90,8 +90,8 @@ pub(crate) async fn create(
         tags: b.tags,
         language: b.language,
         channel: b.channel.unwrap_or(Channel::Api),
-        assignee_id: b.assignee_id,
-        team_id: b.team_id,
+        assignee_id: b.assignee_id.map(Into::into),
+        team_id: b.team_id.map(Into::into),
     };
     let tid = client.tenant_id();
     let key = idempotency_key(&req, &client, &body.raw)?;
@@ -112,7 +112,7 @@ pub(crate) async fn get(req: HttpRequest, client: ApiClient, path: web::Path<Str
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let id = path.into_inner();
-    let t = app.db.read(move |c| commands::get(c, &tid, &id)).await?;
+    let t = app.db.read(move |c| commands::get(c, &tid, &id.as_str().into())).await?;
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
 
@@ -218,8 +218,8 @@ impl PatchTicket {
             subject: self.subject,
             status: self.status,
             priority: self.priority,
-            assignee_id: self.assignee_id,
-            team_id: self.team_id,
+            assignee_id: self.assignee_id.map(|a| a.map(Into::into)),
+            team_id: self.team_id.map(|t| t.map(Into::into)),
             language: self.language,
             tags: self.tags,
             add_tags: self.add_tags,
@@ -246,7 +246,10 @@ pub(crate) async fn patch(
     let changes = body.value.changes();
     let tid = client.tenant_id();
     let actor = Actor::Api(client.token.id.clone().into());
-    let t = app.db.write(move |c| commands::update_ticket(c, &tid, &actor, &id, &changes, expected)).await?;
+    let t = app
+        .db
+        .write(move |c| commands::update_ticket(c, &tid, &actor, &id.as_str().into(), &changes, expected))
+        .await?;
     app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
@@ -266,8 +269,9 @@ pub(crate) async fn list_messages(
     let items = app
         .db
         .read(move |c| {
-            let t = commands::get(c, &tid, &id)?;
-            let names = crate::accounts::agents::list(c, &tid)?.into_iter().map(|a| (a.id, a.name)).collect();
+            let t = commands::get(c, &tid, &id.as_str().into())?;
+            let names =
+                crate::accounts::agents::list(c, &tid)?.into_iter().map(|a| (a.id.into_string(), a.name)).collect();
             queries::timeline(c, &tid, &t, &names)
         })
         .await?;
@@ -333,15 +337,15 @@ pub(crate) async fn add_message(
         blobs.push(app.blobs.put(&tid, &a.filename, bytes.into()).await?);
     }
     let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
-        let ticket = commands::get(c, &tid, &id)?;
+        let ticket = commands::get(c, &tid, &id.as_str().into())?;
         let actor = match (&b.author_agent_id, kind) {
             (Some(a), _) => {
-                crate::accounts::agents::get(c, &tid, a).map_err(|_| {
+                crate::accounts::agents::get(c, &tid, &a.as_str().into()).map_err(|_| {
                     AppError::invalid("author_agent_id", "error-assignee-invalid", "no agent with this id")
                 })?;
                 Actor::Agent(a.clone().into())
             }
-            (None, MessageKind::Reply) => Actor::Contact(ticket.requester_id.clone().into()),
+            (None, MessageKind::Reply) => Actor::Contact(ticket.requester_id.clone()),
             (None, _) => Actor::Api(token.clone().into()),
         };
         let msg = NewMessage {
@@ -381,7 +385,10 @@ pub(crate) async fn merge(
     let app = auth::state(&req)?;
     let (tid, src, target) = (client.tenant_id(), path.into_inner(), body.value.target_id);
     let actor = Actor::Api(client.token.id.clone().into());
-    let t = app.db.write(move |c| crate::tickets::merge::merge(c, &tid, &actor, &src, &target)).await?;
+    let t = app
+        .db
+        .write(move |c| crate::tickets::merge::merge(c, &tid, &actor, &src.as_str().into(), &target.as_str().into()))
+        .await?;
     app.tickets_changed(&client.tenant_id());
     Ok(json_with_etag(StatusCode::OK, &t.etag(), &ticket_json(&t)))
 }
@@ -404,7 +411,12 @@ pub(crate) async fn bulk(req: HttpRequest, client: ApiClient, body: ApiJson<Bulk
     let changes = changes.changes();
     let tid = client.tenant_id();
     let actor = Actor::Api(client.token.id.clone().into());
-    let list = app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
+    let list = app
+        .db
+        .write(move |c| {
+            commands::bulk_update(c, &tid, &actor, &ids.iter().map(|i| i.as_str().into()).collect::<Vec<_>>(), &changes)
+        })
+        .await?;
     app.tickets_changed(&client.tenant_id());
     Ok(HttpResponse::Ok().json(json!({"data": list.iter().map(ticket_json).collect::<Vec<_>>()})))
 }

@@ -51,7 +51,7 @@ async fn render_agents(
     let list = app.db.read(move |c| agents::list(c, &tid)).await?;
     html(&AgentsPage {
         agents: list,
-        me: user.agent.id.clone(),
+        me: user.agent.id.to_string(),
         can_make_owner: user.role() == Role::Owner,
         created,
         page: Page::for_user(user, "admin-agents"),
@@ -105,7 +105,7 @@ async fn update_agent(
     let actor_is_owner = f.user.role() == Role::Owner;
     app.db
         .write(move |c| {
-            let target = agents::get(c, &tid, &id)?;
+            let target = agents::get(c, &tid, &id.as_str().into())?;
             // Only owners may create owners or change an owner.
             if !actor_is_owner && (role == Role::Owner || target.role() == Role::Owner) {
                 return Err(AppError::Forbidden);
@@ -231,8 +231,11 @@ async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpRespon
             let mut out = Vec::new();
             for team in crate::tickets::teams::list(c, &tid)? {
                 let ids = crate::tickets::teams::members(c, &tid, &team.id)?;
-                let members =
-                    agents.iter().filter(|a| ids.contains(&a.id)).map(|a| (a.id.clone(), a.name.clone())).collect();
+                let members = agents
+                    .iter()
+                    .filter(|a| ids.iter().any(|id| a.id == *id))
+                    .map(|a| (a.id.to_string(), a.name.clone()))
+                    .collect();
                 out.push(TeamView { team, members });
             }
             Ok((out, agents))
@@ -265,7 +268,7 @@ async fn add_member(req: HttpRequest, path: web::Path<String>, f: CsrfForm<Membe
     let (tid, team, agent) = (f.user.tenant_id(), path.into_inner(), f.form.agent_id);
     app.db
         .write(move |c| {
-            crate::tickets::teams::get(c, &tid, &team)?;
+            crate::tickets::teams::get(c, &tid, &team.as_str().into())?;
             match crate::tickets::teams::add_member(c, &tid, &team, &agent) {
                 Err(AppError::NotFound) => {
                     Err(AppError::invalid("agent_id", "error-assignee-invalid", "no such agent"))

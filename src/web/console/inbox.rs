@@ -294,9 +294,9 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         assignee_id: get("assignee").map(|a| match a.as_str() {
             "none" => None,
             "me" => Some(me.clone()),
-            other => Some(other.to_string()),
+            other => Some(other.into()),
         }),
-        team_id: get("team").map(|t| if t == "none" { None } else { Some(t) }),
+        team_id: get("team").map(|t| if t == "none" { None } else { Some(t.into()) }),
         add_tags: get("add_tag").into_iter().collect(),
         ..TicketChanges::default()
     };
@@ -304,8 +304,12 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
     }
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(me.into());
-    app.db.write(move |c| commands::bulk_update(c, &tid, &actor, &ids, &changes)).await?;
+    let actor = Actor::Agent(me);
+    app.db
+        .write(move |c| {
+            commands::bulk_update(c, &tid, &actor, &ids.iter().map(|i| i.as_str().into()).collect::<Vec<_>>(), &changes)
+        })
+        .await?;
     app.tickets_changed(&f.user.tenant_id());
     let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());
     Ok(see_other(&back))

@@ -111,7 +111,7 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
     let presence = q.ticket.clone().map(|ticket| {
         let viewers = app.live.join(&tenant, &ticket, &user.agent.id);
         app.live.publish_presence(&tenant, &ticket, viewers);
-        Presence { app: app.clone(), tenant: tenant.clone(), ticket, agent_id: user.agent.id.clone() }
+        Presence { app: app.clone(), tenant: tenant.clone(), ticket, agent_id: user.agent.id.to_string() }
     });
     // The first frame tells the browser how soon to reconnect and that the stream is live.
     let state = StreamState {

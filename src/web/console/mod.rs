@@ -42,7 +42,7 @@ impl Page {
             t: user.tr.clone(),
             csrf: user.session.csrf_token.clone(),
             agent_name: user.agent.name.clone(),
-            agent_id: user.agent.id.clone(),
+            agent_id: user.agent.id.to_string(),
             workspace: user.tenant.name.clone(),
             is_admin: user.role().is_admin(),
             nav,

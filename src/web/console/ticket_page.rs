@@ -21,7 +21,7 @@ use crate::web::auth::{self, ConsoleUser, CsrfForm, CsrfUpload};
 fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
     match key.parse::<i64>() {
         Ok(n) => queries::by_number(conn, tenant, n),
-        Err(_) => commands::get(conn, tenant, key),
+        Err(_) => commands::get(conn, tenant, &key.into()),
     }
 }
 
@@ -47,7 +47,7 @@ impl TicketPage {
         a.as_ref() == b.as_ref()
     }
 
-    fn is(&self, a: &Option<String>, b: &str) -> bool {
+    fn is<T: std::ops::Deref<Target = str>>(&self, a: &Option<T>, b: &str) -> bool {
         a.as_deref() == Some(b)
     }
 }
@@ -68,7 +68,7 @@ struct TimelinePartial {
 fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<(TicketDetail, Option<i64>, Option<i64>)> {
     let t = resolve(conn, tenant, key)?;
     let d = queries::detail(conn, tenant, &t.id)?;
-    let mut number_of = |id: &Option<String>| -> AppResult<Option<i64>> {
+    let mut number_of = |id: &Option<crate::types::TicketId>| -> AppResult<Option<i64>> {
         id.as_ref().map(|i| commands::get(conn, tenant, i).map(|t| t.number)).transpose()
     };
     let merged = number_of(&d.ticket.merged_into_id)?;
@@ -91,7 +91,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
         timeline,
         events,
         zone: user.zone().to_string(),
-        me: user.agent.id.clone(),
+        me: user.agent.id.to_string(),
         statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
         priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
         merged_into,
@@ -133,7 +133,7 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
     for file in &f.files {
         blobs.push(app.blobs.put(&tid, &file.filename, file.bytes.clone()).await?);
     }
-    let actor = Actor::Agent(f.user.agent.id.clone().into());
+    let actor = Actor::Agent(f.user.agent.id.clone());
     let key = path.into_inner();
     let msg = NewMessage {
         kind,
@@ -171,15 +171,16 @@ pub async fn update(
     let changes = TicketChanges {
         status: get("status").filter(|s| !s.is_empty()).map(|s| Status::parse(&s)).transpose()?,
         priority: get("priority").filter(|s| !s.is_empty()).map(|s| Priority::parse(&s)).transpose()?,
-        assignee_id: opt(get("assignee").map(|a| if a == "me" { me.clone() } else { a })),
-        team_id: opt(get("team")),
+        assignee_id: opt(get("assignee").map(|a| if a == "me" { me.to_string() } else { a }))
+            .map(|a| a.map(Into::into)),
+        team_id: opt(get("team")).map(|t| t.map(Into::into)),
         language: opt(get("language")),
         tags: get("tags").map(|t| t.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect()),
         ..TicketChanges::default()
     };
     let version: Option<i32> = get("version").and_then(|v| v.parse().ok());
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(me.into());
+    let actor = Actor::Agent(me);
     let key = path.into_inner();
     let number = app
         .db
@@ -201,7 +202,7 @@ pub struct MergeForm {
 pub async fn merge(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MergeForm>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(f.user.agent.id.clone().into());
+    let actor = Actor::Agent(f.user.agent.id.clone());
     let (key, target) = (path.into_inner(), f.form.target.trim().trim_start_matches('#').to_string());
     let number = app
         .db
