@@ -152,6 +152,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "SQLite write-ahead log size past which it is checkpointed and truncated",
     },
     Setting {
+        key: "max_streams_per_session",
+        env: "MERIDIAN_MAX_STREAMS_PER_SESSION",
+        default: "16",
+        help: "live console streams (browser tabs) one session may hold open; more are refused with 429",
+    },
+    Setting {
         key: "job_poll_ms",
         env: "MERIDIAN_JOB_POLL_MS",
         default: "1000",
@@ -228,6 +234,8 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// SQLite WAL size (MiB) past which a TRUNCATE checkpoint runs.
     pub sqlite_wal_limit_mb: u64,
+    /// Live streams one console session may hold open.
+    pub max_streams_per_session: usize,
     pub job_poll_ms: u64,
     pub job_backoff_ms: u64,
     pub job_max_attempts: i32,
@@ -350,6 +358,8 @@ impl Config {
                 .unwrap_or(25 << 20),
             max_body_bytes: opt(get("max_body_bytes"), "MERIDIAN_MAX_BODY_BYTES")?.unwrap_or(1 << 20),
             sqlite_wal_limit_mb: opt(get("sqlite_wal_limit_mb"), "MERIDIAN_SQLITE_WAL_LIMIT_MB")?.unwrap_or(64),
+            max_streams_per_session: opt(get("max_streams_per_session"), "MERIDIAN_MAX_STREAMS_PER_SESSION")?
+                .unwrap_or(16),
             job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),
             job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),

@@ -52,6 +52,27 @@ pub struct LiveHub {
     pub presence: presence::Presence,
     // Bumped on every ticket change per tenant, so caches of derived data know to refresh.
     generations: Mutex<HashMap<String, u64>>,
+    // Open live streams per holder (a console session), so one holder cannot tie up unbounded
+    // connections and memory.
+    streams: Mutex<HashMap<String, usize>>,
+}
+
+/// One open live stream of a holder; frees its place when dropped (the stream ended).
+pub struct StreamSlot {
+    hub: Arc<LiveHub>,
+    holder: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.hub.streams.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.holder) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.holder);
+            }
+        }
+    }
 }
 
 impl Default for LiveHub {
@@ -61,6 +82,7 @@ impl Default for LiveHub {
             closing: watch::channel(false).0,
             presence: presence::Presence::default(),
             generations: Mutex::new(HashMap::new()),
+            streams: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -79,6 +101,17 @@ impl LiveHub {
     /// Publish a domain event to this process's streams.
     pub fn publish_event(&self, tenant_id: &str, event: DomainEvent) {
         self.publish(LiveMessage::Event { tenant_id: tenant_id.to_string(), event: Arc::new(event) });
+    }
+
+    /// A place for one more live stream of `holder`, or `None` when it already has `max` open.
+    pub fn claim_stream(self: &Arc<Self>, holder: &str, max: usize) -> Option<StreamSlot> {
+        let mut open = self.streams.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(holder.to_string()).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot { hub: self.clone(), holder: holder.to_string() })
     }
 
     /// Note that a tenant's tickets changed.

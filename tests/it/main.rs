@@ -15,6 +15,7 @@ mod events;
 mod i18n;
 mod isolation;
 mod jobs;
+mod live_streams;
 mod migrations;
 mod ops;
 mod seed;

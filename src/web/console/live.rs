@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::events::{DomainEvent, LiveMessage};
 use crate::tenancy::TenantId;
 use crate::web::auth::{self, ConsoleUser};
@@ -41,6 +41,7 @@ struct StreamState {
     closing: tokio::sync::watch::Receiver<bool>,
     tenant: String,
     _presence: Option<Presence>,
+    _slot: crate::events::StreamSlot,
     first: Option<String>,
     /// Display names of the agents this stream has reported, by id.
     names: HashMap<String, String>,
@@ -106,6 +107,10 @@ async fn presence_frame(s: &mut StreamState, ticket_id: &str, ids: &[String]) ->
 /// GET /events[?ticket=id]
 pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQuery>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
+    let slot = app
+        .live
+        .claim_stream(&user.session.id, app.config.max_streams_per_session)
+        .ok_or(AppError::TooManyRequests { retry_after_secs: 30 })?;
     let tenant = user.tenant.id.clone();
     let rx = app.live.subscribe();
     let presence = q.ticket.clone().map(|ticket| {
@@ -120,6 +125,7 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
         closing: app.live.closing(),
         tenant,
         _presence: presence,
+        _slot: slot,
         first: Some("retry: 2000\n: connected\n\n".into()),
         names: HashMap::new(),
     };
