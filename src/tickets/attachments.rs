@@ -57,11 +57,18 @@ pub struct Blobs {
     pub max_bytes: usize,
 }
 
-/// Keep only a file's last path component, without control characters; never empty.
+/// Keep only a file's last path component, without control characters or the invisible
+/// formatting characters that reorder or hide text (`invoice\u{202E}gpj.exe` shows as `invoiceexe.jpg`);
+/// never empty.
 pub fn sanitize_filename(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String =
-        last.chars().filter(|c| !c.is_control()).collect::<String>().trim().trim_start_matches('.').to_string();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !crate::types::is_invisible_format(*c))
+        .collect::<String>()
+        .trim()
+        .trim_start_matches('.')
+        .to_string();
     let cut: String = cleaned.chars().take(200).collect();
     if cut.is_empty() {
         "attachment".into()

@@ -179,6 +179,13 @@ string_enum!(
     }
 );
 
+/// Whether `c` is an invisible formatting character: the bidirectional controls (which reorder
+/// what follows them), zero-width characters and the byte-order mark. File names and other short
+/// labels drop them; longer user text is shown isolated instead (`<bdi>`, `dir="auto"`).
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Who made a change: stored with every message and audit event, and named in domain events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]

@@ -329,3 +329,39 @@ async fn files_whose_message_never_committed_are_swept(app: TestApp) {
     assert_eq!(left, 0);
 }
 both!(files_whose_message_never_committed_are_swept);
+
+/// A name that uses a right-to-left override to pass an executable off as an image loses its
+/// invisible controls, and the console shows user text isolated from the page's direction.
+async fn bidi_controls_leave_file_names(app: TestApp) {
+    let (t, email, pw) = app.seed_tenant("acme");
+    let tok = app.state.db.write_blocking(|c| tokens::create(c, &t.tenant_id(), "t", None)).unwrap().1;
+    let ticket = api_ticket(&app, &tok).await;
+    let id = ticket["id"].as_str().unwrap();
+    let sneaky = "invoice\u{202E}gpj.exe\u{200B}";
+    let body = json!({"body": "see file", "attachments": [{"filename": sneaky,
+        "content_base64": base64::engine::general_purpose::STANDARD.encode("MZ")}]});
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/tickets/{id}/messages")))
+        .bearer_auth(&tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let msgs: Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/tickets/{id}/messages")))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(msgs["data"][1]["attachments"][0]["filename"], "invoicegpj.exe", "{msgs}");
+    let (c, _) = app.signed_in("acme", &email, &pw).await;
+    let page = c.get(app.url(&format!("/tickets/{}", ticket["number"]))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<bdi>invoicegpj.exe</bdi>"), "file names are isolated");
+    assert!(!page.contains('\u{202E}'));
+    assert!(page.contains("<div class=\"body text\" dir=\"auto\">"), "message bodies take their own direction");
+}
+both!(bidi_controls_leave_file_names);
