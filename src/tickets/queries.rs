@@ -524,6 +524,34 @@ pub fn saved_views(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str) -
         .load(conn)?)
 }
 
+/// Rename one of this agent's saved views.
+pub fn rename_view(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    agent_id: &str,
+    id: &str,
+    name: &str,
+) -> AppResult<SavedView> {
+    let name = crate::accounts::validate_name("name", name)?;
+    let n = diesel::update(saved_views::table.find((tenant.as_str(), id)).filter(saved_views::agent_id.eq(agent_id)))
+        .set(saved_views::name.eq(&name))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    saved_view(conn, tenant, agent_id, id)
+}
+
+/// Delete one of this agent's saved views.
+pub fn delete_view(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str, id: &str) -> AppResult<()> {
+    let n = diesel::delete(saved_views::table.find((tenant.as_str(), id)).filter(saved_views::agent_id.eq(agent_id)))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
 /// One saved view of this agent.
 pub fn saved_view(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str, id: &str) -> AppResult<SavedView> {
     Ok(saved_views::table

@@ -18,5 +18,6 @@ mod jobs;
 mod live_streams;
 mod migrations;
 mod ops;
+mod saved_views;
 mod seed;
 mod wal;

@@ -122,6 +122,10 @@ struct InboxPage {
     channels: Vec<&'static str>,
     zone: String,
     custom: bool,
+    /// The saved view on screen, which the agent can rename or delete: (id, name).
+    current_saved: Option<(String, String)>,
+    /// Whether that view cannot be shown (its rows are not listed; the page says why).
+    broken: bool,
 }
 
 #[derive(Template)]
@@ -160,10 +164,20 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     let me = user.agent.id.clone();
     let tid = user.tenant_id();
     let saved_id = nonempty(&q.saved).map(str::to_string);
+    // A saved view that cannot be shown (its filter no longer parses, or the database refuses
+    // it) is an error on that view alone: the page still renders, with its controls to rename
+    // or delete it, and never falls back to every ticket.
+    let mut view_broken = false;
     let filter = match &saved_id {
         Some(id) => {
             let (tid, me, id) = (tid.clone(), me.clone(), id.clone());
-            app.db.read(move |c| queries::saved_view(c, &tid, &me, &id)).await?.filter()?
+            match app.db.read(move |c| queries::saved_view(c, &tid, &me, &id)).await?.filter() {
+                Ok(f) => f,
+                Err(_) => {
+                    view_broken = true;
+                    Filter::default()
+                }
+            }
         }
         None => q.filter(&me)?,
     };
@@ -175,12 +189,25 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     let generation = app.live.generation(tid.as_str());
     let cached = if partial { None } else { app.view_counts.get(tid.as_str(), &me, generation) };
     let need_counts = !partial && cached.is_none();
-    let (rows, next, fresh, teams) = app
+    let is_saved = saved_id.is_some();
+    let (rows, next, fresh, teams, broken) = app
         .db
         .read(move |c| {
-            let (rows, next) = queries::list(c, &tid2, &me2, &f2, sort, cursor.as_deref(), 50)?;
+            let listed = if view_broken {
+                Ok((vec![], None))
+            } else {
+                queries::list(c, &tid2, &me2, &f2, sort, cursor.as_deref(), 50)
+            };
+            let (rows, next, broken) = match listed {
+                Ok((rows, next)) => (rows, next, view_broken),
+                Err(e) if is_saved => {
+                    tracing::warn!(error = %e, "a saved view cannot be listed");
+                    (vec![], None, true)
+                }
+                Err(e) => return Err(e),
+            };
             if partial {
-                return Ok((rows, next, None, vec![]));
+                return Ok((rows, next, None, vec![], broken));
             }
             let fresh = if need_counts {
                 let mut views = Vec::new();
@@ -191,10 +218,12 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 let saved: Vec<(SavedView, Option<i64>)> = queries::saved_views(c, &tid2, &me2)?
                     .into_iter()
                     .map(|s| {
-                        let n = match s.filter() {
-                            Ok(f) => Some(queries::count(c, &tid2, &me2, &f)?),
-                            Err(_) => None,
-                        };
+                        // A view that cannot be counted (a filter that no longer parses or that
+                        // the database refuses) shows "?"; the others and the page still work.
+                        let n = s.filter().and_then(|f| queries::count(c, &tid2, &me2, &f)).map_err(|e| {
+                            tracing::warn!(view = %s.id, error = %e, "a saved view cannot be counted");
+                        });
+                        let n = n.ok();
                         Ok((s, n))
                     })
                     .collect::<AppResult<_>>()?;
@@ -203,7 +232,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 None
             };
             let teams = crate::tickets::teams::list(c, &tid2)?;
-            Ok((rows, next, fresh, teams))
+            Ok((rows, next, fresh, teams, broken))
         })
         .await?;
     if let Some(f) = &fresh {
@@ -230,6 +259,10 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
             current: current_view == Some(*v),
         })
         .collect();
+    let current_saved = saved
+        .iter()
+        .find(|(s, _)| saved_id.as_deref() == Some(s.id.as_str()))
+        .map(|(s, _)| (s.id.clone(), s.name.clone()));
     views.extend(saved.into_iter().map(|(s, n)| ViewLink {
         current: saved_id.as_deref() == Some(s.id.as_str()),
         href: format!("/inbox?saved={}", s.id),
@@ -254,6 +287,14 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
         channels: Channel::ALL.iter().map(|s| s.as_str()).collect(),
         zone,
         custom,
+        current_saved,
+        broken,
+    })
+    .map(|mut r| {
+        if broken {
+            *r.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        r
     })
 }
 
@@ -280,6 +321,33 @@ pub async fn save_view(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -
     // A new view needs its count on the page we send the agent to.
     app.live.bump(f.user.tenant.id.as_str());
     Ok(see_other(&format!("/inbox?saved={}", saved.id)))
+}
+
+/// POST /inbox/views/{id}/rename: the agent renames one of their saved views.
+pub async fn rename_view(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, me, id) = (f.user.tenant_id(), f.user.agent.id.to_string(), path.into_inner());
+    let name = f.form.get("name").cloned().unwrap_or_default();
+    let v = app.db.write(move |c| queries::rename_view(c, &tid, &me, &id, &name)).await?;
+    app.live.bump(f.user.tenant.id.as_str());
+    Ok(see_other(&format!("/inbox?saved={}", v.id)))
+}
+
+/// POST /inbox/views/{id}/delete: the agent deletes one of their saved views.
+pub async fn delete_view(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, me, id) = (f.user.tenant_id(), f.user.agent.id.to_string(), path.into_inner());
+    app.db.write(move |c| queries::delete_view(c, &tid, &me, &id)).await?;
+    app.live.bump(f.user.tenant.id.as_str());
+    Ok(see_other("/inbox"))
 }
 
 /// POST /inbox/bulk: checkboxes `t_<id>` select tickets; the other fields are the changes.

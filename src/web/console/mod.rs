@@ -127,6 +127,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(signin::logout))
             .route("/inbox", web::get().to(inbox::show))
             .route("/inbox/views", web::post().to(inbox::save_view))
+            .route("/inbox/views/{id}/rename", web::post().to(inbox::rename_view))
+            .route("/inbox/views/{id}/delete", web::post().to(inbox::delete_view))
             .route("/inbox/bulk", web::post().to(inbox::bulk))
             .route("/events", web::get().to(live::events))
             .route("/tickets/new", web::get().to(ticket_page::new_form))
