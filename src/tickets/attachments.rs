@@ -93,8 +93,12 @@ pub fn sniff(bytes: &[u8], filename: &str) -> String {
     if let Some(kind) = infer::get(bytes) {
         return kind.mime_type().to_string();
     }
-    if std::str::from_utf8(bytes).is_ok() && mime_guess::from_path(filename).first().is_none_or(|m| m.type_() == "text")
-    {
+    // A prefix of a longer file may end inside a character: that still reads as text.
+    let utf8 = match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    if utf8 && mime_guess::from_path(filename).first().is_none_or(|m| m.type_() == "text") {
         return "text/plain".into();
     }
     mime_guess::from_path(filename).first_or_octet_stream().to_string()
@@ -146,7 +150,78 @@ impl Blobs {
             id,
         };
         // Recorded first, so that no stored file can go unaccounted for.
-        let (tid, id, storage_key) = (tenant.as_str().to_string(), blob.id.clone(), key.clone());
+        self.record_pending(tenant, &blob.id, &key).await?;
+        self.store
+            .put(&StorePath::from(key), PutPayload::from(bytes))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("attachment store: {e}")))?;
+        Ok(blob)
+    }
+
+    /// Store a file as it arrives, in parts, refusing it past `limit` bytes (or the store's own
+    /// limit): at most one part is held in memory, whatever the file's size. The type is sniffed
+    /// from the first 8 KiB.
+    pub async fn put_stream<S, E>(
+        &self,
+        tenant: &TenantId,
+        filename: &str,
+        mut parts: S,
+        limit: usize,
+    ) -> AppResult<StoredBlob>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        use futures_util::StreamExt;
+        const HEAD: usize = 8192;
+        let limit = limit.min(self.max_bytes);
+        let id = new_id();
+        let filename = sanitize_filename(filename);
+        let key = format!("{}/{}", tenant.as_str(), id);
+        self.record_pending(tenant, &id, &key).await?;
+        let store_err = |e: object_store::Error| AppError::Internal(anyhow::anyhow!("attachment store: {e}"));
+        let upload = self.store.put_multipart(&StorePath::from(key.clone())).await.map_err(store_err)?;
+        let mut writer = object_store::WriteMultipart::new(upload);
+        let (mut hasher, mut head, mut size) = (Sha256::new(), Vec::with_capacity(HEAD), 0usize);
+        let read: AppResult<()> = async {
+            while let Some(part) = parts.next().await {
+                let part = part.map_err(|e| AppError::BadRequest(format!("cannot read the file: {e}")))?;
+                size += part.len();
+                if size > limit {
+                    return Err(AppError::PayloadTooLarge);
+                }
+                hasher.update(&part);
+                if head.len() < HEAD {
+                    head.extend_from_slice(&part[..part.len().min(HEAD - head.len())]);
+                }
+                writer.wait_for_capacity(2).await.map_err(store_err)?;
+                writer.put(part);
+            }
+            if size == 0 {
+                return Err(AppError::invalid("attachments", "error-attachment-empty", "the file is empty"));
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = read {
+            // Its pending row stays behind, so housekeeping removes whatever the store kept.
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        writer.finish().await.map_err(store_err)?;
+        Ok(StoredBlob {
+            content_type: sniff(&head, &filename),
+            size_bytes: size as i64,
+            sha256: hex::encode(hasher.finalize()),
+            storage_key: key,
+            filename,
+            id,
+        })
+    }
+
+    /// Note a file about to be stored, so that none can go unaccounted for.
+    async fn record_pending(&self, tenant: &TenantId, id: &str, key: &str) -> AppResult<()> {
+        let (tid, id, storage_key) = (tenant.as_str().to_string(), id.to_string(), key.to_string());
         self.db
             .write(move |c| {
                 diesel::insert_into(pending_uploads::table)
@@ -159,12 +234,7 @@ impl Blobs {
                     .execute(c)?;
                 Ok(())
             })
-            .await?;
-        self.store
-            .put(&StorePath::from(key), PutPayload::from(bytes))
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("attachment store: {e}")))?;
-        Ok(blob)
     }
 
     /// Whether a stored file exists (for tests and checks).

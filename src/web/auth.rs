@@ -227,62 +227,93 @@ impl FromRequest for ApiClient {
     }
 }
 
-/// A file from a console form.
-pub struct Upload {
-    pub filename: String,
-    pub bytes: web::Bytes,
-}
-
 /// A state-changing console form that may carry files (`multipart/form-data`) or not
-/// (urlencoded); accepted only with the session's CSRF token, like [`CsrfForm`].
+/// (urlencoded); accepted only with the session's CSRF token, like [`CsrfForm`]. Files are in the
+/// attachment store by the time the handler runs (recorded as pending until a message takes them).
 pub struct CsrfUpload {
     pub user: ConsoleUser,
     pub fields: std::collections::HashMap<String, String>,
-    pub files: Vec<Upload>,
+    pub files: Vec<crate::tickets::attachments::StoredBlob>,
 }
 
 /// Most files one console form may carry.
 pub const MAX_FILES: usize = 10;
+/// Most text fields one console form may carry.
+pub const MAX_FIELDS: usize = 64;
 
+/// Read a multipart console form within its limits: text fields together at most `max_text`
+/// bytes and [`MAX_FIELDS`] in number; files together at most `max_files_total` bytes and
+/// [`MAX_FILES`] in number, each streamed to the store as it arrives. The CSRF token (the
+/// `X-CSRF-Token` header, or a `_csrf` field sent before the first file, as our forms do) is
+/// checked before any file is read, so a forged form costs the server no more than its text.
 async fn read_multipart(
     req: &HttpRequest,
     payload: Payload,
-    max_field: usize,
-    max_file: usize,
-) -> AppResult<(std::collections::HashMap<String, String>, Vec<Upload>)> {
+    user: &ConsoleUser,
+    state: &AppState,
+) -> AppResult<(std::collections::HashMap<String, String>, Vec<crate::tickets::attachments::StoredBlob>)> {
     use futures_util::StreamExt;
     let bad = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("invalid multipart body: {e}"));
+    let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let token_ok = |t: Option<&String>| t.is_some_and(|t| secrets_equal(t, &user.session.csrf_token));
+    let mut csrf_ok = token_ok(header_token.as_ref());
+    let (max_text, max_files_total) = (state.config.max_body_bytes, state.config.max_attachment_bytes);
     let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
     let mut fields = std::collections::HashMap::new();
     let mut files = Vec::new();
+    let (mut text_bytes, mut file_bytes) = (0usize, 0usize);
     while let Some(field) = mp.next().await {
         let mut field = field.map_err(bad)?;
         let name = field.name().unwrap_or_default().to_string();
-        let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
-        let limit = if filename.is_some() { max_file } else { max_field };
-        let mut buf = web::BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(bad)?;
-            if buf.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge);
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        match filename {
-            // An untouched file input still sends an empty part.
-            Some(f) if f.is_empty() && buf.is_empty() => {}
-            Some(f) => {
+        match field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string) {
+            Some(filename) => {
+                if !csrf_ok {
+                    csrf_ok = token_ok(fields.get("_csrf"));
+                    if !csrf_ok {
+                        return Err(AppError::Csrf);
+                    }
+                }
+                if filename.is_empty() {
+                    // An untouched file input sends an empty part; anything in it is not a file.
+                    while let Some(chunk) = field.next().await {
+                        if !chunk.map_err(bad)?.is_empty() {
+                            return Err(AppError::BadRequest("a file part without a file name".into()));
+                        }
+                    }
+                    continue;
+                }
                 if files.len() >= MAX_FILES {
                     return Err(AppError::invalid("files", "error-attachment-count", "at most 10 files"));
                 }
-                files.push(Upload { filename: f, bytes: buf.freeze() });
+                let parts = field.by_ref();
+                let blob = state
+                    .blobs
+                    .put_stream(&user.tenant_id(), &filename, parts, max_files_total.saturating_sub(file_bytes))
+                    .await?;
+                file_bytes += blob.size_bytes as usize;
+                files.push(blob);
             }
             None => {
+                if fields.len() >= MAX_FIELDS {
+                    return Err(AppError::BadRequest(format!("at most {MAX_FIELDS} form fields")));
+                }
+                let mut buf = web::BytesMut::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(bad)?;
+                    text_bytes += chunk.len();
+                    if text_bytes > max_text {
+                        return Err(AppError::PayloadTooLarge);
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
                 let text = String::from_utf8(buf.to_vec())
                     .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
                 fields.insert(name, text);
             }
         }
+    }
+    if !csrf_ok && !token_ok(fields.get("_csrf")) {
+        return Err(AppError::Csrf);
     }
     Ok((fields, files))
 }
@@ -304,9 +335,7 @@ impl FromRequest for CsrfUpload {
             let user = load_console_user(req.clone()).await?;
             let state = state(&req)?;
             let (fields, files) = match (multipart_payload, body) {
-                (Some(p), _) => {
-                    read_multipart(&req, p, state.config.max_body_bytes, state.config.max_attachment_bytes).await?
-                }
+                (Some(p), _) => read_multipart(&req, p, &user, &state).await?,
                 (None, Some(body)) => {
                     let bytes = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
                         413 => AppError::PayloadTooLarge,
@@ -314,15 +343,15 @@ impl FromRequest for CsrfUpload {
                     })?;
                     let f: std::collections::HashMap<String, String> = serde_urlencoded::from_bytes(&bytes)
                         .map_err(|e| AppError::BadRequest(format!("invalid form: {e}")))?;
+                    let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+                    let presented = f.get("_csrf").map(String::as_str).or(header_token).ok_or(AppError::Csrf)?;
+                    if !secrets_equal(presented, &user.session.csrf_token) {
+                        return Err(AppError::Csrf);
+                    }
                     (f, vec![])
                 }
                 (None, None) => return Err(AppError::BadRequest("no body".into())),
             };
-            let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-            let presented = fields.get("_csrf").cloned().or(header_token).ok_or(AppError::Csrf)?;
-            if !secrets_equal(&presented, &user.session.csrf_token) {
-                return Err(AppError::Csrf);
-            }
             Ok(CsrfUpload { user, fields, files })
         })
     }

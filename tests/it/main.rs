@@ -20,4 +20,5 @@ mod migrations;
 mod ops;
 mod saved_views;
 mod seed;
+mod uploads;
 mod wal;

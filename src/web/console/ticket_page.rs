@@ -128,11 +128,8 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
     }
     let status = Some(field("status")).filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
     let tid = f.user.tenant_id();
-    // Files go to the store first; the message and its attachment rows then commit together.
-    let mut blobs = Vec::with_capacity(f.files.len());
-    for file in &f.files {
-        blobs.push(app.blobs.put(&tid, &file.filename, file.bytes.clone()).await?);
-    }
+    // The files are already in the store; the message and its attachment rows commit together.
+    let blobs = f.files.clone();
     let actor = Actor::Agent(f.user.agent.id.clone());
     let key = path.into_inner();
     let msg = NewMessage {
