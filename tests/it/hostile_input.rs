@@ -205,3 +205,39 @@ async fn nul_in_console_help_center_and_sign_in(app: TestApp) {
     assert!(page.contains("cleanreplyxyz") && !page.contains("zebra"));
 }
 both!(nul_in_console_help_center_and_sign_in);
+
+async fn document_states_what_validation_enforces(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &t);
+    let doc = app.api_json(&tok, "/api/v1/openapi.json").await;
+    let params = doc["paths"]["/api/v1/tickets"]["get"]["parameters"].as_array().unwrap().clone();
+    let param = |n: &str| params.iter().find(|p| p["name"] == n).unwrap()["schema"].clone();
+    assert_eq!((param("limit")["minimum"].clone(), param("limit")["maximum"].clone()), (json!(1), json!(200)));
+    assert_eq!(param("priority")["enum"], json!(["low", "normal", "high", "urgent"]));
+    assert!(!param("view")["enum"].as_array().unwrap().contains(&json!("my_open")));
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["AddMessage"]["properties"]["kind"]["oneOf"][0]["enum"], json!(["reply", "note"]));
+    assert_eq!(schemas["CreateTicket"]["properties"]["tags"]["maxItems"], 20);
+    assert!(schemas["TeamIn"]["properties"]["name"]["pattern"].is_string());
+    // The server holds to the document: maxLength counts characters, maxItems counts entries.
+    let body = "é".repeat(200_000);
+    let (status, _, problem) = send(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/tickets",
+        Some(json!({"subject": "Long", "message": {"body": body}, "requester": {"email": "a@b.co"}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{problem}");
+    let (status, _, problem) = send(
+        &app,
+        &tok,
+        "POST",
+        "/api/v1/tickets",
+        Some(json!({"subject": "Tags", "message": {"body": "b"}, "requester": {"email": "a@b.co"}, "tags": vec!["same"; 21]})),
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("tags")));
+}
+both!(document_states_what_validation_enforces);
