@@ -117,6 +117,7 @@ pub async fn start_with_consumers(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(actix_web::middleware::from_fn(crate::web::input::guard))
             .wrap(crate::web::middleware::security_headers())
             .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
             .configure(crate::web::configure(max_body, max_attachment))

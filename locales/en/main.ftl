@@ -263,6 +263,7 @@ composer-files = Attach files
 error-attachment-empty = The file is empty.
 error-attachment-count = Attach at most 10 files to one message.
 error-attachment-encoding = The file's content is not valid base64.
+error-text-nul = Remove the invisible NUL characters (U+0000) from what you entered.
 nav-api = API
 api-title = API reference
 api-intro = Every endpoint of the REST API, generated from the same OpenAPI 3.1 document integrations can download:

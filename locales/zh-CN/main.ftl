@@ -260,6 +260,7 @@ composer-files = 添加附件
 error-attachment-empty = 文件为空。
 error-attachment-count = 每条消息最多添加 10 个附件。
 error-attachment-encoding = 文件内容不是有效的 base64。
+error-text-nul = 请删除输入中不可见的 NUL 字符（U+0000）。
 nav-api = API
 api-title = API 参考
 api-intro = REST API 的全部端点，由集成方可下载的同一份 OpenAPI 3.1 文档生成：

@@ -14,8 +14,8 @@ use crate::events::{DomainEvent, FieldChange};
 use crate::tenancy::TenantId;
 use crate::types::{AgentId, MessageId, TeamId, TicketId};
 
-/// Longest message body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest message body accepted, in characters (code points, as JSON Schema's maxLength counts).
+pub const MAX_BODY_CHARS: usize = 256 * 1024;
 
 /// Field changes to a ticket; `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -58,8 +58,8 @@ pub(super) fn validate_body(field: &str, text: &str) -> AppResult<()> {
     if text.trim().is_empty() {
         return Err(AppError::invalid(field, "error-body-empty", "the message is empty"));
     }
-    if text.len() > MAX_BODY_BYTES {
-        return Err(AppError::invalid(field, "error-body-too-long", format!("at most {MAX_BODY_BYTES} bytes")));
+    if text.len() > MAX_BODY_CHARS && text.chars().count() > MAX_BODY_CHARS {
+        return Err(AppError::invalid(field, "error-body-too-long", format!("at most {MAX_BODY_CHARS} characters")));
     }
     Ok(())
 }

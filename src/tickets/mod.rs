@@ -140,13 +140,17 @@ pub fn sanitize_html(html: &str) -> String {
 
 /// Normalise tags: lowercase, trimmed, `a-z 0-9 _ - :`, 1–40 characters, at most 20, deduplicated.
 pub fn normalize_tags(tags: &[String]) -> AppResult<Vec<String>> {
+    // Counted as sent, so the limit is the document's `maxItems` whatever the duplicates.
+    if tags.len() > 20 {
+        return Err(AppError::invalid("tags", "error-tag-invalid", "at most 20 tags"));
+    }
     let mut out: Vec<String> = Vec::new();
     for t in tags {
         let t = t.trim().to_lowercase();
         if t.is_empty() {
             continue;
         }
-        let ok = t.len() <= 40 && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':'));
+        let ok = t.chars().count() <= 40 && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':'));
         if !ok {
             return Err(AppError::invalid(
                 "tags",

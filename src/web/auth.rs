@@ -308,6 +308,7 @@ async fn read_multipart(
                 }
                 let text = String::from_utf8(buf.to_vec())
                     .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
+                crate::web::input::check_text(&name, &text)?;
                 fields.insert(name, text);
             }
         }

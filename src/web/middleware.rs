@@ -4,7 +4,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{web, HttpMessage, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -57,7 +57,25 @@ pub async fn console_errors(
         let redirect = HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         return Ok(ServiceResponse::new(req, redirect));
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else { return Ok(res) };
+    if req.app_data::<web::Data<AppState>>().is_none() {
+        return Ok(res);
+    }
+    let page = error_page(&req, app_err);
+    Ok(ServiceResponse::new(req, page))
+}
+
+/// `err` as this path answers errors: problem+json under `/api`, elsewhere a translated page.
+pub fn error_response(req: &HttpRequest, err: &AppError) -> HttpResponse {
+    use actix_web::ResponseError;
+    if req.path() == "/api" || req.path().starts_with("/api/") || req.app_data::<web::Data<AppState>>().is_none() {
+        return err.error_response();
+    }
+    error_page(req, err)
+}
+
+fn error_page(req: &HttpRequest, err: &AppError) -> HttpResponse {
+    use actix_web::ResponseError;
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else { return err.error_response() };
     let locale = match req.extensions().get::<RequestLocale>() {
         Some(l) => l.0.clone(),
         None => {
@@ -65,13 +83,13 @@ pub async fn console_errors(
             state.i18n.negotiate(None, accept, None)
         }
     };
-    let page = super::console::render_error(&state, &locale, app_err);
-    let mut response = HttpResponse::build(res.status());
+    let page = super::console::render_error(&state, &locale, err);
+    let mut response = HttpResponse::build(err.status_code());
     response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
-    if let AppError::TooManyRequests { retry_after_secs } = app_err {
+    if let AppError::TooManyRequests { retry_after_secs } = err {
         response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
     }
-    Ok(ServiceResponse::new(req, response.body(page)))
+    response.body(page)
 }
 
 /// Percent-encode a value for a query string.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod console;
 pub mod help;
+pub mod input;
 pub mod middleware;
 pub mod ops;
 

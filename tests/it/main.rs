@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod console_tickets;
 mod events;
+mod hostile_input;
 mod i18n;
 mod isolation;
 mod jobs;

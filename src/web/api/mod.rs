@@ -2,6 +2,8 @@
 
 mod directory;
 pub mod openapi;
+mod rules;
+mod strict;
 pub mod support;
 pub mod tickets;
 

@@ -57,6 +57,7 @@ pub struct ApiDoc;
 /// The document as JSON, with the error responses every operation shares.
 pub fn document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    super::rules::apply(&mut doc);
     add_error_responses(&mut doc);
     doc
 }

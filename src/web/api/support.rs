@@ -7,6 +7,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use super::strict::{Strict, NUL_MESSAGE};
 pub use crate::accounts::idempotency::Key as IdempotencyKey;
 use crate::accounts::idempotency::{self, StoredResult};
 use crate::app::AppState;
@@ -15,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::auth::ApiClient;
 
 /// A JSON body whose errors name the field at fault (`requester.email`), as 422; broken JSON is 400.
+/// Structs are taken from JSON objects only and strings must not hold NUL (see [`Strict`]).
 pub struct ApiJson<T> {
     pub value: T,
     /// The raw body, for idempotency fingerprints.
@@ -38,20 +40,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if !is_json {
                 return Err(AppError::BadRequest("expected Content-Type: application/json".into()));
             }
-            let de = &mut serde_json::Deserializer::from_slice(&raw);
-            let value = serde_path_to_error::deserialize(de).map_err(|e| {
+            let parsed: serde_json::Value = serde_json::from_slice(&raw)
+                .map_err(|e| AppError::BadRequest(format!("invalid JSON: {}", strip_position(&e.to_string()))))?;
+            let value = serde_path_to_error::deserialize(Strict(&parsed)).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                if inner.is_data() {
-                    let field = if path == "." { missing_field(&inner.to_string()).unwrap_or(path) } else { path };
-                    AppError::Invalid {
-                        field,
-                        key: "error-validation-detail",
-                        detail: strip_position(&inner.to_string()),
-                    }
-                } else {
-                    AppError::BadRequest(format!("invalid JSON: {inner}"))
-                }
+                let detail = strip_position(&inner.to_string());
+                // `.` is the body as a whole (an array where an object belongs).
+                let field = if path == "." { missing_field(&detail).unwrap_or(path) } else { path };
+                let key = if detail == NUL_MESSAGE { crate::web::input::NUL_KEY } else { "error-validation-detail" };
+                AppError::Invalid { field, key, detail }
             })?;
             Ok(ApiJson { value, raw })
         })

@@ -1,0 +1,175 @@
+//! What validation enforces, stated in the OpenAPI document, so that a client generated from it
+//! never sends what the server refuses. Kept in one table beside the validators it mirrors
+//! (`accounts::validate_name`, `tickets::commands::validate_subject`, `normalize_tags`, …);
+//! the fuzzer (`tests/fuzz`) checks the two agree in both directions.
+
+use serde_json::{json, Value};
+
+use crate::tickets::queries::View;
+use crate::types::{Channel, Priority, Status};
+
+/// Control characters (Cc), which names and subjects may not hold.
+const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
+/// What Rust's `trim` removes (Unicode White_Space), spelled out: `\s` differs between engines.
+const SPACE: &str = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
+/// One line of text: no control characters, not blank.
+fn line(max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max,
+           "pattern": format!("^[^{CONTROL}]*[^{CONTROL}{SPACE}][^{CONTROL}]*$")})
+}
+
+/// Free text (message bodies): anything but NUL, not blank.
+fn text(max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max,
+           "pattern": format!(r"^[^\u0000]*[^\u0000{SPACE}][^\u0000]*$")})
+}
+
+/// Any text PostgreSQL can store: no NUL.
+fn no_nul() -> Value {
+    json!({"type": "string", "pattern": r"^[^\u0000]*$"})
+}
+
+/// An email address as `accounts::normalize_email` accepts it: one `@`, a dotted domain that
+/// neither starts nor ends with a dot, no spaces or control characters. Not `format: email`,
+/// which refuses the internationalised addresses the server takes.
+fn email() -> Value {
+    let c = format!("@{CONTROL}{SPACE}");
+    json!({"type": "string", "maxLength": 254, "description": "An email address (internationalised addresses allowed)",
+           "pattern": format!(r"^[^{c}]+@[^{c}.][^{c}]*\.[^{c}]*[^{c}.]$")})
+}
+
+/// A BCP 47 language tag of the shape `unic_langid` parses: language, script, region, variant.
+fn language() -> Value {
+    json!({"type": "string", "maxLength": 64, "description": "A BCP 47 language tag (`pt`, `pt-BR`, `zh-Hans`)",
+           "pattern": r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))?$"})
+}
+
+/// Tags as `tickets::normalize_tags` takes them: letters, digits, `_ - :`, up to 40 characters,
+/// trimmed (blank entries are ignored), at most 20 entries.
+fn tags() -> Value {
+    json!({"type": "array", "maxItems": 20,
+           "items": {"type": "string", "pattern": format!(r"^[{SPACE}]*([\w:-]{{1,40}}[{SPACE}]*)?$")}})
+}
+
+fn names<T: AsRef<str>>(all: &[T]) -> Vec<String> {
+    all.iter().map(|v| v.as_ref().to_string()).collect()
+}
+
+fn nullable(schema: Value) -> Value {
+    let mut s = schema;
+    s["type"] = json!([s["type"].clone(), "null"]);
+    s
+}
+
+/// Request-body properties, by component schema and property.
+fn properties() -> Vec<(&'static str, &'static str, Value)> {
+    let id = no_nul();
+    let opt_id = nullable(no_nul());
+    vec![
+        ("CreateTicket", "subject", line(250)),
+        ("CreateTicket", "tags", tags()),
+        ("CreateTicket", "language", nullable(language())),
+        ("CreateTicket", "assignee_id", opt_id.clone()),
+        ("CreateTicket", "team_id", opt_id.clone()),
+        ("MessageIn", "body", text(crate::tickets::commands::MAX_BODY_CHARS)),
+        ("MessageIn", "body_html", nullable(no_nul())),
+        ("RequesterIn", "email", nullable(email())),
+        ("RequesterIn", "id", opt_id.clone()),
+        // Blank falls back to the email's local part.
+        (
+            "RequesterIn",
+            "name",
+            json!({"type": ["string", "null"], "maxLength": 120, "pattern": format!("^[^{CONTROL}]*$")}),
+        ),
+        ("PatchTicket", "subject", nullable(line(250))),
+        ("PatchTicket", "language", nullable(language())),
+        ("PatchTicket", "assignee_id", opt_id.clone()),
+        ("PatchTicket", "team_id", opt_id.clone()),
+        ("PatchTicket", "tags", nullable(tags())),
+        ("PatchTicket", "add_tags", tags()),
+        ("PatchTicket", "remove_tags", tags()),
+        ("AddMessage", "body", text(crate::tickets::commands::MAX_BODY_CHARS)),
+        ("AddMessage", "body_html", nullable(no_nul())),
+        // Message kinds without `system`, which only the server writes.
+        ("AddMessage", "kind", json!({"oneOf": [{"type": "string", "enum": ["reply", "note"]}, {"type": "null"}]})),
+        ("AddMessage", "author_agent_id", opt_id.clone()),
+        (
+            "AddMessage",
+            "attachments",
+            json!({"type": "array", "maxItems": 10, "items": {"$ref": "#/components/schemas/AttachmentIn"}}),
+        ),
+        ("AttachmentIn", "filename", no_nul()),
+        (
+            "AttachmentIn",
+            "content_base64",
+            json!({"type": "string", "contentEncoding": "base64",
+            // Canonical padded base64 of at least one byte (the decoder refuses stray low bits).
+            "pattern": "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{4}|[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)$"}),
+        ),
+        ("MergeIn", "target_id", id.clone()),
+        ("BulkIn", "ids", json!({"type": "array", "minItems": 1, "maxItems": 500, "items": id.clone()})),
+        ("ContactIn", "name", line(120)),
+        ("ContactIn", "email", nullable(email())),
+        ("ContactIn", "locale", nullable(language())),
+        ("ContactPatch", "name", nullable(line(120))),
+        ("ContactPatch", "email", nullable(email())),
+        ("ContactPatch", "locale", nullable(language())),
+        ("TeamIn", "name", line(120)),
+        ("TeamIn", "member_ids", json!({"type": "array", "items": id})),
+    ]
+}
+
+/// Query parameters, by name (the same name means the same rule on every operation).
+fn query(name: &str) -> Value {
+    let status = Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("|");
+    match name {
+        "limit" => json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 200, "default": 50}),
+        "status" => json!({"type": "string", "description": "Comma-separated statuses",
+                           "pattern": format!("^$|^({status})(,({status}))*$")}),
+        "priority" => json!({"type": "string", "enum": names(Priority::ALL)}),
+        "channel" => json!({"type": "string", "enum": names(Channel::ALL)}),
+        // my_open needs a signed-in agent, so the API refuses it.
+        "view" => {
+            json!({"type": "string", "enum": View::ALL.iter().filter(|v| **v != View::MyOpen).map(|v| v.as_str()).collect::<Vec<_>>()})
+        }
+        "sort" => json!({"type": "string", "enum": ["updated", "age", "priority"]}),
+        "cursor" => {
+            let mut s = no_nul();
+            s["description"] = json!("`next_cursor` of the previous page, as the server sent it");
+            s
+        }
+        _ => no_nul(),
+    }
+}
+
+/// Write the rules into the generated document.
+pub fn apply(doc: &mut Value) {
+    for (schema, property, rule) in properties() {
+        let slot = &mut doc["components"]["schemas"][schema]["properties"][property];
+        let description = slot.get("description").cloned();
+        *slot = rule;
+        if let Some(d) = description {
+            slot["description"] = d;
+        }
+    }
+    // A requester is named by an email or by a contact id.
+    doc["components"]["schemas"]["RequesterIn"]["anyOf"] = json!([
+        {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        {"required": ["id"], "properties": {"id": {"type": "string"}}},
+    ]);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                match p["in"].as_str() {
+                    Some("query") => p["schema"] = query(p["name"].as_str().unwrap_or("")),
+                    // Ids and names in paths hold no control characters (others answer 404).
+                    Some("path") => p["schema"] = json!({"type": "string", "pattern": format!("^[^{CONTROL}/]+$")}),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
