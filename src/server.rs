@@ -114,10 +114,11 @@ pub async fn start_with_consumers(
     let config = state.config.clone();
     let data = web::Data::new(state.clone());
     let (max_body, max_attachment) = (config.max_body_bytes, config.max_attachment_bytes);
+    let https = config.https();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .wrap(crate::web::middleware::security_headers())
+            .wrap(crate::web::middleware::security_headers(https))
             .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
             .configure(crate::web::configure(max_body, max_attachment))
     })
