@@ -113,18 +113,19 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let account_key = throttle::account_key(&workspace, &email);
     let ip_key = throttle::ip_key(&ip);
 
-    let (ak, ik, ws, em) = (account_key.clone(), ip_key.clone(), workspace.clone(), email.clone());
-    let found = state
+    // Counted before the password is checked, so parallel attempts cannot all slip under the limit.
+    let (ak, ik, ws, em) = (account_key.clone(), ip_key, workspace.clone(), email.clone());
+    let (attempt, found) = state
         .db
-        .read(move |c| {
-            throttle::check(c, limits, &ak, &ik)?;
+        .write(move |c| {
+            let attempt = throttle::begin(c, limits, &ak, &ik)?;
             let tenant = match tenancy::by_slug(c, &ws) {
                 Ok(t) => t,
-                Err(AppError::NotFound) => return Ok(None),
+                Err(AppError::NotFound) => return Ok((attempt, None)),
                 Err(e) => return Err(e),
             };
             let agent = agents::by_email(c, &tenant.tenant_id(), &em)?.filter(|a| a.active);
-            Ok(Some((tenant, agent)))
+            Ok((attempt, Some((tenant, agent))))
         })
         .await?;
     let (tenant, agent) = match found {
@@ -137,8 +138,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let (tenant, agent) = match (ok, tenant, agent) {
         (true, Some(t), Some(a)) => (t, a),
         _ => {
-            let (ak, ik) = (account_key, ip_key);
-            state.db.write(move |c| throttle::record_failure(c, &ak, &ik)).await?;
+            // The attempt's rows stay: they are the failure.
             let page = SignInPage {
                 error: Some(t.t("signin-failed")),
                 page: Page::anonymous(t),
@@ -156,7 +156,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let session = state
         .db
         .write(move |c| {
-            throttle::clear(c, &account_key)?;
+            throttle::succeeded(c, &account_key, attempt)?;
             sessions::create(c, &tid, &agent.id, Some(&ip), ua.as_deref(), ttl)
         })
         .await?;
