@@ -418,6 +418,21 @@ async fn parallel_sign_ins_from_one_ip_are_throttled(app: TestApp) {
 }
 both!(parallel_sign_ins_from_one_ip_are_throttled);
 
+async fn empty_login_token_pair_is_refused(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    // A cookie planted empty (say, by a sibling subdomain) must not pair with an empty field.
+    let res = reqwest::Client::new()
+        .post(app.url("/login"))
+        .header("cookie", "meridian_login=")
+        .form(&[("workspace", "acme"), ("email", email.as_str()), ("password", pw.as_str()), ("_csrf", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("Form expired"));
+}
+both!(empty_login_token_pair_is_refused);
+
 #[actix_web::test]
 async fn parallel_wrong_passwords_on_two_processes_are_throttled_together() {
     let Some(app) = TestApp::start(Backend::Postgres).await else { return };

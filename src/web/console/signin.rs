@@ -38,6 +38,15 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The shortest double-submit token accepted; the form issues longer ones.
+const MIN_LOGIN_TOKEN_LEN: usize = 16;
+
+/// Whether the double-submit pair matches. An empty or short cookie is refused outright: a
+/// cookie planted by a sibling subdomain could otherwise pair with a field the attacker chose.
+fn login_token_ok(cookie: Option<&str>, field: &str) -> bool {
+    cookie.is_some_and(|c| c.len() >= MIN_LOGIN_TOKEN_LEN && auth::secrets_equal(c, field))
+}
+
 fn negotiate(req: &HttpRequest, state: &crate::app::AppState) -> Tr {
     let accept = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locale = state.i18n.negotiate(None, accept, None);
@@ -70,7 +79,7 @@ pub async fn form(req: HttpRequest, q: web::Query<SignInQuery>) -> AppResult<Htt
     let login_csrf = req
         .cookie(login_cookie_name(&state.config))
         .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 16)
+        .filter(|v| v.len() >= MIN_LOGIN_TOKEN_LEN)
         .unwrap_or_else(|| crate::accounts::tokens::random_secret(24));
     let page = SignInPage {
         page: Page::anonymous(t),
@@ -99,7 +108,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let t = negotiate(&req, &state);
     let form = form.into_inner();
     let cookie_token = req.cookie(login_cookie_name(&state.config)).map(|c| c.value().to_string());
-    if !cookie_token.is_some_and(|c| auth::secrets_equal(&c, &form.csrf)) {
+    if !login_token_ok(cookie_token.as_deref(), &form.csrf) {
         return Err(AppError::Csrf);
     }
     let workspace = form.workspace.trim().to_lowercase();
