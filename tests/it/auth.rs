@@ -433,6 +433,41 @@ async fn empty_login_token_pair_is_refused(app: TestApp) {
 }
 both!(empty_login_token_pair_is_refused);
 
+async fn sign_in_redirects_only_to_this_site(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    for (next, expected) in [
+        ("/\t/evil.test", "/inbox"),
+        ("/%2F/evil.test", "/inbox"),
+        ("/\\evil.test", "/inbox"),
+        ("/%5Cevil.test", "/inbox"),
+        ("//evil.test", "/inbox"),
+        (" //evil.test", "/inbox"),
+        ("https://evil.test/", "/inbox"),
+        ("/tickets?status=open", "/tickets?status=open"),
+    ] {
+        let client = app.client();
+        let csrf = login_token(&app, &client).await;
+        let res = client
+            .post(app.url("/login"))
+            .form(&[
+                ("workspace", "acme"),
+                ("email", email.as_str()),
+                ("password", pw.as_str()),
+                ("_csrf", csrf.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "next={next:?}");
+        assert_eq!(res.headers()["location"], expected, "next={next:?}");
+    }
+    // The form carries the cleaned destination too (the probe's exact URL).
+    let page = app.client().get(app.url("/login?next=/%09/evil.test")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(field_value(&page, "next").as_deref(), Some("/inbox"), "{page}");
+}
+both!(sign_in_redirects_only_to_this_site);
+
 #[actix_web::test]
 async fn parallel_wrong_passwords_on_two_processes_are_throttled_together() {
     let Some(app) = TestApp::start(Backend::Postgres).await else { return };

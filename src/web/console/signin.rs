@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::next_path::safe_next;
 use super::{html, see_other, Page};
 use crate::accounts::{agents, sessions, throttle};
 use crate::error::{AppError, AppResult};
@@ -26,16 +27,6 @@ struct SignInPage {
 pub struct SignInQuery {
     workspace: Option<String>,
     next: Option<String>,
-}
-
-/// Only same-site paths may be a post-sign-in destination.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/inbox".to_string(),
-    }
 }
 
 /// The shortest double-submit token accepted; the form issues longer ones.
