@@ -118,6 +118,7 @@ pub async fn start_with_consumers(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(actix_web::middleware::from_fn(crate::web::body_deadline::body_deadline))
             .wrap(crate::web::middleware::security_headers(https))
             .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
             .configure(crate::web::configure(max_body, max_attachment))
