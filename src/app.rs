@@ -53,6 +53,11 @@ impl AppState {
     pub fn init(config: Config) -> anyhow::Result<AppState> {
         let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         let db = Db::connect(config.database.clone(), config.db_pool_size)?;
+        // A failed start closes the pool too, so even an error exits cleanly.
+        Self::assemble(config, db.clone()).inspect_err(|_| db.close())
+    }
+
+    fn assemble(config: Config, db: Db) -> anyhow::Result<AppState> {
         let applied = db.migrate()?;
         if applied > 0 {
             tracing::info!(applied, "database migrated");
@@ -90,6 +95,12 @@ impl AppState {
             config: Arc::new(config),
             db,
         })
+    }
+
+    /// Release the database before the process exits (see [`Db::close`]). Other clones of this
+    /// state must not be used afterwards; nothing in them may still be running.
+    pub fn close(self) {
+        self.db.clone().close();
     }
 
     /// Wake the local job worker after a commit that enqueued jobs.

@@ -158,6 +158,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "live console streams (browser tabs) one session may hold open; more are refused with 429",
     },
     Setting {
+        key: "body_timeout_secs",
+        env: "MERIDIAN_BODY_TIMEOUT_SECS",
+        default: "20",
+        help: "time allowed to send a request body, plus a second per body_min_rate bytes received (408 beyond)",
+    },
+    Setting {
+        key: "body_min_rate",
+        env: "MERIDIAN_BODY_MIN_RATE",
+        default: "500",
+        help: "bytes per second a slow upload must keep up to earn more time",
+    },
+    Setting {
         key: "job_poll_ms",
         env: "MERIDIAN_JOB_POLL_MS",
         default: "1000",
@@ -231,6 +243,8 @@ pub struct Config {
     pub api_rate_per_minute: u32,
     pub max_body_bytes: usize,
     pub max_attachment_bytes: usize,
+    pub body_timeout_secs: u64,
+    pub body_min_rate: u64,
     pub s3: Option<S3Config>,
     /// SQLite WAL size (MiB) past which a TRUNCATE checkpoint runs.
     pub sqlite_wal_limit_mb: u64,
@@ -360,6 +374,8 @@ impl Config {
             sqlite_wal_limit_mb: opt(get("sqlite_wal_limit_mb"), "MERIDIAN_SQLITE_WAL_LIMIT_MB")?.unwrap_or(64),
             max_streams_per_session: opt(get("max_streams_per_session"), "MERIDIAN_MAX_STREAMS_PER_SESSION")?
                 .unwrap_or(16),
+            body_timeout_secs: opt(get("body_timeout_secs"), "MERIDIAN_BODY_TIMEOUT_SECS")?.unwrap_or(20).max(1),
+            body_min_rate: opt(get("body_min_rate"), "MERIDIAN_BODY_MIN_RATE")?.unwrap_or(500).max(1),
             job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),
             job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),

@@ -40,6 +40,9 @@ pub enum AppError {
     /// The body is larger than allowed.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive in the time allowed.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     /// A dependency (the database) is not available.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -68,6 +71,7 @@ impl AppError {
             AppError::PreconditionFailed => "precondition-failed",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::PayloadTooLarge => "payload-too-large",
+            AppError::RequestTimeout => "request-timeout",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -107,6 +111,7 @@ impl ResponseError for AppError {
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -114,11 +114,14 @@ pub async fn start_with_consumers(
     let config = state.config.clone();
     let data = web::Data::new(state.clone());
     let (max_body, max_attachment) = (config.max_body_bytes, config.max_attachment_bytes);
+    let https = config.https();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .wrap(actix_web::middleware::from_fn(crate::web::input::guard))
-            .wrap(crate::web::middleware::security_headers())
+            // Outside the input guard, which reads form bodies itself: their reading is timed too.
+            .wrap(actix_web::middleware::from_fn(crate::web::body_deadline::body_deadline))
+            .wrap(crate::web::middleware::security_headers(https))
             .wrap(actix_web::middleware::from_fn(crate::web::middleware::metrics))
             .configure(crate::web::configure(max_body, max_attachment))
     })

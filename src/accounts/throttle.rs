@@ -1,9 +1,14 @@
 //! Sign-in throttling by account and by client IP, kept in the database so every process agrees.
+//!
+//! An attempt is counted before its password is checked: [`begin`] checks both keys and records
+//! the attempt in one transaction, serialised per key (across processes on PostgreSQL), so
+//! parallel requests cannot all pass the check before any of them is counted. The recorded rows
+//! stay as failures unless the sign-in succeeds ([`succeeded`]).
 
 use diesel::prelude::*;
 
 use crate::db::schema::signin_failures;
-use crate::db::{now, DbConnection};
+use crate::db::{backend, now, DbConnection};
 use crate::error::{AppError, AppResult};
 
 /// Limits for one window.
@@ -24,7 +29,13 @@ pub fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-fn failures_since(conn: &mut DbConnection, key: &str, since: chrono::NaiveDateTime) -> AppResult<i64> {
+/// An attempt that passed the check and is counted: the row it holds against the client IP.
+#[derive(Debug)]
+pub struct Attempt {
+    ip_row: i64,
+}
+
+fn attempts_since(conn: &mut DbConnection, key: &str, since: chrono::NaiveDateTime) -> AppResult<i64> {
     Ok(signin_failures::table
         .filter(signin_failures::throttle_key.eq(key))
         .filter(signin_failures::failed_at.gt(since))
@@ -32,31 +43,34 @@ fn failures_since(conn: &mut DbConnection, key: &str, since: chrono::NaiveDateTi
         .get_result(conn)?)
 }
 
-/// Refuse with 429 when either key has too many recent failures.
-pub fn check(conn: &mut DbConnection, limits: Limits, account: &str, ip: &str) -> AppResult<()> {
-    let since = now() - chrono::Duration::minutes(limits.window_minutes);
-    let over = failures_since(conn, account, since)? >= limits.per_account
-        || failures_since(conn, ip, since)? >= limits.per_ip;
+fn record(conn: &mut DbConnection, key: &str, at: chrono::NaiveDateTime) -> AppResult<i64> {
+    Ok(diesel::insert_into(signin_failures::table)
+        .values((signin_failures::throttle_key.eq(key), signin_failures::failed_at.eq(at)))
+        .returning(signin_failures::id)
+        .get_result(conn)?)
+}
+
+/// Refuse with 429 when either key has reached its limit in the window; otherwise count this
+/// attempt against both. Must run inside a write transaction, which holds the keys until commit.
+pub fn begin(conn: &mut DbConnection, limits: Limits, account: &str, ip: &str) -> AppResult<Attempt> {
+    // Always account, then IP: every caller takes the locks in the same order.
+    backend::lock_throttle_keys(conn, &[account, ip])?;
+    let ts = now();
+    let since = ts - chrono::Duration::minutes(limits.window_minutes);
+    let over = attempts_since(conn, account, since)? >= limits.per_account
+        || attempts_since(conn, ip, since)? >= limits.per_ip;
     if over {
         return Err(AppError::TooManyRequests { retry_after_secs: (limits.window_minutes * 60) as u64 });
     }
-    Ok(())
+    record(conn, account, ts)?;
+    Ok(Attempt { ip_row: record(conn, ip, ts)? })
 }
 
-/// Record a failed attempt against both keys.
-pub fn record_failure(conn: &mut DbConnection, account: &str, ip: &str) -> AppResult<()> {
-    let ts = now();
-    for key in [account, ip] {
-        diesel::insert_into(signin_failures::table)
-            .values((signin_failures::throttle_key.eq(key), signin_failures::failed_at.eq(ts)))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Forget an account's failures after a successful sign-in.
-pub fn clear(conn: &mut DbConnection, account: &str) -> AppResult<()> {
+/// The attempt signed in: forget the account's failures, and do not hold this success against
+/// the client's address.
+pub fn succeeded(conn: &mut DbConnection, account: &str, attempt: Attempt) -> AppResult<()> {
     diesel::delete(signin_failures::table.filter(signin_failures::throttle_key.eq(account))).execute(conn)?;
+    diesel::delete(signin_failures::table.find(attempt.ip_row)).execute(conn)?;
     Ok(())
 }
 

@@ -165,3 +165,27 @@ pub fn lock_cursor(conn: &mut DbConnection, name: &str) -> QueryResult<Option<(i
         }
     }
 }
+
+/// First class id of the two-key advisory locks the sign-in throttle takes (that key space does
+/// not overlap the one-key locks used for migrations).
+const THROTTLE_LOCK_CLASS: i32 = 7412;
+
+/// Hold each throttle key, in the order given, until the transaction ends, so that checking and
+/// counting an attempt is atomic across processes. Each position has its own lock class, so two
+/// callers that both pass (account, IP) can never wait on each other in a cycle, even when two
+/// keys hash alike. SQLite needs nothing: the in-process writer lock already makes each write
+/// transaction the only one.
+pub fn lock_throttle_keys(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(c) => {
+            for (class, key) in (THROTTLE_LOCK_CLASS..).zip(keys) {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                    .bind::<diesel::sql_types::Integer, _>(class)
+                    .bind::<Text, _>(*key)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}

@@ -77,9 +77,86 @@ impl DbTarget {
     }
 }
 
+/// Lets [`Db::close`] refuse new connections and wait for those the pool's threads are opening.
+#[derive(Default)]
+struct ConnectGate {
+    state: std::sync::Mutex<GateState>,
+    changed: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    closed: bool,
+    opening: usize,
+}
+
+/// Marks one connection being opened; leaving the gate even if opening panics.
+struct Opening<'a>(&'a ConnectGate);
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.opening -= 1;
+        self.0.changed.notify_all();
+    }
+}
+
+impl ConnectGate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn enter(&self) -> Option<Opening<'_>> {
+        let mut s = self.lock();
+        if s.closed {
+            return None;
+        }
+        s.opening += 1;
+        Some(Opening(self))
+    }
+
+    fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Close the gate; wait up to `bound` for connections being opened. False if some still are.
+    fn close_and_wait(&self, bound: Duration) -> bool {
+        let mut s = self.lock();
+        s.closed = true;
+        let deadline = std::time::Instant::now() + bound;
+        while s.opening > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            s = self.changed.wait_timeout(s, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        true
+    }
+}
+
+/// Pool errors go to our log, except the refusals of a pool that is being closed.
+#[derive(Debug)]
+struct PoolErrors(Arc<ConnectGate>);
+
+impl r2d2::HandleError<diesel::r2d2::Error> for PoolErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        if !self.0.is_closed() {
+            tracing::warn!(error = %error, "cannot open a database connection");
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectGate").field("closed", &self.is_closed()).finish_non_exhaustive()
+    }
+}
+
 /// r2d2 manager that opens the right backend and applies SQLite's durability pragmas.
 pub struct Manager {
     target: DbTarget,
+    gate: Arc<ConnectGate>,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -87,6 +164,11 @@ impl r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let Some(_opening) = self.gate.enter() else {
+            return Err(diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                "the database pool is closed".into(),
+            )));
+        };
         match &self.target {
             DbTarget::Postgres(url) => diesel::PgConnection::establish(url)
                 .map(DbConnection::Postgresql)
@@ -115,7 +197,8 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+        // Once closed, a connection handed back is closed right there instead of kept idle.
+        self.gate.is_closed()
     }
 }
 
@@ -131,6 +214,7 @@ pub struct Db {
     // SQLITE_BUSY failures into a short wait. PostgreSQL does not take it.
     sqlite_writer: Arc<std::sync::Mutex<()>>,
     wal: Arc<wal::WalStats>,
+    gate: Arc<ConnectGate>,
 }
 
 impl Db {
@@ -145,19 +229,38 @@ impl Db {
                     .map_err(|e| anyhow::anyhow!("cannot create the SQLite database: {e}"))?;
             }
         }
+        let gate = Arc::new(ConnectGate::default());
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .test_on_check_out(false)
-            .build(Manager { target: target.clone() })
+            .error_handler(Box::new(PoolErrors(gate.clone())))
+            .build(Manager { target: target.clone(), gate: gate.clone() })
             .map_err(|e| anyhow::anyhow!("cannot open the database ({}): {e}", target.backend_name()))?;
         Ok(Db {
             pool,
             target: Arc::new(target),
             sqlite_writer: Arc::new(std::sync::Mutex::new(())),
             wal: Arc::default(),
+            gate,
         })
+    }
+
+    /// Close the pool for good, before the process exits: refuse new connections, wait for those
+    /// the pool's background threads are opening, and close every idle one on this thread.
+    ///
+    /// r2d2 opens connections on its own threads (to keep one idle after each checkout) and
+    /// cannot join them. Left alone, one of them can be inside libpq while the exit handlers tear
+    /// down OpenSSL, which crashes the process after its work is done. After `close` no thread
+    /// can enter libpq again: the pool's threads stay parked with nothing to open.
+    pub fn close(self) {
+        if !self.gate.close_and_wait(Duration::from_secs(15)) {
+            tracing::warn!("a database connection was still being opened at shutdown");
+        }
+        // Handing the idle connections back closes them (`has_broken` is true from now on).
+        let idle: Vec<PooledConn> = std::iter::from_fn(|| self.pool.try_get()).collect();
+        drop(idle);
     }
 
     /// Which database this is.

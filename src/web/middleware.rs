@@ -13,13 +13,22 @@ use crate::error::AppError;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Security headers added to every response that does not set its own.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// HSTS for a desk served over HTTPS: a year, subdomains included (help centers live on them).
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// Security headers added to every response that does not set its own. `https` (the base URL's
+/// scheme) adds HSTS; over plain HTTP browsers ignore it, and it would be wrong for a local desk.
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, CSP))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::X_FRAME_OPTIONS, "DENY"));
+    if https {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, HSTS))
+    } else {
+        headers
+    }
 }
 
 /// Count requests and time them by route pattern (never by raw path, which would explode labels).

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod body_deadline;
 pub mod console;
 pub mod help;
 pub mod input;

@@ -364,3 +364,129 @@ async fn https_base_url_makes_host_prefixed_secure_cookies() {
     let c = cookies.iter().find(|c| c.starts_with("__Host-meridian_login=")).expect("host-prefixed cookie");
     assert!(c.contains("Secure") && c.contains("Path=/") && !c.contains("Domain="), "{c}");
 }
+
+/// GET /login once; returns the double-submit token the form carries (the cookie is in `client`).
+async fn login_token(app: &TestApp, client: &reqwest::Client) -> String {
+    let page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    field_value(&page, "_csrf").expect("login csrf field")
+}
+
+/// Fire `n` sign-ins at once from one client (one IP); returns every status.
+async fn parallel_sign_ins(
+    app: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    attempts: Vec<(String, String)>,
+) -> Vec<u16> {
+    let posts = attempts.iter().map(|(email, password)| {
+        client
+            .post(app.url("/login"))
+            .form(&[("workspace", "acme"), ("email", email), ("password", password), ("_csrf", csrf)])
+            .send()
+    });
+    futures_util::future::join_all(posts).await.into_iter().map(|r| r.expect("POST /login").status().as_u16()).collect()
+}
+
+async fn parallel_wrong_passwords_are_throttled(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    let limit = app.state.config.signin_account_limit as usize;
+    let client = app.client();
+    let csrf = login_token(&app, &client).await;
+    let attempts = (0..40).map(|i| (email.clone(), format!("wrong-password-{i:03}"))).collect();
+    let statuses = parallel_sign_ins(&app, &client, &csrf, attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + refused, 40, "only 401 or 429: {statuses:?}");
+    assert!(checked <= limit, "{checked} of 40 parallel attempts were verified against a limit of {limit}");
+    assert!(checked >= 1, "the first attempts are verified: {statuses:?}");
+    // The account stays throttled for the window, even for the right password.
+    assert_eq!(app.sign_in(&client, "acme", &email, &pw).await.status(), 429);
+}
+both!(parallel_wrong_passwords_are_throttled);
+
+async fn parallel_sign_ins_from_one_ip_are_throttled(app: TestApp) {
+    let _ = app.seed_tenant("acme");
+    let limit = app.state.config.signin_ip_limit as usize;
+    let client = app.client();
+    let csrf = login_token(&app, &client).await;
+    // Different accounts each time, so only the per-IP limit can stop them.
+    let attempts = (0..120).map(|i| (format!("user{i}@acme.example"), "wrong-password-000".to_string())).collect();
+    let statuses = parallel_sign_ins(&app, &client, &csrf, attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(checked + statuses.iter().filter(|s| **s == 429).count(), 120, "{statuses:?}");
+    assert!(checked <= limit, "{checked} of 120 parallel attempts were verified against a limit of {limit}");
+}
+both!(parallel_sign_ins_from_one_ip_are_throttled);
+
+async fn empty_login_token_pair_is_refused(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    // A cookie planted empty (say, by a sibling subdomain) must not pair with an empty field.
+    let res = reqwest::Client::new()
+        .post(app.url("/login"))
+        .header("cookie", "meridian_login=")
+        .form(&[("workspace", "acme"), ("email", email.as_str()), ("password", pw.as_str()), ("_csrf", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("Form expired"));
+}
+both!(empty_login_token_pair_is_refused);
+
+async fn sign_in_redirects_only_to_this_site(app: TestApp) {
+    let (_t, email, pw) = app.seed_tenant("acme");
+    for (next, expected) in [
+        ("/\t/evil.test", "/inbox"),
+        ("/%2F/evil.test", "/inbox"),
+        ("/\\evil.test", "/inbox"),
+        ("/%5Cevil.test", "/inbox"),
+        ("//evil.test", "/inbox"),
+        (" //evil.test", "/inbox"),
+        ("https://evil.test/", "/inbox"),
+        ("/tickets?status=open", "/tickets?status=open"),
+    ] {
+        let client = app.client();
+        let csrf = login_token(&app, &client).await;
+        let res = client
+            .post(app.url("/login"))
+            .form(&[
+                ("workspace", "acme"),
+                ("email", email.as_str()),
+                ("password", pw.as_str()),
+                ("_csrf", csrf.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "next={next:?}");
+        assert_eq!(res.headers()["location"], expected, "next={next:?}");
+    }
+    // The form carries the cleaned destination too (the probe's exact URL).
+    let page = app.client().get(app.url("/login?next=/%09/evil.test")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(field_value(&page, "next").as_deref(), Some("/inbox"), "{page}");
+}
+both!(sign_in_redirects_only_to_this_site);
+
+#[actix_web::test]
+async fn parallel_wrong_passwords_on_two_processes_are_throttled_together() {
+    let Some(app) = TestApp::start(Backend::Postgres).await else { return };
+    let (_peer, peer_base) = app.peer().await;
+    let (_t, email, _pw) = app.seed_tenant("acme");
+    let limit = app.state.config.signin_account_limit as usize;
+    let client = app.client();
+    let csrf = login_token(&app, &client).await;
+    let posts = (0..40).map(|i| {
+        let base = if i % 2 == 0 { app.base.as_str() } else { peer_base.as_str() };
+        let password = format!("wrong-password-{i:03}");
+        let form = [("workspace", "acme"), ("email", email.as_str()), ("_csrf", csrf.as_str())];
+        let mut form: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        form.push(("password", password));
+        client.post(format!("{base}/login")).form(&form).send()
+    });
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(posts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(checked + statuses.iter().filter(|s| **s == 429).count(), 40, "{statuses:?}");
+    assert!(checked <= limit, "{checked} of 40 attempts on two processes were verified against a limit of {limit}");
+}

@@ -139,3 +139,32 @@ async fn first_run_seeds_a_demo_tenant_once_and_the_password_works() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Exiting must not race a pool thread still inside libpq: on PostgreSQL that crashed about one
+/// command in seven with a segmentation fault after its output was printed.
+#[test]
+fn commands_exit_cleanly_on_postgres() {
+    let Some(db) = crate::harness::fresh_pg_database() else { return };
+    let url = crate::harness::pg_url_for(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = vec![];
+    for i in 0..25 {
+        let slug = format!("t{i}");
+        let tenant: &[&str] = &["tenant", "create", "--slug", &slug, "--name", "T"];
+        let token: &[&str] = &["token", "create", "--tenant", &slug, "--name", "ci"];
+        for args in [tenant, token] {
+            let out = Command::new(BIN)
+                .args(args)
+                .current_dir(dir.path())
+                .env("DATABASE_URL", &url)
+                .env("MERIDIAN_LOG", "warn")
+                .output()
+                .unwrap();
+            if !out.status.success() {
+                failures.push(format!("{args:?}: {:?} {}", out.status, String::from_utf8_lossy(&out.stderr)));
+            }
+        }
+    }
+    crate::harness::drop_pg_database(&db);
+    assert!(failures.is_empty(), "{} of 50 commands failed: {failures:#?}", failures.len());
+}

@@ -26,7 +26,8 @@ pub fn pg_admin_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn pg_url_for(db: &str) -> String {
+/// The URL of database `db` on the test PostgreSQL server.
+pub fn pg_url_for(db: &str) -> String {
     let admin = pg_admin_url();
     match admin.rfind('/') {
         Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap_or(0) + 2 => {

@@ -7,6 +7,7 @@ mod api_batching;
 mod api_tickets;
 mod attachments;
 mod auth;
+mod body_timeout;
 mod browser;
 mod cli;
 mod config;

@@ -158,3 +158,36 @@ async fn openapi_document_and_reference_page_cover_the_api() {
     );
     assert!(page.contains("id=\"schema-CreateTicket\""));
 }
+
+async fn hsts_header(base_url: Option<&str>) -> Vec<Option<String>> {
+    let app = TestApp::start_with(
+        Backend::Sqlite,
+        |e| {
+            if let Some(b) = base_url {
+                e.insert("MERIDIAN_BASE_URL".into(), b.into());
+            }
+        },
+        Registry::new(),
+    )
+    .await
+    .unwrap();
+    let client = app.client();
+    let mut seen = vec![];
+    for path in ["/login", "/healthz", "/api/v1/me", "/no-such-page", "/static/css/app.css"] {
+        let res = client.get(app.url(path)).send().await.unwrap();
+        seen.push(res.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_string()));
+    }
+    seen
+}
+
+#[actix_web::test]
+async fn https_base_url_sends_hsts_on_every_response() {
+    for h in hsts_header(Some("https://desk.example.com")).await {
+        assert_eq!(h.as_deref(), Some("max-age=31536000; includeSubDomains"));
+    }
+}
+
+#[actix_web::test]
+async fn http_base_url_sends_no_hsts() {
+    assert!(hsts_header(None).await.iter().all(Option::is_none));
+}

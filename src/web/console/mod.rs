@@ -5,6 +5,7 @@ mod api_reference;
 mod inbox;
 
 mod live;
+mod next_path;
 mod profile;
 mod signin;
 mod ticket_page;

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::next_path::safe_next;
 use super::{html, see_other, Page};
 use crate::accounts::{agents, sessions, throttle};
 use crate::error::{AppError, AppResult};
@@ -28,14 +29,13 @@ pub struct SignInQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths may be a post-sign-in destination.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/inbox".to_string(),
-    }
+/// The shortest double-submit token accepted; the form issues longer ones.
+const MIN_LOGIN_TOKEN_LEN: usize = 16;
+
+/// Whether the double-submit pair matches. An empty or short cookie is refused outright: a
+/// cookie planted by a sibling subdomain could otherwise pair with a field the attacker chose.
+fn login_token_ok(cookie: Option<&str>, field: &str) -> bool {
+    cookie.is_some_and(|c| c.len() >= MIN_LOGIN_TOKEN_LEN && auth::secrets_equal(c, field))
 }
 
 fn negotiate(req: &HttpRequest, state: &crate::app::AppState) -> Tr {
@@ -70,7 +70,7 @@ pub async fn form(req: HttpRequest, q: web::Query<SignInQuery>) -> AppResult<Htt
     let login_csrf = req
         .cookie(login_cookie_name(&state.config))
         .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 16)
+        .filter(|v| v.len() >= MIN_LOGIN_TOKEN_LEN)
         .unwrap_or_else(|| crate::accounts::tokens::random_secret(24));
     let page = SignInPage {
         page: Page::anonymous(t),
@@ -99,7 +99,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let t = negotiate(&req, &state);
     let form = form.into_inner();
     let cookie_token = req.cookie(login_cookie_name(&state.config)).map(|c| c.value().to_string());
-    if !cookie_token.is_some_and(|c| auth::secrets_equal(&c, &form.csrf)) {
+    if !login_token_ok(cookie_token.as_deref(), &form.csrf) {
         return Err(AppError::Csrf);
     }
     let workspace = form.workspace.trim().to_lowercase();
@@ -113,18 +113,19 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let account_key = throttle::account_key(&workspace, &email);
     let ip_key = throttle::ip_key(&ip);
 
-    let (ak, ik, ws, em) = (account_key.clone(), ip_key.clone(), workspace.clone(), email.clone());
-    let found = state
+    // Counted before the password is checked, so parallel attempts cannot all slip under the limit.
+    let (ak, ik, ws, em) = (account_key.clone(), ip_key, workspace.clone(), email.clone());
+    let (attempt, found) = state
         .db
-        .read(move |c| {
-            throttle::check(c, limits, &ak, &ik)?;
+        .write(move |c| {
+            let attempt = throttle::begin(c, limits, &ak, &ik)?;
             let tenant = match tenancy::by_slug(c, &ws) {
                 Ok(t) => t,
-                Err(AppError::NotFound) => return Ok(None),
+                Err(AppError::NotFound) => return Ok((attempt, None)),
                 Err(e) => return Err(e),
             };
             let agent = agents::by_email(c, &tenant.tenant_id(), &em)?.filter(|a| a.active);
-            Ok(Some((tenant, agent)))
+            Ok((attempt, Some((tenant, agent))))
         })
         .await?;
     let (tenant, agent) = match found {
@@ -137,8 +138,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let (tenant, agent) = match (ok, tenant, agent) {
         (true, Some(t), Some(a)) => (t, a),
         _ => {
-            let (ak, ik) = (account_key, ip_key);
-            state.db.write(move |c| throttle::record_failure(c, &ak, &ik)).await?;
+            // The attempt's rows stay: they are the failure.
             let page = SignInPage {
                 error: Some(t.t("signin-failed")),
                 page: Page::anonymous(t),
@@ -156,7 +156,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignInForm>) -> AppResult<
     let session = state
         .db
         .write(move |c| {
-            throttle::clear(c, &account_key)?;
+            throttle::succeeded(c, &account_key, attempt)?;
             sessions::create(c, &tid, &agent.id, Some(&ip), ua.as_deref(), ttl)
         })
         .await?;
