@@ -17,9 +17,17 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum DomainEvent {
-    /// A ticket was opened (through any channel).
+    /// A ticket was opened (through any channel), with its first message: that message has no
+    /// `message.created` of its own.
     #[serde(rename = "ticket.created")]
-    TicketCreated { ticket_id: TicketId, number: i64, channel: Channel, requester_id: ContactId, actor: Actor },
+    TicketCreated {
+        ticket_id: TicketId,
+        number: i64,
+        channel: Channel,
+        requester_id: ContactId,
+        message_id: MessageId,
+        actor: Actor,
+    },
     /// Fields of a ticket changed; one event lists every field the command changed.
     #[serde(rename = "ticket.updated")]
     TicketUpdated { ticket_id: TicketId, number: i64, changes: Vec<FieldChange>, actor: Actor },
@@ -112,7 +120,7 @@ mod tests {
     #[test]
     fn an_event_without_a_ticket_id_does_not_parse() {
         let json = serde_json::json!({"type": "ticket.created", "number": 1, "channel": "api",
-            "requester_id": "c", "actor": {"type": "system"}});
+            "requester_id": "c", "message_id": "m", "actor": {"type": "system"}});
         assert!(serde_json::from_value::<DomainEvent>(json).is_err());
     }
 }

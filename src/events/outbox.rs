@@ -79,12 +79,15 @@ type EventRow = (i64, i64, String, String, String, NaiveDateTime);
 
 /// Up to `limit` events after `after` and below `horizon` (a txid; see the module docs), in order.
 pub fn read_after(conn: &mut DbConnection, after: Position, horizon: i64, limit: i64) -> AppResult<Vec<StoredEvent>> {
+    // A row-value comparison, which both backends drive from the (txid, seq) index; the same
+    // condition spelled with OR makes PostgreSQL scan the whole log on every pass.
+    let after_cursor = diesel::dsl::sql::<diesel::sql_types::Bool>("(domain_events.txid, domain_events.seq) > (")
+        .bind::<diesel::sql_types::BigInt, _>(after.txid)
+        .sql(", ")
+        .bind::<diesel::sql_types::BigInt, _>(after.seq)
+        .sql(")");
     let rows: Vec<EventRow> = domain_events::table
-        .filter(
-            domain_events::txid
-                .gt(after.txid)
-                .or(domain_events::txid.eq(after.txid).and(domain_events::seq.gt(after.seq))),
-        )
+        .filter(after_cursor)
         .filter(domain_events::txid.lt(horizon))
         .order((domain_events::txid.asc(), domain_events::seq.asc()))
         .limit(limit)

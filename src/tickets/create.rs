@@ -232,25 +232,18 @@ pub fn create_tickets(
         .iter()
         .flat_map(|t| t.tags.split_whitespace().map(|tag| TagRow { tenant_id: tenant.as_str(), ticket_id: &t.id, tag }))
         .collect();
-    let mut domain = Vec::with_capacity(opened.len() * 2);
-    for ((t, m), &i) in opened.iter().zip(&created) {
-        let actor = batch[i].actor.clone();
-        domain.push(DomainEvent::TicketCreated {
-            ticket_id: t.id.as_str().into(),
+    let domain: Vec<DomainEvent> = opened
+        .iter()
+        .zip(&created)
+        .map(|((t, m), &i)| DomainEvent::TicketCreated {
+            ticket_id: t.id.clone(),
             number: t.number,
             channel: t.channel,
-            requester_id: t.requester_id.as_str().into(),
-            actor: actor.clone(),
-        });
-        domain.push(DomainEvent::MessageCreated {
-            ticket_id: t.id.as_str().into(),
-            number: t.number,
-            message_id: m.id.as_str().into(),
-            kind: m.kind,
-            channel: m.channel,
-            actor,
-        });
-    }
+            requester_id: t.requester_id.clone(),
+            message_id: m.id.clone(),
+            actor: batch[i].actor.clone(),
+        })
+        .collect();
     let outbox = crate::events::outbox::event_rows(tenant, &domain)?;
     // One round trip on PostgreSQL for all of a batch's rows.
     let mut chain = StatementChain::for_connection(conn);

@@ -14,7 +14,6 @@ CREATE TABLE domain_events (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX domain_events_by_position ON domain_events (txid, seq);
-CREATE INDEX domain_events_by_tenant ON domain_events (tenant_id, seq);
 
 CREATE TABLE event_consumers (
     name TEXT NOT NULL PRIMARY KEY,
