@@ -128,21 +128,26 @@ pub fn spawn_listener(
     })
 }
 
-/// The txid below which every transaction has finished (see `events::outbox`): events of those
-/// transactions are all visible now, and none can still appear. SQLite serialises writers, so
+/// The txid below which every transaction that could write to this database's event log has
+/// finished (see `events::outbox`): their events are all visible now, and none can still appear.
+/// On PostgreSQL that is the oldest transaction still running *in this database* with an xid
+/// (writers only: read-only queries have none), or the snapshot's xmax when there is none. Other
+/// databases of the cluster are ignored: their transactions cannot write our log, and a long one
+/// (a bulk load, a dump) must not stall live updates here. SQLite serialises writers, so
 /// everything committed is final there.
 pub fn event_horizon(conn: &mut DbConnection) -> QueryResult<i64> {
     #[derive(QueryableByName)]
     struct Horizon {
         #[diesel(sql_type = BigInt)]
-        xmin: i64,
+        horizon: i64,
     }
+    const HORIZON_PG: &str = "SELECT LEAST( \
+           pg_snapshot_xmax(pg_current_snapshot())::text::bigint, \
+           (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()) \
+         ) AS horizon";
     match conn {
-        DbConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin")
-                .get_result::<Horizon>(c)
-                .map(|h| h.xmin)
-        }
+        DbConnection::Postgresql(c) => diesel::sql_query(HORIZON_PG).get_result::<Horizon>(c).map(|h| h.horizon),
         DbConnection::Sqlite(_) => Ok(i64::MAX),
     }
 }

@@ -79,27 +79,22 @@ type EventRow = (i64, i64, String, String, String, NaiveDateTime);
 
 /// Up to `limit` events after `after` and below `horizon` (a txid; see the module docs), in order.
 pub fn read_after(conn: &mut DbConnection, after: Position, horizon: i64, limit: i64) -> AppResult<Vec<StoredEvent>> {
-    // A row-value comparison, which both backends drive from the (txid, seq) index; the same
-    // condition spelled with OR makes PostgreSQL scan the whole log on every pass.
-    let after_cursor = diesel::dsl::sql::<diesel::sql_types::Bool>("(domain_events.txid, domain_events.seq) > (")
-        .bind::<diesel::sql_types::BigInt, _>(after.txid)
-        .sql(", ")
-        .bind::<diesel::sql_types::BigInt, _>(after.seq)
-        .sql(")");
-    let rows: Vec<EventRow> = domain_events::table
-        .filter(after_cursor)
-        .filter(domain_events::txid.lt(horizon))
-        .order((domain_events::txid.asc(), domain_events::seq.asc()))
-        .limit(limit)
-        .select((
-            domain_events::seq,
-            domain_events::txid,
-            domain_events::tenant_id,
-            domain_events::id,
-            domain_events::payload,
-            domain_events::created_at,
-        ))
-        .load(conn)?;
+    // Two index seeks rather than one condition over both columns: the rest of the cursor's own
+    // transaction, then later transactions. Spelled as `(txid, seq) > (a, b)` or with OR, SQLite
+    // (where every txid is 0) scans every event to find the few after the cursor.
+    let mut rows = load_events(
+        conn,
+        domain_events::txid.eq(after.txid).and(domain_events::seq.gt(after.seq)).and(domain_events::txid.lt(horizon)),
+        limit,
+    )?;
+    if (rows.len() as i64) < limit {
+        let rest = load_events(
+            conn,
+            domain_events::txid.gt(after.txid).and(domain_events::txid.lt(horizon)),
+            limit - rows.len() as i64,
+        )?;
+        rows.extend(rest);
+    }
     rows.into_iter()
         .map(|(seq, txid, tenant, id, payload, created_at)| {
             let event = serde_json::from_str(&payload)
@@ -113,6 +108,29 @@ pub fn read_after(conn: &mut DbConnection, after: Position, horizon: i64, limit:
             })
         })
         .collect()
+}
+
+fn load_events<P>(conn: &mut DbConnection, condition: P, limit: i64) -> AppResult<Vec<EventRow>>
+where
+    P: diesel::expression::BoxableExpression<
+            domain_events::table,
+            crate::db::MultiBackend,
+            SqlType = diesel::sql_types::Bool,
+        > + 'static,
+{
+    Ok(domain_events::table
+        .filter(Box::new(condition) as Box<dyn diesel::expression::BoxableExpression<_, _, SqlType = _>>)
+        .order((domain_events::txid.asc(), domain_events::seq.asc()))
+        .limit(limit)
+        .select((
+            domain_events::seq,
+            domain_events::txid,
+            domain_events::tenant_id,
+            domain_events::id,
+            domain_events::payload,
+            domain_events::created_at,
+        ))
+        .load(conn)?)
 }
 
 /// The newest position in the log (where a consumer registered today starts).

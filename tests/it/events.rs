@@ -215,3 +215,22 @@ async fn an_unknown_stored_status_is_an_error(app: TestApp) {
     assert!(matches!(unknown, Err(diesel::result::Error::DeserializationError(_))), "{unknown:?}");
 }
 both!(an_unknown_stored_status_is_an_error);
+
+/// A long write transaction in another database of the same PostgreSQL cluster (a bulk load, a
+/// migration of some other application) does not hold back live updates here.
+#[actix_web::test]
+async fn a_long_transaction_elsewhere_in_the_cluster_does_not_stall_events() {
+    use diesel::connection::SimpleConnection;
+    let Some(app) = TestApp::start(Backend::Postgres).await else { return };
+    let Some(mut elsewhere) = crate::harness::pg_admin() else { return };
+    // An open transaction with an xid, in the admin database.
+    elsewhere.batch_execute("BEGIN; SELECT pg_current_xact_id();").unwrap();
+    let (t, email, pw) = app.seed_tenant("acme");
+    let (agent, _) = app.signed_in("acme", &email, &pw).await;
+    let mut stream = agent.get(app.url("/events")).send().await.unwrap().bytes_stream();
+    assert!(crate::harness::wait_for_frame(&mut stream, 5, |f| f.contains("connected")).await.is_some());
+    let ticket = app.open_ticket(&t, new_ticket(1));
+    let frame = crate::harness::wait_for_frame(&mut stream, 10, |f| f.contains(ticket.id.as_str())).await;
+    elsewhere.batch_execute("ROLLBACK").unwrap();
+    assert!(frame.is_some(), "the event arrived while the other database's transaction was open");
+}
