@@ -9,6 +9,12 @@ use meridian::jobs::Registry;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
 
+/// A ticket's messages, through the API.
+async fn messages(app: &TestApp, tok: &str, ticket_id: &str) -> Value {
+    let url = app.url(&format!("/api/v1/tickets/{ticket_id}/messages"));
+    reqwest::Client::new().get(url).bearer_auth(tok).send().await.unwrap().json().await.unwrap()
+}
+
 async fn api_ticket(app: &TestApp, tok: &str) -> Value {
     reqwest::Client::new()
         .post(app.url("/api/v1/tickets"))
@@ -157,15 +163,7 @@ async fn size_limits_and_bad_files_are_refused_and_nothing_is_half_saved() {
     assert_eq!(ok.status(), 201);
     let m: Value = ok.json().await.unwrap();
     // Only the accepted message exists: refused uploads left no message behind.
-    let msgs: Value = api
-        .get(app.url(&format!("/api/v1/tickets/{id}/messages")))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let msgs = messages(&app, &tok, id).await;
     assert_eq!(msgs["data"].as_array().unwrap().len(), 2);
     assert_eq!(msgs["data"][1]["id"], m["id"]);
     assert_eq!(msgs["data"][1]["attachments"][0]["filename"], "notes.txt");
@@ -348,15 +346,7 @@ async fn bidi_controls_leave_file_names(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let msgs: Value = reqwest::Client::new()
-        .get(app.url(&format!("/api/v1/tickets/{id}/messages")))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let msgs = messages(&app, &tok, id).await;
     assert_eq!(msgs["data"][1]["attachments"][0]["filename"], "invoicegpj.exe", "{msgs}");
     let (c, _) = app.signed_in("acme", &email, &pw).await;
     let page = c.get(app.url(&format!("/tickets/{}", ticket["number"]))).send().await.unwrap().text().await.unwrap();
