@@ -253,7 +253,11 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
         }
         Command::Jobs { command: JobsCommand::List { state: job_state } } => {
             let mut conn = db.conn().map_err(err)?;
-            for j in jobs::list_all(&mut conn, &job_state, 500).map_err(err)? {
+            let listed = jobs::list_all(&mut conn, &job_state, 500).map_err(err)?;
+            if listed.is_empty() {
+                eprintln!("no {job_state} jobs");
+            }
+            for j in listed {
                 println!(
                     "{}\t{}\t{}\tattempts={}\t{}\t{}",
                     j.id,

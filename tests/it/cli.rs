@@ -168,3 +168,14 @@ fn commands_exit_cleanly_on_postgres() {
     crate::harness::drop_pg_database(&db);
     assert!(failures.is_empty(), "{} of 50 commands failed: {failures:#?}", failures.len());
 }
+
+#[test]
+fn an_empty_job_list_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), &["migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(dir.path(), &["jobs", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "stdout keeps only job rows: {out}");
+    assert!(err.contains("no dead jobs"), "{err}");
+}
