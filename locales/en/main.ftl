@@ -20,6 +20,14 @@ signin-failed = The workspace, email or password is not right.
 inbox-title = Inbox
 inbox-empty-title = No tickets yet
 inbox-empty-body = New conversations from email, chat and the API will appear here.
+inbox-empty-mine-title = Nothing is assigned to you
+inbox-empty-mine-body = Open tickets assigned to you show here.
+inbox-empty-view-title = No tickets in this view
+inbox-empty-view-body = Tickets show here when they match this view.
+inbox-empty-filter-title = No tickets match
+inbox-empty-filter-body = Try fewer filters, or another view.
+inbox-empty-go-unassigned = { $count } unassigned tickets are waiting
+inbox-empty-go-all-open = See all { $count } open tickets
 
 profile-title = Your profile
 profile-saved = Profile saved.

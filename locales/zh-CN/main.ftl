@@ -20,6 +20,14 @@ signin-failed = 工作区、电子邮箱或密码不正确。
 inbox-title = 收件箱
 inbox-empty-title = 还没有工单
 inbox-empty-body = 来自邮件、在线聊天和 API 的新会话会显示在这里。
+inbox-empty-mine-title = 没有分配给你的工单
+inbox-empty-mine-body = 分配给你的未解决工单会显示在这里。
+inbox-empty-view-title = 此视图中没有工单
+inbox-empty-view-body = 符合此视图的工单会显示在这里。
+inbox-empty-filter-title = 没有符合条件的工单
+inbox-empty-filter-body = 请减少筛选条件，或换一个视图。
+inbox-empty-go-unassigned = { $count } 个未分配的工单在等待
+inbox-empty-go-all-open = 查看全部 { $count } 个未解决工单
 
 profile-title = 个人资料
 profile-saved = 个人资料已保存。

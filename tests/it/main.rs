@@ -15,6 +15,7 @@ mod console_tickets;
 mod events;
 mod hostile_input;
 mod i18n;
+mod inbox_empty;
 mod isolation;
 mod jobs;
 mod live_streams;

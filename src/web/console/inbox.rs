@@ -98,6 +98,38 @@ impl InboxQuery {
     }
 }
 
+/// The message of an empty inbox page: what is empty, and a link to where work waits.
+pub struct EmptyState {
+    pub title: String,
+    pub body: String,
+    pub link: Option<(String, String)>,
+}
+
+/// Say what is empty: "My open" with unassigned work waiting points there; another built-in view
+/// points to all open tickets; a filter says nothing matches; only a desk without tickets says so.
+fn empty_state(tr: &crate::i18n::Tr, view: Option<View>, counts: &[i64]) -> EmptyState {
+    let count = |v: View| View::ALL.iter().position(|x| *x == v).and_then(|i| counts.get(i)).copied().unwrap_or(0);
+    let any = View::ALL.iter().any(|v| count(*v) > 0);
+    let (title, body) = match view {
+        _ if !any => ("inbox-empty-title", "inbox-empty-body"),
+        Some(View::MyOpen) => ("inbox-empty-mine-title", "inbox-empty-mine-body"),
+        Some(_) => ("inbox-empty-view-title", "inbox-empty-view-body"),
+        None => ("inbox-empty-filter-title", "inbox-empty-filter-body"),
+    };
+    let link = match view {
+        Some(View::MyOpen) if count(View::Unassigned) > 0 => Some((
+            "/inbox?view=unassigned".to_string(),
+            tr.t1("inbox-empty-go-unassigned", "count", count_label(count(View::Unassigned))),
+        )),
+        Some(v) if v != View::AllOpen && count(View::AllOpen) > 0 => Some((
+            "/inbox?view=all_open".to_string(),
+            tr.t1("inbox-empty-go-all-open", "count", count_label(count(View::AllOpen))),
+        )),
+        _ => None,
+    };
+    EmptyState { title: tr.t(title), body: tr.t(body), link }
+}
+
 /// A view in the sidebar with its count.
 pub struct ViewLink {
     pub key: String,
@@ -126,6 +158,8 @@ struct InboxPage {
     current_saved: Option<(String, String)>,
     /// Whether that view cannot be shown (its rows are not listed; the page says why).
     broken: bool,
+    /// What to say when the page has no rows: title, text, and where the work is instead.
+    empty: Option<EmptyState>,
 }
 
 #[derive(Template)]
@@ -248,6 +282,8 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     }
     let custom = filter.view.is_none() && saved_id.is_none();
     let current_view = if saved_id.is_none() { filter.view } else { None };
+    let shown_view = if custom || saved_id.is_some() { None } else { current_view.or(Some(View::MyOpen)) };
+    let empty = (rows.is_empty() && !broken).then(|| empty_state(&user.tr, shown_view, &counts));
     let mut views: Vec<ViewLink> = View::ALL
         .iter()
         .zip(counts)
@@ -289,6 +325,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
         custom,
         current_saved,
         broken,
+        empty,
     })
     .map(|mut r| {
         if broken {
