@@ -206,7 +206,7 @@ inbox-select-ticket = Select ticket { $number }
 inbox-next-page = Next page →
 inbox-count-unavailable = ?
 shortcuts-inbox = Shortcuts: j / k next and previous, o open, x select, ? help.
-shortcuts-ticket = Shortcuts: r reply, n note, a assign to me, s solve, j / k next and previous ticket, u back to the inbox.
+shortcuts-ticket = Shortcuts: r reply, n note, a assign to me, s solve, j / k next and previous ticket, u back to the inbox, ? help.
 
 ticket-new = New ticket
 ticket-create = Create ticket

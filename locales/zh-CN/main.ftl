@@ -203,7 +203,7 @@ inbox-select-ticket = 选择工单 { $number }
 inbox-next-page = 下一页 →
 inbox-count-unavailable = ?
 shortcuts-inbox = 快捷键：j / k 下一个和上一个，o 打开，x 选择，? 帮助。
-shortcuts-ticket = 快捷键：r 回复，n 内部备注，a 分配给我，s 标记为已解决，j / k 下一个和上一个工单，u 返回收件箱。
+shortcuts-ticket = 快捷键：r 回复，n 内部备注，a 分配给我，s 标记为已解决，j / k 下一个和上一个工单，u 返回收件箱，? 帮助。
 
 ticket-new = 新建工单
 ticket-create = 创建工单

@@ -107,5 +107,6 @@ if (ticket) {
     else if (e.key === "u") window.location.href = "/inbox";
     else if (e.key === "j" && here >= 0 && queue[here + 1]) window.location.href = queue[here + 1];
     else if (e.key === "k" && here > 0) window.location.href = queue[here - 1];
+    else if (e.key === "?") alert(document.querySelector("[data-shortcuts]").textContent);
   });
 }

@@ -179,9 +179,12 @@ async fn two_agents_work_one_ticket_live() -> Result<()> {
     let now = b.current_url().await?;
     ensure!(now == b_url, "B's page moved from {b_url} to {now}");
 
-    // 7. In B, "n" starts an internal note: the composer gets focus with "Internal note" selected.
+    // 7. In B, "?" shows the shortcuts, then "n" starts an internal note: the composer gets focus
+    // with "Internal note" selected.
     let focus = b.execute("return [document.activeElement === document.body, document.activeElement.tagName]").await?;
     ensure!(focus[0] == true, "something other than the page has focus before the shortcut: {focus}");
+    let help = b.press_key_for_alert("?").await.context("? on the ticket page shows the shortcuts")?;
+    ensure!(help.contains("r reply") && help.contains("? help"), "the help names the shortcuts: {help}");
     b.press_key("n").await?;
     let focused = "return [document.activeElement.id === 'body' && \
                    document.querySelector('input[name=kind][value=note]').checked, \

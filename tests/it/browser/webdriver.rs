@@ -164,6 +164,20 @@ impl Browser {
         self.send_keys(&el, text).await.with_context(|| format!("typing into {css:?}"))
     }
 
+    /// Press a key that should open an alert dialog; returns its text and dismisses it (an error
+    /// when no dialog opened). The key's release waits for the dialog to be gone.
+    pub async fn press_key_for_alert(&self, key: &str) -> Result<String> {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+        ]}]});
+        self.cmd("POST", "/actions", Some(actions)).await.with_context(|| format!("pressing {key:?}"))?;
+        let text = as_string(self.cmd("GET", "/alert/text", None).await.context("no dialog opened")?)?;
+        self.cmd("POST", "/alert/accept", Some(json!({}))).await?;
+        self.cmd("DELETE", "/actions", None).await?;
+        Ok(text)
+    }
+
     /// Press and release one key through the Actions API; it goes to whatever has focus, as a real keypress.
     pub async fn press_key(&self, key: &str) -> Result<()> {
         let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
