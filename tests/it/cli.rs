@@ -78,6 +78,7 @@ fn first_run(dir: &std::path::Path) -> (std::process::Child, Vec<String>) {
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env("MERIDIAN_LISTEN", "127.0.0.1:0")
+        .env("MERIDIAN_SMTP_LISTEN", "127.0.0.1:0")
         .env("MERIDIAN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
