@@ -502,6 +502,10 @@ async fn mime_corpus(app: TestApp) {
             other => panic!("{}: state {other}", f.display()),
         }
     }
+    let mut reasons: Vec<&str> = rows.iter().filter_map(|r| r.error.as_deref()).collect();
+    reasons.sort();
+    reasons.dedup();
+    eprintln!("corpus: {} messages, {failed} quarantined for: {reasons:?}", files.len());
     // The API serves every quarantined message and every ticket without a server error.
     let list = app.api_json(&tok, "/api/v1/mail/failed").await;
     assert_eq!(list["data"].as_array().unwrap().len(), failed);
@@ -528,3 +532,111 @@ async fn mime_corpus(app: TestApp) {
     settled(&app, &acme).await;
 }
 both_mail!(mime_corpus);
+
+async fn html_and_attachments(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token_for(&app, &acme);
+    let to = format!("acme@{DOMAIN}");
+    let raw = format!(
+        "From: Ivy <ivy@customer.example>\r\nTo: {to}\r\nSubject: Screenshot\r\nMessage-ID: <html1@customer.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n\
+         --outer\r\nContent-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n\
+         --inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the picture.\r\n\
+         --inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"steal()\">See the <b>picture</b>.</p><script>steal()</script>\r\n\
+         --inner--\r\n\
+         --outer\r\nContent-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gZnJvbSBhbiBhdHRhY2htZW50\r\n\
+         --outer--\r\n"
+    );
+    accepted(&smtp(&app, "ivy@customer.example", &[&to], &raw).await);
+    settled(&app, &acme).await;
+    let t = tickets(&app, &tok).await.pop().unwrap();
+    let msgs = messages(&app, &tok, t["id"].as_str().unwrap()).await;
+    let m = &msgs[0];
+    assert_eq!(m["body_text"].as_str().unwrap().trim(), "See the picture.");
+    let html = m["body_html"].as_str().unwrap();
+    assert!(html.contains("<b>picture</b>") && !html.contains("script") && !html.contains("onclick"), "{html}");
+    let files = m["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{m}");
+    assert_eq!(files[0]["filename"], "notes.txt");
+    let id = files[0]["id"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/attachments/{id}")))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello from an attachment");
+}
+both_mail!(html_and_attachments);
+
+/// One line from the server (a multi-line reply as its last line).
+async fn answer(r: &mut tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>) -> String {
+    use tokio::io::AsyncBufReadExt;
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).await.unwrap();
+        if line.len() < 4 || line.as_bytes()[3] != b'-' {
+            return line;
+        }
+    }
+}
+
+async fn session_limits(backend: Backend) {
+    use tokio::io::{AsyncWriteExt, BufReader};
+    let adjust = |env: &mut std::collections::HashMap<String, String>| {
+        env.insert("MERIDIAN_SMTP_MAX_CONNECTIONS".into(), "1".into());
+        env.insert("MERIDIAN_SMTP_MAX_RECIPIENTS".into(), "2".into());
+        env.insert("MERIDIAN_SMTP_TIMEOUT_SECS".into(), "1".into());
+    };
+    let Some(app) = TestApp::start_with(backend, adjust, meridian::jobs::Registry::new()).await else { return };
+    app.seed_tenant("acme");
+    let (r, mut w) = tokio::net::TcpStream::connect(app.smtp.unwrap()).await.unwrap().into_split();
+    let mut r = BufReader::new(r);
+    assert!(answer(&mut r).await.starts_with("220"));
+    // The only slot is taken: a second client is told so and closed.
+    let (r2, _w2) = tokio::net::TcpStream::connect(app.smtp.unwrap()).await.unwrap().into_split();
+    let mut r2 = BufReader::new(r2);
+    assert!(answer(&mut r2).await.starts_with("421"));
+    // Recipients beyond the limit: 452.
+    for (command, code) in [
+        ("EHLO raw.test".to_string(), "250"),
+        ("MAIL FROM:<a@b.example>".into(), "250"),
+        (format!("RCPT TO:<acme@{DOMAIN}>"), "250"),
+        (format!("RCPT TO:<acme+abc@{DOMAIN}>"), "250"),
+        (format!("RCPT TO:<acme@{DOMAIN}>"), "452"),
+    ] {
+        w.write_all(format!("{command}\r\n").as_bytes()).await.unwrap();
+        let line = answer(&mut r).await;
+        assert!(line.starts_with(code), "{command}: {line}");
+    }
+    // A client that goes quiet is told and disconnected after the command timeout.
+    let line = answer(&mut r).await;
+    assert!(line.starts_with("421"), "{line}");
+    // Its slot is free again.
+    let (r3, _w3) = tokio::net::TcpStream::connect(app.smtp.unwrap()).await.unwrap().into_split();
+    let mut r3 = BufReader::new(r3);
+    let mut greeting = answer(&mut r3).await;
+    for _ in 0..50 {
+        if greeting.starts_with("220") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (r, _w) = tokio::net::TcpStream::connect(app.smtp.unwrap()).await.unwrap().into_split();
+        r3 = BufReader::new(r);
+        greeting = answer(&mut r3).await;
+    }
+    assert!(greeting.starts_with("220"), "{greeting}");
+}
+
+mod session_limits {
+    #[actix_web::test]
+    async fn sqlite() {
+        super::session_limits(crate::harness::Backend::Sqlite).await;
+    }
+    #[actix_web::test]
+    async fn postgres() {
+        super::session_limits(crate::harness::Backend::Postgres).await;
+    }
+}
