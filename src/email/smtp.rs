@@ -127,6 +127,8 @@ struct Session<'a> {
     tenants: Vec<(TenantId, Recipient)>,
     recipients: usize,
     errors: u32,
+    /// The size the client declared (MAIL FROM … SIZE=), to allocate the message buffer once.
+    size_hint: usize,
 }
 
 impl<'a> Session<'a> {
@@ -142,6 +144,7 @@ impl<'a> Session<'a> {
             tenants: Vec::new(),
             recipients: 0,
             errors: 0,
+            size_hint: 0,
         }
     }
 
@@ -194,6 +197,7 @@ impl<'a> Session<'a> {
         self.from = None;
         self.tenants.clear();
         self.recipients = 0;
+        self.size_hint = 0;
         if self.phase == Phase::Mail {
             self.phase = Phase::Ready;
         }
@@ -269,6 +273,7 @@ impl<'a> Session<'a> {
                     return self.error("552 5.3.4 Message size exceeds the limit").await;
                 }
                 self.from = Some(from.address.replace('\0', "").to_ascii_lowercase());
+                self.size_hint = from.size;
                 self.phase = Phase::Mail;
                 self.reply("250 2.1.0 Ok").await?;
             }
@@ -329,7 +334,10 @@ impl<'a> Session<'a> {
     async fn data(&mut self) -> std::io::Result<bool> {
         let max = self.settings.max_message_bytes;
         let deadline = tokio::time::Instant::now() + self.settings.timeout * DATA_TIMEOUTS;
-        let mut raw: Vec<u8> = Vec::with_capacity(64 * 1024);
+        // The declared size is only a hint: anyone may claim the limit, so no more than 4 MiB is
+        // reserved up front; beyond that the buffer grows as bytes really arrive.
+        let reserve = self.size_hint.clamp(64 * 1024, 4 << 20).min(max);
+        let mut raw: Vec<u8> = Vec::with_capacity(reserve);
         let (mut piece, mut line_start, mut oversize, mut skipped) = (Vec::new(), true, false, 0usize);
         loop {
             if tokio::time::Instant::now() > deadline {

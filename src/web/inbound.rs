@@ -74,7 +74,18 @@ pub async fn receive(
         None => None,
     };
     let max = app.config.max_message_bytes;
-    let mut raw: Vec<u8> = Vec::new();
+    // One buffer, sized once from Content-Length (bounded), so a large message is not copied as
+    // it grows.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > max {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let mut raw: Vec<u8> = Vec::with_capacity(declared);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("cannot read the message: {e}")))?;
         if raw.len() + chunk.len() > max {
