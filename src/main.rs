@@ -177,7 +177,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
             let _ = base_url.set_port(Some(running.addr().port()));
         }
         let base = base_url.as_str().trim_end_matches('/').to_string();
-        tracing::info!(addr = %running.addr(), database = state.db.target().backend_name(),
+        tracing::info!(addr = %running.addr(), smtp = ?running.smtp_addr(), database = state.db.target().backend_name(),
             ready_ms = started.elapsed().as_millis() as u64, "meridian is ready");
         if let Some(d) = demo {
             println!("Meridian is ready: {base}/login?workspace={}", d.workspace);

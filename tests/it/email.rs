@@ -640,3 +640,27 @@ mod session_limits {
         super::session_limits(crate::harness::Backend::Postgres).await;
     }
 }
+
+async fn one_message_for_two_tenants(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let (beta, _, _) = app.seed_tenant("beta");
+    let (to_a, to_b) = (format!("acme@{DOMAIN}"), format!("beta@{DOMAIN}"));
+    let raw = mail(
+        "jo@customer.example",
+        &format!("{to_a}, {to_b}"),
+        "For both",
+        "Message-ID: <both@customer.example>\r\n",
+        "Hello both.",
+    );
+    accepted(&smtp(&app, "jo@customer.example", &[&to_a, &to_b, &format!("acme+abc@{DOMAIN}")], &raw).await);
+    let (a, b) = (settled(&app, &acme).await, settled(&app, &beta).await);
+    assert_eq!((a.len(), b.len()), (1, 1), "one row per recipient tenant");
+    assert_eq!(a[0].sha256, b[0].sha256);
+    assert_eq!((a[0].state.as_str(), b[0].state.as_str()), ("filed", "filed"));
+    for (tenant, row) in [(&acme, &a[0]), (&beta, &b[0])] {
+        let (t, id) = (tenant.tenant_id(), row.id.clone());
+        assert_eq!(app.state.db.read(move |c| store::raw(c, &t, &id)).await.unwrap(), raw.as_bytes());
+        assert_eq!(tickets(&app, &token_for(&app, tenant)).await.len(), 1);
+    }
+}
+both_mail!(one_message_for_two_tenants);
