@@ -230,6 +230,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "time an SMTP client has for each command or line of a message before it is disconnected",
     },
     Setting {
+        key: "smtp_tls_cert",
+        env: "MERIDIAN_SMTP_TLS_CERT",
+        default: "(none: no STARTTLS)",
+        help: "PEM certificate chain for SMTP STARTTLS (with smtp_tls_key)",
+    },
+    Setting {
+        key: "smtp_tls_key",
+        env: "MERIDIAN_SMTP_TLS_KEY",
+        default: "(none)",
+        help: "PEM private key for SMTP STARTTLS (never logged)",
+    },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -299,6 +311,8 @@ pub struct Config {
     pub smtp_max_connections: usize,
     pub smtp_max_recipients: usize,
     pub smtp_timeout_secs: u64,
+    /// Certificate chain and key (PEM files) that turn on STARTTLS.
+    pub smtp_tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -384,6 +398,11 @@ impl Config {
         if inbound_domain.is_empty() || inbound_domain.contains(['@', ' ', '/']) {
             anyhow::bail!("MERIDIAN_INBOUND_DOMAIN {inbound_domain:?} is not a domain");
         }
+        let smtp_tls = match (get("smtp_tls_cert"), get("smtp_tls_key")) {
+            (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
+            (None, None) => None,
+            _ => anyhow::bail!("MERIDIAN_SMTP_TLS_CERT and MERIDIAN_SMTP_TLS_KEY go together"),
+        };
         let secret_key = get("secret_key").map(str::to_string);
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -446,6 +465,7 @@ impl Config {
                 .max(1),
             smtp_max_recipients: opt(get("smtp_max_recipients"), "MERIDIAN_SMTP_MAX_RECIPIENTS")?.unwrap_or(50).max(1),
             smtp_timeout_secs: opt(get("smtp_timeout_secs"), "MERIDIAN_SMTP_TIMEOUT_SECS")?.unwrap_or(60).max(1),
+            smtp_tls,
         })
     }
 

@@ -132,8 +132,12 @@ pub async fn start_with_consumers(
         Some(addr) => {
             let listener = crate::email::smtp::bind(addr).await?;
             let bound = listener.local_addr()?;
+            let tls = match &config.smtp_tls {
+                Some((cert, key)) => Some(crate::email::tls::acceptor(cert, key)?),
+                None => None,
+            };
             let services =
-                crate::email::smtp::Services { db: state.db.clone(), jobs_wakeup: state.jobs_wakeup.clone() };
+                crate::email::smtp::Services { db: state.db.clone(), jobs_wakeup: state.jobs_wakeup.clone(), tls };
             let settings = crate::email::smtp::Settings {
                 domain: config.inbound_domain.clone(),
                 max_message_bytes: config.max_message_bytes,

@@ -11,6 +11,7 @@ pub mod parse;
 pub mod smtp;
 pub mod store;
 pub mod threads;
+pub mod tls;
 
 /// The job kind that files one stored inbound message.
 pub const FILE_JOB: &str = "mail.file";

@@ -2,15 +2,15 @@
 //! (connections, line length, command and data timeouts, recipients, errors, message size).
 //! Commands are parsed by smtp-proto; DATA is dot-unstuffed as it streams into one buffer, which
 //! goes to the database as it is. `250` is answered only after the message, one row per
-//! recipient tenant, has committed with its filing job. STARTTLS is not offered (yet): run it
-//! behind a relay that terminates TLS, or on loopback.
+//! recipient tenant, has committed with its filing job. STARTTLS is offered when a certificate
+//! is configured; the session after it starts afresh (RFC 3207), in a new [`Session`] over the
+//! TLS stream.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, Semaphore};
 use tracing::Instrument;
@@ -46,6 +46,8 @@ pub struct Services {
     pub db: Db,
     /// Wakes this process's job worker after a message is stored.
     pub jobs_wakeup: Arc<Notify>,
+    /// Offers STARTTLS with this certificate, when configured.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Bind the listener (so the server can report its address before serving).
@@ -76,7 +78,7 @@ pub async fn serve(listener: TcpListener, services: Services, settings: Settings
                 let span = tracing::info_span!("smtp", %peer);
                 tokio::spawn(
                     async move {
-                        if let Err(e) = Session::new(stream, &services, &settings).run().await {
+                        if let Err(e) = connection(stream, &services, &settings).await {
                             tracing::debug!(error = %e, "SMTP session ended");
                         }
                         drop(permit);
@@ -94,6 +96,33 @@ pub async fn serve(listener: TcpListener, services: Services, settings: Settings
         }
     }
     tracing::info!("SMTP listener stopped");
+}
+
+/// Serve one connection: in the clear, then (after STARTTLS) over TLS.
+async fn connection(stream: TcpStream, services: &Services, settings: &Settings) -> Io {
+    let mut plain = Session::new(BufReader::new(stream), services, settings, false);
+    if plain.run(true).await? != End::StartTls {
+        return Ok(());
+    }
+    let Some(acceptor) = services.tls.clone() else { return Ok(()) };
+    let tcp = plain.io.into_inner();
+    let tls = match tokio::time::timeout(settings.timeout, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timeout")),
+    };
+    let mut secure = Session::new(BufReader::new(tls), services, settings, true);
+    secure.errors = plain.errors;
+    secure.run(false).await.map(|_| ())
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// Closed (QUIT, the client left, a limit).
+    Closed,
+    /// The client asked for TLS and was told to go ahead.
+    StartTls,
 }
 
 /// Where a session is.
@@ -116,9 +145,12 @@ enum Read {
 
 type Io = std::io::Result<()>;
 
-struct Session<'a> {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+struct Session<'a, S> {
+    io: BufReader<S>,
+    /// Whether this session runs over TLS (STARTTLS is then no longer offered).
+    secure: bool,
+    /// Set when STARTTLS was accepted: the session ends for the handshake.
+    upgrade: bool,
     services: &'a Services,
     settings: &'a Settings,
     phase: Phase,
@@ -131,12 +163,12 @@ struct Session<'a> {
     size_hint: usize,
 }
 
-impl<'a> Session<'a> {
-    fn new(stream: TcpStream, services: &'a Services, settings: &'a Settings) -> Self {
-        let (r, w) = stream.into_split();
+impl<'a, S: AsyncRead + AsyncWrite + Unpin> Session<'a, S> {
+    fn new(io: BufReader<S>, services: &'a Services, settings: &'a Settings, secure: bool) -> Self {
         Session {
-            reader: BufReader::new(r),
-            writer: w,
+            io,
+            secure,
+            upgrade: false,
             services,
             settings,
             phase: Phase::Connected,
@@ -149,9 +181,9 @@ impl<'a> Session<'a> {
     }
 
     async fn reply(&mut self, text: &str) -> Io {
-        self.writer.write_all(text.as_bytes()).await?;
-        self.writer.write_all(b"\r\n").await?;
-        self.writer.flush().await
+        self.io.write_all(text.as_bytes()).await?;
+        self.io.write_all(b"\r\n").await?;
+        self.io.flush().await
     }
 
     /// Count a refused command; past the limit, say so and end the session.
@@ -168,7 +200,7 @@ impl<'a> Session<'a> {
     /// Read one line of at most `limit` bytes into `buf` within the command timeout.
     async fn read_line(&mut self, buf: &mut Vec<u8>, limit: u64) -> std::io::Result<Read> {
         buf.clear();
-        let mut bounded = (&mut self.reader).take(limit);
+        let mut bounded = (&mut self.io).take(limit);
         let read = bounded.read_until(b'\n', buf);
         match tokio::time::timeout(self.settings.timeout, read).await {
             Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "command timeout")),
@@ -203,28 +235,30 @@ impl<'a> Session<'a> {
         }
     }
 
-    async fn run(mut self) -> Io {
-        let greeting = format!("220 {} Meridian ESMTP ready", self.settings.domain);
-        self.reply(&greeting).await?;
+    async fn run(&mut self, greet: bool) -> std::io::Result<End> {
+        if greet {
+            let greeting = format!("220 {} Meridian ESMTP ready", self.settings.domain);
+            self.reply(&greeting).await?;
+        }
         let mut line = Vec::with_capacity(256);
         loop {
             match self.read_line(&mut line, MAX_LINE as u64).await {
                 Ok(Read::Line) => {}
-                Ok(Read::Closed) => return Ok(()),
+                Ok(Read::Closed) => return Ok(End::Closed),
                 Ok(Read::TooLong) => {
                     if !self.skip_line().await? || !self.error("500 5.5.2 Line too long").await? {
-                        return Ok(());
+                        return Ok(End::Closed);
                     }
                     continue;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
                     let _ = self.reply("421 4.4.2 Timeout, closing connection").await;
-                    return Ok(());
+                    return Ok(End::Closed);
                 }
                 Err(e) => return Err(e),
             }
             if !self.command(&line).await? {
-                return Ok(());
+                return Ok(if self.upgrade { End::StartTls } else { End::Closed });
             }
         }
     }
@@ -248,8 +282,9 @@ impl<'a> Session<'a> {
             Request::Ehlo { host: _ } => {
                 self.reset();
                 self.phase = Phase::Ready;
+                let starttls = if self.services.tls.is_some() && !self.secure { "250-STARTTLS\r\n" } else { "" };
                 let text = format!(
-                    "250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES",
+                    "250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-PIPELINING\r\n{starttls}250 ENHANCEDSTATUSCODES",
                     self.settings.domain, self.settings.max_message_bytes
                 );
                 self.reply(&text).await?;
@@ -324,7 +359,21 @@ impl<'a> Session<'a> {
                 self.reply("221 2.0.0 Bye").await?;
                 return Ok(false);
             }
-            Request::StartTls => return self.error("502 5.5.1 STARTTLS is not offered").await,
+            Request::StartTls if self.secure => return self.error("503 5.5.1 TLS is already active").await,
+            Request::StartTls if self.services.tls.is_none() => {
+                return self.error("502 5.5.1 STARTTLS is not offered").await
+            }
+            Request::StartTls => {
+                // Commands sent after STARTTLS but before the handshake would be read as if they
+                // came over TLS (CVE-2011-0411): refuse them rather than carry them over.
+                if !self.io.buffer().is_empty() {
+                    self.reply("554 5.5.1 Commands after STARTTLS must wait for TLS").await?;
+                    return Ok(false);
+                }
+                self.reply("220 2.0.0 Ready to start TLS").await?;
+                self.upgrade = true;
+                return Ok(false);
+            }
             _ => return self.error("502 5.5.1 Command not implemented").await,
         }
         Ok(true)
@@ -345,7 +394,7 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
             piece.clear();
-            let mut bounded = (&mut self.reader).take(CHUNK);
+            let mut bounded = (&mut self.io).take(CHUNK);
             let read = bounded.read_until(b'\n', &mut piece);
             let n = match tokio::time::timeout(self.settings.timeout, read).await {
                 Err(_) => {

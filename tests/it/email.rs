@@ -42,15 +42,23 @@ macro_rules! both_mail {
 
 /// Deliver files over one SMTP connection with smtplib; its JSON report.
 async fn smtp_files(app: &TestApp, from: &str, rcpts: &[&str], files: Vec<String>) -> Value {
+    smtp_files_with(app, from, rcpts, files, false).await
+}
+
+/// [`smtp_files`], optionally after STARTTLS.
+async fn smtp_files_with(app: &TestApp, from: &str, rcpts: &[&str], files: Vec<String>, starttls: bool) -> Value {
     let addr = app.smtp.expect("SMTP listener on");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/smtp_send.py");
     let mut args =
         vec![script.to_string(), addr.ip().to_string(), addr.port().to_string(), from.into(), rcpts.join(",")];
     args.extend(files);
-    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(&args).output())
-        .await
-        .unwrap()
-        .expect("python3 runs");
+    let tls = if starttls { "1" } else { "0" };
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(&args).env("SMTP_STARTTLS", tls).output()
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
     assert!(out.status.success(), "smtp_send.py failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
@@ -254,6 +262,7 @@ async fn smtp_refusals(app: TestApp) {
     std::fs::write(&file, big).unwrap();
     let report = smtp_files(&app, "a@customer.example", &[&to], vec![file.display().to_string()]).await;
     assert_eq!(report["size"], MAX_BYTES);
+    assert_eq!(report["starttls"], false, "no certificate, no STARTTLS");
     assert_eq!(report["results"][0]["error"][0], 552, "{report}");
     let rows = settled(&app, &acme).await;
     assert_eq!(rows.len(), 1, "only the mixed delivery was stored");
@@ -664,3 +673,59 @@ async fn one_message_for_two_tenants(app: TestApp) {
     }
 }
 both_mail!(one_message_for_two_tenants);
+
+async fn starttls(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=mail.desk.test"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a test certificate");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (c, k) = (cert.display().to_string(), key.display().to_string());
+    let adjust = move |env: &mut std::collections::HashMap<String, String>| {
+        env.insert("MERIDIAN_SMTP_TLS_CERT".into(), c);
+        env.insert("MERIDIAN_SMTP_TLS_KEY".into(), k);
+    };
+    let Some(app) = TestApp::start_with(backend, adjust, meridian::jobs::Registry::new()).await else { return };
+    let (acme, _, _) = app.seed_tenant("acme");
+    let to = format!("acme@{DOMAIN}");
+    let raw = mail("kim@customer.example", &to, "Over TLS", "Message-ID: <tls1@customer.example>\r\n", "Encrypted.");
+    let file = app.dir.path().join("tls.eml");
+    std::fs::write(&file, &raw).unwrap();
+    let report = smtp_files_with(&app, "kim@customer.example", &[&to], vec![file.display().to_string()], true).await;
+    assert_eq!(report["starttls"], true, "{report}");
+    assert!(report["tls"].as_str().unwrap().starts_with("TLS"), "{report}");
+    assert_eq!(report["starttls_after"], false, "not offered twice: {report}");
+    accepted(&report["results"][0]);
+    let rows = settled(&app, &acme).await;
+    assert_eq!((rows.len(), rows[0].state.as_str()), (1, "filed"));
+    let (t, id) = (acme.tenant_id(), rows[0].id.clone());
+    assert_eq!(app.state.db.read(move |c| store::raw(c, &t, &id)).await.unwrap(), raw.as_bytes());
+    // Commands pipelined behind STARTTLS are refused, not carried into the TLS session.
+    use tokio::io::{AsyncWriteExt, BufReader};
+    let (r, mut w) = tokio::net::TcpStream::connect(app.smtp.unwrap()).await.unwrap().into_split();
+    let mut r = BufReader::new(r);
+    assert!(answer(&mut r).await.starts_with("220"));
+    w.write_all(b"EHLO raw.test\r\n").await.unwrap();
+    assert!(answer(&mut r).await.starts_with("250"));
+    w.write_all(b"STARTTLS\r\nMAIL FROM:<x@y.example>\r\n").await.unwrap();
+    let line = answer(&mut r).await;
+    assert!(line.starts_with("554"), "{line}");
+    // (smtp_refusals checks that a server without a certificate does not offer STARTTLS.)
+}
+
+mod starttls {
+    #[actix_web::test]
+    async fn sqlite() {
+        super::starttls(crate::harness::Backend::Sqlite).await;
+    }
+    #[actix_web::test]
+    async fn postgres() {
+        super::starttls(crate::harness::Backend::Postgres).await;
+    }
+}
