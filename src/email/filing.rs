@@ -157,8 +157,17 @@ impl Filer {
             None => false,
         };
         let (ticket, message) = match thread {
+            // Automatic mail to a closed ticket is kept (row and Message-ID), not added: a bounce
+            // or an out-of-office must not open a follow-up.
+            Some(t) if joins && automatic && t.status == Status::Closed => {
+                self.record(c, tenant, row, parsed, &t.id, None)?;
+                return Ok(false);
+            }
             Some(t) if joins => {
                 let actor = match &agent {
+                    // Automatic mail joins as the system: it never reopens the ticket or counts
+                    // as the requester's answer (its sender stays on the inbound row).
+                    _ if automatic => Actor::System,
                     Some(a) => Actor::Agent(a.id.clone()),
                     None => Actor::Contact(contacts::find_or_create(c, tenant, &sender, name.as_deref())?.id),
                 };
@@ -202,30 +211,41 @@ impl Filer {
                 (ticket, message)
             }
         };
-        threads::record_key(
-            c,
-            tenant,
-            &KeyRecord {
-                key: &parsed.dedupe_key,
-                ticket_id: &ticket.id,
-                message_id: Some(message.id.as_str()),
-                inbound_id: Some(row.id.as_str()),
-                direction: Direction::In,
-                auto_reply: automatic,
-            },
-        )?;
+        self.record(c, tenant, row, parsed, &ticket.id, Some(message.id.as_str()))?;
         let copied: Vec<String> =
             parsed.addresses.iter().filter(|a| !super::address::is_ours(a, &self.domain)).cloned().collect();
         threads::add_participants(c, tenant, &ticket.id, &copied)?;
+        Ok(true)
+    }
+
+    /// Record the message's key on its ticket and the row's outcome.
+    fn record(
+        &self,
+        c: &mut DbConnection,
+        tenant: &TenantId,
+        row: &Inbound,
+        parsed: &ParsedMail,
+        ticket_id: &str,
+        message_id: Option<&str>,
+    ) -> AppResult<()> {
+        let automatic = parsed.automatic.is_some();
+        let key = KeyRecord {
+            key: &parsed.dedupe_key,
+            ticket_id,
+            message_id,
+            inbound_id: Some(row.id.as_str()),
+            direction: Direction::In,
+            auto_reply: automatic,
+        };
+        threads::record_key(c, tenant, &key)?;
         let filed = Filed {
             state: state::FILED,
             message_id_header: parsed.message_id.as_deref(),
             auto_reply: automatic,
-            ticket_id: Some(ticket.id.as_str()),
-            message_row_id: Some(message.id.as_str()),
+            ticket_id: Some(ticket_id),
+            message_row_id: message_id,
         };
-        store::mark_filed(c, tenant, &row.id, &filed)?;
-        Ok(true)
+        store::mark_filed(c, tenant, &row.id, &filed)
     }
 
     /// The ticket this message answers, if any (a merged ticket's answers go to its target).

@@ -128,6 +128,30 @@ async fn dedupe_and_automatic_mail(app: TestApp) {
     assert!(row.auto_reply && row.state == "filed");
     let t = tickets(&app, &tok).await.into_iter().find(|t| t["subject"] == "Out of office").unwrap();
     assert_eq!(t["tags"], serde_json::json!(["auto-reply"]));
+    // An auto-reply to a pending ticket joins it without reopening it.
+    let pending = tickets(&app, &tok).await.into_iter().find(|t| t["subject"] == "With id").unwrap();
+    let pid = pending["id"].as_str().unwrap().to_string();
+    let r = reqwest::Client::new()
+        .patch(app.url(&format!("/api/v1/tickets/{pid}")))
+        .bearer_auth(&tok)
+        .json(&serde_json::json!({"status": "pending"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let away = mail(
+        "erin@customer.example",
+        &to,
+        "Re: With id",
+        "Message-ID: <ooo2@customer.example>\r\nIn-Reply-To: <dup@customer.example>\r\nX-Autoreply: yes\r\n",
+        "Away until Monday.",
+    );
+    accepted(&smtp(&app, "erin@customer.example", &[&to], &away).await);
+    settled(&app, &acme).await;
+    let after = app.api_json(&tok, &format!("/api/v1/tickets/{pid}")).await;
+    assert_eq!(after["status"], "pending", "an auto-reply does not reopen: {after}");
+    assert_eq!(after["tags"], serde_json::json!(["auto-reply"]));
+    assert_eq!(messages(&app, &tok, &pid).await.len(), 2);
     // A bounce (empty envelope sender) too.
     let bounce = mail(
         "MAILER-DAEMON@relay.example",
