@@ -10,7 +10,7 @@ WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 BASE="http://127.0.0.1:$PORT"
-export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn
+export MERIDIAN_SMTP_LISTEN=off MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn
 unset DATABASE_URL || true
 
 start() { # start the server in $WORK; sets PID and MS (ms until /readyz answers 200)

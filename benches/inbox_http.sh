@@ -10,7 +10,7 @@ WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 BASE="http://127.0.0.1:$PORT"
-export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn MERIDIAN_DEMO=false
+export MERIDIAN_SMTP_LISTEN=off MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn MERIDIAN_DEMO=false
 EMAIL="bench-$(date +%s)@bench.example"
 PASSWORD=$(cd "$WORK" && "$BIN" agent create --tenant "$TENANT" --email "$EMAIL" --name Bench --role admin)
 (cd "$WORK" && exec "$BIN" serve > /dev/null 2>&1) & PID=$!

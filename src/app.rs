@@ -135,7 +135,8 @@ pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
     }
 }
 
-/// The job handlers and chores every server runs: each module's housekeeping.
+/// The job handlers and chores every server runs: each module's housekeeping, and filing of
+/// inbound mail.
 pub fn default_registry(state: &AppState) -> Registry {
     let mut r = Registry::new();
     let every = Duration::from_secs(600);
@@ -204,6 +205,19 @@ pub fn default_registry(state: &AppState) -> Registry {
                 Err(e) => tracing::warn!(error = %e, "orphaned attachment sweep failed"),
             }
         }
+    });
+    let filer = crate::email::filing::Filer {
+        db: state.db.clone(),
+        blobs: state.blobs.clone(),
+        intake: state.intake.clone(),
+        changes: state.changes.clone(),
+        i18n: state.i18n.clone(),
+        domain: state.config.inbound_domain.clone(),
+        default_max_attempts: state.config.job_max_attempts,
+    };
+    r.register(crate::email::FILE_JOB, move |ctx| {
+        let filer = filer.clone();
+        async move { filer.run(ctx).await }
     });
     r
 }

@@ -194,6 +194,54 @@ pub const SETTINGS: &[Setting] = &[
         help: "grace period for in-flight requests and jobs on shutdown",
     },
     Setting {
+        key: "smtp_listen",
+        env: "MERIDIAN_SMTP_LISTEN",
+        default: "127.0.0.1:2525",
+        help: "address the built-in SMTP listener binds for inbound mail; off disables it",
+    },
+    Setting {
+        key: "inbound_domain",
+        env: "MERIDIAN_INBOUND_DOMAIN",
+        default: "host of base_url",
+        help: "mail for {slug}@<inbound_domain> (and {slug}+{reply token}@…) becomes tickets",
+    },
+    Setting {
+        key: "max_message_bytes",
+        env: "MERIDIAN_MAX_MESSAGE_BYTES",
+        default: "31457280",
+        help: "largest inbound email accepted, raw (SMTP answers 552 beyond, HTTP 413)",
+    },
+    Setting {
+        key: "smtp_max_connections",
+        env: "MERIDIAN_SMTP_MAX_CONNECTIONS",
+        default: "100",
+        help: "SMTP connections served at once; more are answered 421 and closed",
+    },
+    Setting {
+        key: "smtp_max_recipients",
+        env: "MERIDIAN_SMTP_MAX_RECIPIENTS",
+        default: "50",
+        help: "recipients one SMTP message may have (452 beyond)",
+    },
+    Setting {
+        key: "smtp_timeout_secs",
+        env: "MERIDIAN_SMTP_TIMEOUT_SECS",
+        default: "60",
+        help: "time an SMTP client has for each command or line of a message before it is disconnected",
+    },
+    Setting {
+        key: "smtp_tls_cert",
+        env: "MERIDIAN_SMTP_TLS_CERT",
+        default: "(none: no STARTTLS)",
+        help: "PEM certificate chain for SMTP STARTTLS (with smtp_tls_key)",
+    },
+    Setting {
+        key: "smtp_tls_key",
+        env: "MERIDIAN_SMTP_TLS_KEY",
+        default: "(none)",
+        help: "PEM private key for SMTP STARTTLS (never logged)",
+    },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -255,6 +303,16 @@ pub struct Config {
     pub job_max_attempts: i32,
     pub shutdown_secs: u64,
     pub demo: bool,
+    /// Where the SMTP listener binds; `None` when it is off.
+    pub smtp_listen: Option<SocketAddr>,
+    /// The domain inbound addresses live under (lowercase).
+    pub inbound_domain: String,
+    pub max_message_bytes: usize,
+    pub smtp_max_connections: usize,
+    pub smtp_max_recipients: usize,
+    pub smtp_timeout_secs: u64,
+    /// Certificate chain and key (PEM files) that turn on STARTTLS.
+    pub smtp_tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -329,6 +387,22 @@ impl Config {
             Some(d) => d.to_ascii_lowercase(),
             None => base_url.host_str().unwrap_or("localhost").to_ascii_lowercase(),
         };
+        let smtp_listen = match get("smtp_listen").unwrap_or("127.0.0.1:2525").trim() {
+            "off" => None,
+            other => Some(parse::<SocketAddr>(other, "MERIDIAN_SMTP_LISTEN")?),
+        };
+        let inbound_domain = match get("inbound_domain") {
+            Some(d) => d.trim().trim_end_matches('.').to_ascii_lowercase(),
+            None => base_url.host_str().unwrap_or("localhost").to_ascii_lowercase(),
+        };
+        if inbound_domain.is_empty() || inbound_domain.contains(['@', ' ', '/']) {
+            anyhow::bail!("MERIDIAN_INBOUND_DOMAIN {inbound_domain:?} is not a domain");
+        }
+        let smtp_tls = match (get("smtp_tls_cert"), get("smtp_tls_key")) {
+            (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
+            (None, None) => None,
+            _ => anyhow::bail!("MERIDIAN_SMTP_TLS_CERT and MERIDIAN_SMTP_TLS_KEY go together"),
+        };
         let secret_key = get("secret_key").map(str::to_string);
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -381,6 +455,17 @@ impl Config {
             job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),
             shutdown_secs: opt(get("shutdown_secs"), "MERIDIAN_SHUTDOWN_SECS")?.unwrap_or(30),
             demo: opt(get("demo"), "MERIDIAN_DEMO")?.unwrap_or(true),
+            smtp_listen,
+            inbound_domain,
+            max_message_bytes: opt(get("max_message_bytes"), "MERIDIAN_MAX_MESSAGE_BYTES")?
+                .unwrap_or(30 << 20)
+                .max(1024),
+            smtp_max_connections: opt(get("smtp_max_connections"), "MERIDIAN_SMTP_MAX_CONNECTIONS")?
+                .unwrap_or(100)
+                .max(1),
+            smtp_max_recipients: opt(get("smtp_max_recipients"), "MERIDIAN_SMTP_MAX_RECIPIENTS")?.unwrap_or(50).max(1),
+            smtp_timeout_secs: opt(get("smtp_timeout_secs"), "MERIDIAN_SMTP_TIMEOUT_SECS")?.unwrap_or(60).max(1),
+            smtp_tls,
         })
     }
 

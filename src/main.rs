@@ -76,6 +76,16 @@ enum TenantCommand {
         #[arg(long, default_value = "UTC")]
         time_zone: String,
     },
+    /// Print the tenant's inbound mail secret (the bearer token of POST /inbound/email/{slug}),
+    /// making it on first use; prints only the secret on stdout.
+    InboundSecret {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Replace it with a new one (the old one stops working).
+        #[arg(long)]
+        rotate: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,7 +177,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
             let _ = base_url.set_port(Some(running.addr().port()));
         }
         let base = base_url.as_str().trim_end_matches('/').to_string();
-        tracing::info!(addr = %running.addr(), database = state.db.target().backend_name(),
+        tracing::info!(addr = %running.addr(), smtp = ?running.smtp_addr(), database = state.db.target().backend_name(),
             ready_ms = started.elapsed().as_millis() as u64, "meridian is ready");
         if let Some(d) = demo {
             println!("Meridian is ready: {base}/login?workspace={}", d.workspace);
@@ -205,6 +215,25 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
                 .map_err(err)?;
             eprintln!("created tenant {} ({})", t.slug, t.name);
             println!("{}", t.id);
+        }
+        Command::Tenant { command: TenantCommand::InboundSecret { tenant, rotate } } => {
+            let secret = db
+                .write_blocking(|c| {
+                    let t = tenancy::by_slug(c, &tenant)?;
+                    if rotate {
+                        meridian::email::store::rotate_inbound_secret(c, &t.tenant_id())
+                    } else {
+                        meridian::email::store::inbound_secret(c, &t.tenant_id())
+                    }
+                })
+                .map_err(|e| match e {
+                    meridian::error::AppError::NotFound => anyhow::anyhow!("no tenant with slug {tenant:?}"),
+                    other => err(other),
+                })?;
+            eprintln!(
+                "inbound secret of {tenant:?} follows; send it as Authorization: Bearer … to POST /inbound/email/{tenant}"
+            );
+            println!("{secret}");
         }
         Command::Agent { command: AgentCommand::Create { tenant, email, name, role, locale, time_zone } } => {
             let role = Role::parse(&role).map_err(err)?;

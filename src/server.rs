@@ -1,4 +1,4 @@
-//! The running server: the HTTP listener, the job worker, the event consumers and, on
+//! The running server: the HTTP and SMTP listeners, the job worker, the event consumers and, on
 //! PostgreSQL, the live channel to the other processes; graceful stop. The composition root: it
 //! alone knows both the application state and the web layer.
 
@@ -23,6 +23,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     listener: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
     live: Arc<crate::events::LiveHub>,
+    smtp: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
 }
 
 impl Running {
@@ -31,11 +32,23 @@ impl Running {
         self.addr
     }
 
+    /// The SMTP listener's bound address, when it is on.
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.smtp.as_ref().map(|(a, _)| *a)
+    }
+
+    async fn join_smtp(&mut self) {
+        if let Some((_, task)) = self.smtp.take() {
+            let _ = task.await;
+        }
+    }
+
     /// Run until the server stops (SIGINT/SIGTERM finish in-flight requests), then stop the worker.
     pub async fn wait(mut self) -> anyhow::Result<()> {
         let served = (&mut self.server).await;
         let _ = self.shutdown.send(true);
         let _ = (&mut self.worker).await;
+        self.join_smtp().await;
         self.join_consumers().await;
         self.stop_listener();
         served??;
@@ -62,6 +75,7 @@ impl Running {
         let _ = self.shutdown.send(true);
         let _ = (&mut self.server).await;
         let _ = (&mut self.worker).await;
+        self.join_smtp().await;
         self.join_consumers().await;
         self.stop_listener();
     }
@@ -112,6 +126,30 @@ pub async fn start_with_consumers(
     let mut consumers = default_consumers(&state);
     consumers.extend(extra_consumers);
     let config = state.config.clone();
+    let (shutdown, rx) = watch::channel(false);
+    // Bound before HTTP, so a taken SMTP port fails the start with nothing left running.
+    let smtp = match config.smtp_listen {
+        Some(addr) => {
+            let listener = crate::email::smtp::bind(addr).await?;
+            let bound = listener.local_addr()?;
+            let tls = match &config.smtp_tls {
+                Some((cert, key)) => Some(crate::email::tls::acceptor(cert, key)?),
+                None => None,
+            };
+            let services =
+                crate::email::smtp::Services { db: state.db.clone(), jobs_wakeup: state.jobs_wakeup.clone(), tls };
+            let settings = crate::email::smtp::Settings {
+                domain: config.inbound_domain.clone(),
+                max_message_bytes: config.max_message_bytes,
+                max_recipients: config.smtp_max_recipients,
+                max_connections: config.smtp_max_connections,
+                timeout: Duration::from_secs(config.smtp_timeout_secs),
+            };
+            let task = tokio::spawn(crate::email::smtp::serve(listener, services, settings, rx.clone()));
+            Some((bound, task))
+        }
+        None => None,
+    };
     let data = web::Data::new(state.clone());
     let (max_body, max_attachment) = (config.max_body_bytes, config.max_attachment_bytes);
     let https = config.https();
@@ -143,7 +181,6 @@ pub async fn start_with_consumers(
         signal_handle.stop(true).await;
     });
 
-    let (shutdown, rx) = watch::channel(false);
     let settings = WorkerSettings {
         poll: Duration::from_millis(config.job_poll_ms.max(10)),
         backoff_base: Duration::from_millis(config.job_backoff_ms.max(1)),
@@ -192,5 +229,5 @@ pub async fn start_with_consumers(
     let services =
         WorkerServices { db: state.db.clone(), wakeup: state.jobs_wakeup.clone(), metrics: state.metrics.clone() };
     let worker = tokio::spawn(crate::jobs::run_worker(services, Arc::new(registry), settings, rx));
-    Ok(Running { addr, handle, server, worker, consumers, shutdown, listener, live: state.live.clone() })
+    Ok(Running { addr, handle, server, worker, consumers, shutdown, listener, live: state.live.clone(), smtp })
 }

@@ -291,3 +291,9 @@ teams-remove = Remove
 teams-add-member = Add member
 teams-add = Create team
 teams-name = Team name
+
+# Inbound email: what a ticket shows when the mail lacks something.
+email-no-subject = (no subject)
+email-empty-body = (This email had no text.)
+email-attachment-skipped = The attachment “{ $name }” was not kept: it is empty or larger than the attachment limit. The original email is stored whole.
+error-recipient-invalid = This is not an inbound address of this workspace.

@@ -288,3 +288,9 @@ teams-remove = 移除
 teams-add-member = 添加成员
 teams-add = 创建团队
 teams-name = 团队名称
+
+# 入站邮件：邮件缺少内容时工单显示的文字。
+email-no-subject = （无主题）
+email-empty-body = （这封邮件没有正文。）
+email-attachment-skipped = 附件“{ $name }”未保存：它是空的或超过了附件大小限制。原始邮件已完整保存。
+error-recipient-invalid = 这不是此工作区的入站地址。

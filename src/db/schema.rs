@@ -249,6 +249,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_emails (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        received_at -> Timestamp,
+        source -> Text,
+        envelope_from -> Nullable<Text>,
+        recipient -> Text,
+        reply_token -> Nullable<Text>,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        raw -> Binary,
+        state -> Text,
+        message_id_header -> Nullable<Text>,
+        auto_reply -> Bool,
+        ticket_id -> Nullable<Text>,
+        message_row_id -> Nullable<Text>,
+        error -> Nullable<Text>,
+        filed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_message_ids (tenant_id, message_key) {
+        tenant_id -> Text,
+        message_key -> Text,
+        ticket_id -> Text,
+        message_id -> Nullable<Text>,
+        inbound_id -> Nullable<Text>,
+        direction -> Text,
+        auto_reply -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_reply_tokens (tenant_id, token) {
+        tenant_id -> Text,
+        token -> Text,
+        ticket_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_participants (tenant_id, ticket_id, email) {
+        tenant_id -> Text,
+        ticket_id -> Text,
+        email -> Text,
+    }
+}
+
+diesel::table! {
+    tenant_inbound_secrets (tenant_id) {
+        tenant_id -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(contacts -> tenants (tenant_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));
@@ -274,6 +334,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_events,
     saved_views,
     idempotency_keys,
+    inbound_emails,
+    email_message_ids,
+    email_reply_tokens,
+    email_participants,
+    tenant_inbound_secrets,
 );
 
 diesel::table! {

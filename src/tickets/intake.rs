@@ -67,14 +67,29 @@ const CREATED: u16 = 201;
 pub struct Intake {
     combiner: Combiner<Queued, Submitted>,
     changes: Changes,
+    router: Arc<dyn Router>,
 }
 
 impl Intake {
     /// An intake writing to `db`, routing with `router`, signalling commits on `changes`.
     pub fn new(db: Db, router: Arc<dyn Router>, changes: Changes) -> Self {
-        let write =
-            move |c: &mut DbConnection, tenant: &TenantId, items: &[Queued]| write_batch(c, tenant, &*router, items);
-        Intake { combiner: Combiner::new(db, Box::new(write)), changes }
+        let batch_router = router.clone();
+        let write = move |c: &mut DbConnection, tenant: &TenantId, items: &[Queued]| {
+            write_batch(c, tenant, &*batch_router, items)
+        };
+        Intake { combiner: Combiner::new(db, Box::new(write)), changes, router }
+    }
+
+    /// [`open_in_transaction`] with this intake's router, for channels that must open a ticket in
+    /// the same transaction as their own rows (email filing: the ticket, its Message-ID and the
+    /// inbound row's state commit together, so a retried job never opens a second ticket).
+    pub fn open_in(
+        &self,
+        conn: &mut DbConnection,
+        tenant: &TenantId,
+        creations: Vec<Creation>,
+    ) -> AppResult<Vec<AppResult<(Ticket, Message)>>> {
+        open_in_transaction(conn, tenant, &*self.router, creations)
     }
 
     /// Open a ticket, at most once per idempotency key. Answers after the batch committed.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body_deadline;
 pub mod console;
 pub mod help;
+pub mod inbound;
 pub mod input;
 pub mod middleware;
 pub mod ops;
@@ -31,6 +32,7 @@ pub fn configure(max_body: usize, max_attachment: usize) -> impl FnOnce(&mut web
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics))
             .route("/static/{path:.*}", web::get().to(assets::serve))
+            .route("/inbound/email/{slug}", web::post().to(inbound::receive))
             .service(api::scope(max_message_body))
             .configure(help::routes)
             .configure(console::routes);

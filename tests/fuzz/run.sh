@@ -54,7 +54,7 @@ fuzz() {
   token=$("$BIN" token create --tenant fuzz --name fuzzer 2>/dev/null)
   local port
   port=$(free_port)
-  MERIDIAN_LISTEN="127.0.0.1:$port" "$BIN" serve >"$work/server.log" 2>&1 &
+  MERIDIAN_LISTEN="127.0.0.1:$port" MERIDIAN_SMTP_LISTEN=off "$BIN" serve >"$work/server.log" 2>&1 &
   server_pid=$!
   local base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -41,6 +41,24 @@ fn admin_commands_print_only_the_secret_on_stdout() {
     let (code, out, _) = run(dir.path(), &["token", "create", "--tenant", "acme", "--name", "ci"]);
     assert_eq!(code, 0);
     assert!(out.trim().starts_with("mrd_") && out.lines().count() == 1);
+    // The inbound mail secret: made once, shown again, replaced on --rotate.
+    let secret = |extra: &[&str]| {
+        let mut args = vec!["tenant", "inbound-secret", "--tenant", "acme"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(dir.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().count(), 1);
+        out.trim().to_string()
+    };
+    let first = secret(&[]);
+    assert!(first.starts_with("mri_") && first.len() > 40, "{first}");
+    assert_eq!(secret(&[]), first);
+    let rotated = secret(&["--rotate"]);
+    assert_ne!(rotated, first);
+    assert_eq!(secret(&[]), rotated);
+    let (code, _, err) = run(dir.path(), &["tenant", "inbound-secret", "--tenant", "nope"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no tenant"), "{err}");
     let (code, _, err) = run(dir.path(), &["token", "create", "--tenant", "nope", "--name", "ci"]);
     assert_ne!(code, 0);
     assert!(err.contains("no tenant"), "{err}");
@@ -78,6 +96,7 @@ fn first_run(dir: &std::path::Path) -> (std::process::Child, Vec<String>) {
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env("MERIDIAN_LISTEN", "127.0.0.1:0")
+        .env("MERIDIAN_SMTP_LISTEN", "127.0.0.1:0")
         .env("MERIDIAN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -127,6 +127,8 @@ pub struct TestApp {
     pub state: AppState,
     pub dir: tempfile::TempDir,
     pub pg_database: Option<String>,
+    /// The SMTP listener's address, when it is on.
+    pub smtp: Option<std::net::SocketAddr>,
     running: Option<Running>,
 }
 
@@ -140,6 +142,8 @@ pub fn test_env(backend: Backend, dir: &std::path::Path, pg_db: Option<&str>) ->
     env.insert("MERIDIAN_DEMO".into(), "false".into());
     env.insert("MERIDIAN_JOB_POLL_MS".into(), "50".into());
     env.insert("MERIDIAN_BASE_DOMAIN".into(), "desk.test".into());
+    env.insert("MERIDIAN_SMTP_LISTEN".into(), "127.0.0.1:0".into());
+    env.insert("MERIDIAN_INBOUND_DOMAIN".into(), "mail.desk.test".into());
     env.insert("MERIDIAN_LOG".into(), "warn".into());
     // Short, so a stream that is not closed at shutdown gets cut off (and tests notice).
     env.insert("MERIDIAN_SHUTDOWN_SECS".into(), "3".into());
@@ -183,7 +187,8 @@ impl TestApp {
         let state = AppState::init(config).expect("init");
         let running = server::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
         let base = format!("http://{}", running.addr());
-        Some(TestApp { backend, base, state, dir, pg_database, running: Some(running) })
+        let smtp = running.smtp_addr();
+        Some(TestApp { backend, base, state, dir, pg_database, smtp, running: Some(running) })
     }
 
     /// Restart on the same database (jobs and data must survive).
@@ -204,6 +209,7 @@ impl TestApp {
         let state = AppState::init(config).expect("init");
         let running = server::start_with_consumers(state.clone(), registry, consumers).await.expect("start");
         self.base = format!("http://{}", running.addr());
+        self.smtp = running.smtp_addr();
         self.state = state;
         self.running = Some(running);
         self

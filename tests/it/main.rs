@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod config;
 mod console_tickets;
+mod email;
 mod events;
 mod hostile_input;
 mod i18n;

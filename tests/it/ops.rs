@@ -99,6 +99,9 @@ async fn openapi_document_and_reference_page_cover_the_api() {
         ("/api/v1/contacts", "post"),
         ("/api/v1/contacts/{id}", "patch"),
         ("/api/v1/teams", "get"),
+        ("/api/v1/mail/failed", "get"),
+        ("/api/v1/mail/failed/{id}/raw", "get"),
+        ("/api/v1/mail/failed/{id}/retry", "post"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} undocumented");
     }

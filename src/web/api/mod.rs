@@ -1,6 +1,7 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
 mod directory;
+mod mail;
 pub mod openapi;
 mod rules;
 mod strict;
@@ -34,6 +35,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .route("/openapi.json", web::get().to(openapi::spec))
                 .configure(|c| tickets::routes(c, max_message_body))
                 .configure(directory::routes)
+                .configure(mail::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -1,0 +1,352 @@
+//! The `mail.file` job: parse a stored message and put it on a ticket. Threading, in order:
+//! In-Reply-To / References against Message-IDs we received or sent, the reply token of the plus
+//! address, a `[#123]` in the subject; otherwise a new `email` ticket with the sender as
+//! requester. A threaded message joins its ticket only when the sender is the requester, a
+//! participant (copied on its mail) or an agent of the tenant; anyone else opens a new ticket
+//! linked to it (`previous_ticket_id`). Filing is one transaction, keyed by Message-ID (or a
+//! content hash), so a retried or repeated message files once. A message that cannot be filed
+//! is quarantined with its error; nothing is dropped.
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+
+use super::parse::{self, ParsedMail};
+use super::store::{self, state, Filed, Inbound};
+use super::threads::{self, Direction, KeyRecord};
+use crate::accounts::{agents, contacts};
+use crate::db::schema::tickets;
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::events::Changes;
+use crate::i18n::I18n;
+use crate::jobs::JobContext;
+use crate::tenancy::TenantId;
+use crate::tickets::attachments::{self, Blobs, StoredBlob};
+use crate::tickets::commands::{self, Creation, NewMessage, NewTicket, Requester, TicketChanges};
+use crate::tickets::intake::Intake;
+use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
+
+/// The tag automatic mail (auto-replies, bounces, lists) puts on its ticket.
+pub const AUTOMATIC_TAG: &str = "auto-reply";
+/// HTML parts larger than this are dropped (the text part and the raw message stay).
+const MAX_HTML_BYTES: usize = 2 << 20;
+
+/// What the filing job works with (captured when the handler is registered).
+#[derive(Clone)]
+pub struct Filer {
+    pub db: Db,
+    pub blobs: Blobs,
+    pub intake: Intake,
+    pub changes: Changes,
+    pub i18n: Arc<I18n>,
+    /// Our inbound domain: its addresses are never participants.
+    pub domain: String,
+    /// The configured attempts of jobs that set none.
+    pub default_max_attempts: i32,
+}
+
+/// Why filing stopped.
+enum Failure {
+    /// It will never work: quarantine now.
+    Permanent(String),
+    /// It may work later (database unavailable, a concurrent duplicate): retry.
+    Transient(String),
+}
+
+fn classify(e: AppError) -> Failure {
+    match e {
+        AppError::Conflict(m) if m == crate::error::UNIQUE_CONFLICT => Failure::Transient(m),
+        AppError::Unavailable(_) | AppError::Internal(_) => Failure::Transient(e.to_string()),
+        other => Failure::Permanent(other.to_string()),
+    }
+}
+
+impl Filer {
+    /// Run one `mail.file` job. `Err` asks the worker for a retry; the last attempt quarantines.
+    pub async fn run(&self, ctx: JobContext) -> Result<(), String> {
+        let tenant = TenantId::from_trusted(ctx.job.tenant_id.clone().ok_or("mail.file job without a tenant")?);
+        let payload = ctx.payload()?;
+        let id = payload["inbound_id"].as_str().ok_or("mail.file job without inbound_id")?.to_string();
+        let max = if ctx.job.max_attempts > 0 { ctx.job.max_attempts } else { self.default_max_attempts };
+        let reason = match self.file(&tenant, &id).await {
+            Ok(()) => return Ok(()),
+            Err(Failure::Transient(r)) if ctx.job.attempts < max => return Err(r),
+            Err(Failure::Permanent(r) | Failure::Transient(r)) => r,
+        };
+        tracing::warn!(inbound_id = %id, error = %reason, "inbound mail quarantined");
+        let (t, i) = (tenant.clone(), id.clone());
+        self.db.write(move |c| store::mark_failed(c, &t, &i, &reason)).await.map_err(|e| e.to_string())
+    }
+
+    async fn file(&self, tenant: &TenantId, id: &str) -> Result<(), Failure> {
+        let (t, i) = (tenant.clone(), id.to_string());
+        let (row, raw, locale) = self
+            .db
+            .read(move |c| {
+                let row = store::get(c, &t, &i)?;
+                let raw = store::raw(c, &t, &i)?;
+                Ok((row, raw, crate::tenancy::get(c, &t)?.default_locale))
+            })
+            .await
+            .map_err(classify)?;
+        if row.state != state::RECEIVED {
+            return Ok(());
+        }
+        let envelope_from = row.envelope_from.clone();
+        let parsed = tokio::task::spawn_blocking(move || parse::parse(&raw, envelope_from.as_deref()))
+            .await
+            .map_err(|e| match e.is_panic() {
+                // The same bytes would fail the same way every time.
+                true => Failure::Permanent("the MIME parser failed on this message".into()),
+                false => Failure::Transient(format!("parser task failed: {e}")),
+            })?
+            .map_err(|e| Failure::Permanent(format!("cannot parse the message: {e}")))?;
+        if parsed.from.is_none() {
+            return Err(Failure::Permanent("the message has no valid sender address (From)".into()));
+        }
+        let mut notes = Vec::new();
+        let mut blobs = Vec::new();
+        for (name, bytes) in &parsed.attachments {
+            match self.blobs.put(tenant, name, bytes.clone().into()).await {
+                Ok(b) => blobs.push(b),
+                Err(AppError::PayloadTooLarge | AppError::Invalid { .. }) => {
+                    notes.push(self.i18n.format(&locale, "email-attachment-skipped", Some(&name_arg(name))));
+                }
+                Err(e) => return Err(classify(e)),
+            }
+        }
+        let content = Content::new(&self.i18n, &locale, &parsed, &notes);
+        let (filer, t) = (self.clone(), tenant.clone());
+        let changed =
+            self.db.write(move |c| filer.file_in_tx(c, &t, &row, &parsed, &content, &blobs)).await.map_err(classify)?;
+        if changed {
+            self.changes.committed(tenant);
+        }
+        Ok(())
+    }
+
+    /// File in the open transaction; whether a ticket changed.
+    fn file_in_tx(
+        &self,
+        c: &mut DbConnection,
+        tenant: &TenantId,
+        row: &Inbound,
+        parsed: &ParsedMail,
+        content: &Content,
+        blobs: &[StoredBlob],
+    ) -> AppResult<bool> {
+        let automatic = parsed.automatic.is_some();
+        if let Some(known) = threads::find_key(c, tenant, &parsed.dedupe_key)? {
+            let filed = Filed {
+                state: state::DUPLICATE,
+                message_id_header: parsed.message_id.as_deref(),
+                auto_reply: automatic,
+                ticket_id: Some(known.ticket_id.as_str()),
+                message_row_id: None,
+            };
+            store::mark_filed(c, tenant, &row.id, &filed)?;
+            return Ok(false);
+        }
+        let (sender, name) =
+            parsed.from.clone().ok_or_else(|| AppError::invalid("from", "error-email-invalid", "no sender"))?;
+        let thread = self.thread(c, tenant, parsed, row.reply_token.as_deref())?;
+        let agent = agents::by_email(c, tenant, &sender)?.filter(|a| a.active);
+        let joins = match &thread {
+            Some(t) => self.may_join(c, tenant, t, &sender, agent.is_some())?,
+            None => false,
+        };
+        let (ticket, message) = match thread {
+            // Automatic mail to a closed ticket is kept (row and Message-ID), not added: a bounce
+            // or an out-of-office must not open a follow-up.
+            Some(t) if joins && automatic && t.status == Status::Closed => {
+                self.record(c, tenant, row, parsed, &t.id, None)?;
+                return Ok(false);
+            }
+            Some(t) if joins => {
+                let actor = match &agent {
+                    // Automatic mail joins as the system: it never reopens the ticket or counts
+                    // as the requester's answer (its sender stays on the inbound row).
+                    _ if automatic => Actor::System,
+                    Some(a) => Actor::Agent(a.id.clone()),
+                    None => Actor::Contact(contacts::find_or_create(c, tenant, &sender, name.as_deref())?.id),
+                };
+                let msg = NewMessage {
+                    kind: MessageKind::Reply,
+                    channel: Channel::Email,
+                    body_text: content.text.clone(),
+                    body_html: content.html.clone(),
+                    attachments: blobs.to_vec(),
+                };
+                let (mut ticket, message) = commands::add_message(c, tenant, &actor, &t.id, &msg)?;
+                if automatic && ticket.status != Status::Closed && !ticket.tag_list().iter().any(|x| x == AUTOMATIC_TAG)
+                {
+                    let changes = TicketChanges { add_tags: vec![AUTOMATIC_TAG.into()], ..Default::default() };
+                    ticket = commands::update_ticket(c, tenant, &Actor::System, &ticket.id, &changes, None)?;
+                }
+                (ticket, message)
+            }
+            linked => {
+                let new = NewTicket {
+                    subject: content.subject.clone(),
+                    body_text: content.text.clone(),
+                    body_html: content.html.clone(),
+                    requester: Requester::Email { email: sender.clone(), name: name.clone() },
+                    priority: Priority::Normal,
+                    tags: if automatic { vec![AUTOMATIC_TAG.into()] } else { vec![] },
+                    language: None,
+                    channel: Channel::Email,
+                    assignee_id: None,
+                    team_id: None,
+                };
+                // A stranger answering someone else's ticket gets their own, linked to it.
+                let creation = Creation { actor: Actor::System, new, previous: linked.map(|t| t.id), history: None };
+                let (ticket, message) = self
+                    .intake
+                    .open_in(c, tenant, vec![creation])?
+                    .pop()
+                    .unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no creation result"))))?;
+                attachments::attach(c, tenant, &ticket.id, &message.id, blobs)?;
+                threads::reply_token_for(c, tenant, &ticket.id)?;
+                (ticket, message)
+            }
+        };
+        self.record(c, tenant, row, parsed, &ticket.id, Some(message.id.as_str()))?;
+        let copied: Vec<String> =
+            parsed.addresses.iter().filter(|a| !super::address::is_ours(a, &self.domain)).cloned().collect();
+        threads::add_participants(c, tenant, &ticket.id, &copied)?;
+        Ok(true)
+    }
+
+    /// Record the message's key on its ticket and the row's outcome.
+    fn record(
+        &self,
+        c: &mut DbConnection,
+        tenant: &TenantId,
+        row: &Inbound,
+        parsed: &ParsedMail,
+        ticket_id: &str,
+        message_id: Option<&str>,
+    ) -> AppResult<()> {
+        let automatic = parsed.automatic.is_some();
+        let key = KeyRecord {
+            key: &parsed.dedupe_key,
+            ticket_id,
+            message_id,
+            inbound_id: Some(row.id.as_str()),
+            direction: Direction::In,
+            auto_reply: automatic,
+        };
+        threads::record_key(c, tenant, &key)?;
+        let filed = Filed {
+            state: state::FILED,
+            message_id_header: parsed.message_id.as_deref(),
+            auto_reply: automatic,
+            ticket_id: Some(ticket_id),
+            message_row_id: message_id,
+        };
+        store::mark_filed(c, tenant, &row.id, &filed)
+    }
+
+    /// The ticket this message answers, if any (a merged ticket's answers go to its target).
+    fn thread(
+        &self,
+        c: &mut DbConnection,
+        tenant: &TenantId,
+        parsed: &ParsedMail,
+        token: Option<&str>,
+    ) -> AppResult<Option<Ticket>> {
+        let mut found = threads::first_known(c, tenant, &parsed.references)?;
+        if found.is_none() {
+            if let Some(t) = token {
+                found = threads::ticket_for_token(c, tenant, t)?;
+            }
+        }
+        if found.is_none() {
+            if let Some(n) = parsed.subject.as_deref().and_then(parse::subject_number) {
+                found = tickets::table
+                    .filter(tickets::tenant_id.eq(tenant.as_str()))
+                    .filter(tickets::number.eq(n))
+                    .select(tickets::id)
+                    .first::<String>(c)
+                    .optional()?;
+            }
+        }
+        let Some(mut id) = found else { return Ok(None) };
+        for _ in 0..16 {
+            let t = match commands::get(c, tenant, &id.as_str().into()) {
+                Ok(t) => t,
+                Err(AppError::NotFound) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            match t.merged_into_id.clone() {
+                Some(next) => id = next.as_str().to_string(),
+                None => return Ok(Some(t)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether `sender` may add to `ticket`: its requester, a participant, or an agent.
+    fn may_join(
+        &self,
+        c: &mut DbConnection,
+        tenant: &TenantId,
+        t: &Ticket,
+        sender: &str,
+        agent: bool,
+    ) -> AppResult<bool> {
+        if agent {
+            return Ok(true);
+        }
+        let requester = contacts::get(c, tenant, &t.requester_id)?;
+        if requester.email.as_deref() == Some(sender) {
+            return Ok(true);
+        }
+        threads::is_participant(c, tenant, &t.id, sender)
+    }
+}
+
+fn name_arg(name: &str) -> fluent_bundle::FluentArgs<'static> {
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("name", name.to_string());
+    args
+}
+
+/// What the ticket shows: a subject and body the ticket rules accept, whatever the mail held.
+struct Content {
+    subject: String,
+    text: String,
+    html: Option<String>,
+}
+
+impl Content {
+    fn new(i18n: &I18n, locale: &str, p: &ParsedMail, notes: &[String]) -> Self {
+        let subject: String = p
+            .subject
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let subject: String = subject.chars().take(250).collect();
+        let subject = if subject.trim().is_empty() { i18n.format(locale, "email-no-subject", None) } else { subject };
+        let mut text = p.body_text.trim_end().to_string();
+        if text.trim().is_empty() {
+            text = i18n.format(locale, "email-empty-body", None);
+        }
+        for n in notes {
+            text.push_str("\n\n");
+            text.push_str(n);
+        }
+        if text.chars().count() > commands::MAX_BODY_CHARS {
+            // The whole message stays in the raw store; the ticket shows what fits.
+            text = text.chars().take(commands::MAX_BODY_CHARS).collect();
+        }
+        let html = p.body_html.clone().filter(|h| h.len() <= MAX_HTML_BYTES && !h.trim().is_empty());
+        Content { subject, text, html }
+    }
+}

@@ -1,0 +1,104 @@
+//! /api/v1/mail/failed: inbound mail that could not be filed (quarantine), its raw bytes, retry.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::email::store;
+use crate::error::AppResult;
+use crate::web::auth::{self, ApiClient};
+
+/// Most quarantined messages listed at once (newest first).
+const LIST_LIMIT: i64 = 200;
+
+/// A quarantined inbound message.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FailedMail {
+    id: String,
+    /// When the raw message was stored (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    received_at: String,
+    /// Why it could not be filed.
+    error: String,
+    /// Where its raw bytes download from.
+    raw_url: String,
+}
+
+/// The quarantine of this tenant.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FailedMailList {
+    data: Vec<FailedMail>,
+}
+
+/// A message queued for filing again.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RetriedMail {
+    id: String,
+    /// `received`: waiting for its filing job.
+    state: String,
+}
+
+fn failed_json(row: &store::Inbound) -> FailedMail {
+    FailedMail {
+        id: row.id.clone(),
+        received_at: row.received_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        error: row.error.clone().unwrap_or_default(),
+        raw_url: format!("/api/v1/mail/failed/{}/raw", row.id),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/mail/failed", tag = "mail", summary = "List quarantined inbound mail",
+    description = "Inbound messages that could not be filed, newest first (up to 200), with the reason. Nothing is deleted; retry them after fixing the cause.",
+    responses((status = 200, description = "`{\"data\": [...]}`", body = FailedMailList)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_failed(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let rows = app.db.read(move |c| store::list_failed(c, &tid, LIST_LIMIT)).await?;
+    Ok(HttpResponse::Ok().json(FailedMailList { data: rows.iter().map(failed_json).collect() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/mail/failed/{id}/raw", tag = "mail", summary = "Download a stored inbound message",
+    description = "The message exactly as received, as a `message/rfc822` download (never rendered).",
+    params(("id" = String, Path, description = "Inbound message id")),
+    responses((status = 200, description = "The raw message, as message/rfc822 with Content-Disposition: attachment")),
+    security(("bearer" = [])))]
+pub(crate) async fn raw(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let (row, bytes) = app
+        .db
+        .read(move |c| {
+            let row = store::get(c, &tid, &id)?;
+            let bytes = store::raw(c, &tid, &id)?;
+            Ok((row, bytes))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "message/rfc822"))
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.eml\"", row.id)))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("x-content-sha256", row.sha256.clone()))
+        .body(bytes))
+}
+
+#[utoipa::path(post, path = "/api/v1/mail/failed/{id}/retry", tag = "mail", summary = "File a quarantined message again",
+    description = "Queues the message for filing again; 409 when it is not quarantined.",
+    params(("id" = String, Path, description = "Inbound message id")),
+    responses((status = 202, description = "Queued", body = RetriedMail)),
+    security(("bearer" = [])))]
+pub(crate) async fn retry(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let row = app.db.write(move |c| store::retry_failed(c, &tid, &id)).await?;
+    app.wake_jobs();
+    Ok(HttpResponse::Accepted().json(RetriedMail { id: row.id, state: row.state }))
+}
+
+/// Routes under /api/v1.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/mail/failed", web::get().to(list_failed))
+        .route("/mail/failed/{id}/raw", web::get().to(raw))
+        .route("/mail/failed/{id}/retry", web::post().to(retry));
+}
