@@ -228,6 +228,9 @@ pub fn text_candidates(
             .bind::<Text, _>(pattern)
             .bind::<BigInt, _>(limit)
             .load(c)?,
+        // FTS5 reads its query as a C string, so a NUL would cut the phrase short and fail it.
+        // No stored text holds one (every boundary refuses NUL): nothing matches, as with LIKE.
+        DbConnection::Sqlite(_) if text.contains('\0') => vec![],
         DbConnection::Sqlite(c) => {
             // One FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, which is
             // a substring match (quotes inside are doubled, so nothing is read as query syntax).
