@@ -11,7 +11,7 @@ use crate::harness::TestApp;
 use meridian::accounts::tokens;
 use meridian::db::schema::{contacts, tickets};
 use meridian::tickets::queries::{self, AssigneeFilter, Filter, Sort, View};
-use meridian::tickets::{Priority, Ticket};
+use meridian::tickets::{Priority, Status, Ticket};
 
 fn token(app: &TestApp, tenant: &meridian::tenancy::Tenant) -> String {
     app.state.db.write_blocking(|c| tokens::create(c, &tenant.tenant_id(), "test", None)).unwrap().1
@@ -188,6 +188,8 @@ async fn every_view_sort_and_filter_lists_what_it_means(app: TestApp) {
         Filter { priority: Some(Priority::Urgent), team_id: Some(team.clone()), ..Filter::default() },
         Filter { assignee: Some(AssigneeFilter::Agent(me.clone())), language: Some("ja".into()), ..Filter::default() },
         Filter { assignee: Some(AssigneeFilter::Nobody), ..Filter::default() },
+        Filter { status: vec![Status::New], ..Filter::default() },
+        Filter { status: vec![Status::Pending, Status::OnHold], ..Filter::default() },
     ];
     let views = [
         None,
