@@ -194,3 +194,58 @@ pub fn lock_throttle_keys(conn: &mut DbConnection, keys: &[&str]) -> QueryResult
         DbConnection::Sqlite(_) => Ok(()),
     }
 }
+
+// The text index differs by backend: an FTS5 trigram table on SQLite (kept in step by triggers,
+// migration `ticket_search`), pg_trgm GIN indexes on the columns' lower() on PostgreSQL. Both
+// match substrings of three or more characters in any script, CJK included.
+const TEXT_CANDIDATES_SQLITE: &str = "SELECT k.ticket_id AS id FROM ticket_search \
+     JOIN ticket_search_keys k ON k.id = ticket_search.rowid \
+     WHERE ticket_search MATCH ?1 AND k.tenant_id = ?2 LIMIT ?3";
+
+// Two branches so each can use its own index; UNION removes a ticket found by both.
+const TEXT_CANDIDATES_PG: &str = "SELECT id FROM (\
+     (SELECT id FROM tickets WHERE tenant_id = $1 AND lower(subject) LIKE $2 ESCAPE '\\' LIMIT $3) \
+     UNION \
+     (SELECT t.id FROM contacts c JOIN tickets t ON t.tenant_id = c.tenant_id AND t.requester_id = c.id \
+      WHERE c.tenant_id = $1 AND (lower(c.name) LIKE $2 ESCAPE '\\' OR lower(c.email) LIKE $2 ESCAPE '\\') \
+      LIMIT $3)) m LIMIT $3";
+
+/// Up to `limit` ids of the tenant's tickets whose subject or requester (name or email) may hold
+/// `text`, read from the text index. `text` has at least three characters (shorter strings have
+/// no trigram); `pattern` is the same text as an escaped, lowercased `%…%` LIKE pattern. The ids
+/// are a superset of the matches on SQLite (its index folds case beyond ASCII, `lower()` does
+/// not): callers still check each row.
+pub fn text_candidates(
+    conn: &mut DbConnection,
+    tenant: &str,
+    text: &str,
+    pattern: &str,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    let rows: Vec<Id> = match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(TEXT_CANDIDATES_PG)
+            .bind::<Text, _>(tenant)
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(limit)
+            .load(c)?,
+        // FTS5 reads its query as a C string, so a NUL would cut the phrase short and fail it.
+        // No stored text holds one (every boundary refuses NUL): nothing matches, as with LIKE.
+        DbConnection::Sqlite(_) if text.contains('\0') => vec![],
+        DbConnection::Sqlite(c) => {
+            // One FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, which is
+            // a substring match (quotes inside are doubled, so nothing is read as query syntax).
+            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            diesel::sql_query(TEXT_CANDIDATES_SQLITE)
+                .bind::<Text, _>(phrase)
+                .bind::<Text, _>(tenant)
+                .bind::<BigInt, _>(limit)
+                .load(c)?
+        }
+    };
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 
 use super::teams::Team;
@@ -140,14 +142,106 @@ fn decode_cursor(sort: Sort, c: &str) -> AppResult<CursorData> {
     Ok(d)
 }
 
+/// A condition on tickets written as SQL (correlated subqueries and row values, which the DSL
+/// does not spell), with its values bound.
+type Literal =
+    Box<dyn BoxableExpression<tickets::table, <DbConnection as diesel::Connection>::Backend, SqlType = Bool>>;
+
 type Boxed<'a> = crate::db::schema::tickets::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
 
 fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// A tag or text filter that matches at most this many of a tenant's tickets is answered from
+/// its own index (the matching ids, then the view's filters and sort over those few rows). One
+/// that matches more is common enough that walking the view's sort index and checking each row
+/// finds a page after a few hundred rows.
+const CANDIDATE_CAP: i64 = 2000;
+
+/// Ids that every row of the filter must be among, when a tag or text filter is selective enough
+/// to drive the query from its own index (`None`: walk the view's sort index instead).
+fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) -> AppResult<Option<Vec<String>>> {
+    let mut narrowed: Option<Vec<String>> = None;
+    if let Some(tag) = &f.tag {
+        let ids: Vec<String> = ticket_tags::table
+            .filter(ticket_tags::tenant_id.eq(tenant.as_str()))
+            .filter(ticket_tags::tag.eq(tag.trim().to_lowercase()))
+            .select(ticket_tags::ticket_id)
+            .limit(cap + 1)
+            .load(conn)?;
+        if ids.len() as i64 <= cap {
+            narrowed = Some(ids);
+        }
+    }
+    if let Some(text) = search_text(f) {
+        // Fewer than three characters hold no trigram: such a search always walks the view.
+        if text.chars().count() >= 3 {
+            let pattern = like_pattern(text);
+            let ids = crate::db::backend::text_candidates(conn, tenant.as_str(), text, &pattern, cap + 1)?;
+            if ids.len() as i64 <= cap {
+                narrowed = Some(match narrowed {
+                    Some(tagged) => ids.into_iter().filter(|id| tagged.contains(id)).collect(),
+                    None => ids,
+                });
+            }
+        }
+    }
+    Ok(narrowed)
+}
+
+fn search_text(f: &Filter) -> Option<&str> {
+    f.q.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn like_pattern(text: &str) -> String {
+    format!("%{}%", escape_like(&text.to_lowercase()))
+}
+
+/// The tag filter row by row: one primary-key probe of `ticket_tags` per ticket read, so the
+/// view's sort index drives the query (an `IN (SELECT …)` made both planners collect every
+/// tagged ticket and sort them).
+fn has_tag(tag: &str) -> Literal {
+    Box::new(
+        sql::<Bool>(
+            "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.tenant_id = tickets.tenant_id \
+             AND tt.ticket_id = tickets.id AND tt.tag = ",
+        )
+        .bind::<Text, _>(tag.trim().to_lowercase())
+        .sql(")"),
+    )
+}
+
+/// The text filter row by row: the subject, or the requester's name or email (one primary-key
+/// probe of `contacts`), holds the text. Case is folded by `lower()`: ASCII only on SQLite,
+/// Unicode on PostgreSQL, as before the text index existed; the index only preselects rows.
+fn matches_text(text: &str) -> Literal {
+    let pattern = like_pattern(text);
+    let requester = sql::<Bool>(
+        "EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = tickets.tenant_id AND c.id = tickets.requester_id \
+         AND (lower(c.name) LIKE ",
+    )
+    .bind::<Text, _>(pattern.clone())
+    .sql(" ESCAPE '\\' OR lower(c.email) LIKE ")
+    .bind::<Text, _>(pattern.clone())
+    .sql(" ESCAPE '\\'))");
+    Box::new(lower(tickets::subject).like(pattern).escape('\\').or(requester))
+}
+
+/// Row-value comparison `(a, b) <op> (t, id)`: both backends seek an index on (…, a, b) to it,
+/// where the spelled-out `a < t OR (a = t AND b < id)` made them read the view from its start.
+fn after(columns: &str, op: &str, t: NaiveDateTime, id: String) -> Literal {
+    Box::new(
+        sql::<Bool>(&format!("({columns}) {op} ("))
+            .bind::<diesel::sql_types::Timestamp, _>(t)
+            .sql(", ")
+            .bind::<Text, _>(id)
+            .sql(")"),
+    )
+}
+
 macro_rules! apply_filter {
-    ($q:expr, $tenant:expr, $me:expr, $f:expr) => {{
+    ($q:expr, $tenant:expr, $me:expr, $f:expr, $narrowed:expr) => {{
         let mut q = $q.filter(tickets::tenant_id.eq($tenant.as_str().to_string()));
         let f: &Filter = $f;
         match f.view {
@@ -180,34 +274,29 @@ macro_rules! apply_filter {
         if let Some(l) = &f.language {
             q = q.filter(tickets::language.eq(l.clone()));
         }
-        if let Some(tag) = &f.tag {
-            q = q.filter(
-                tickets::id.eq_any(
-                    ticket_tags::table
-                        .filter(ticket_tags::tenant_id.eq($tenant.as_str().to_string()))
-                        .filter(ticket_tags::tag.eq(tag.trim().to_lowercase()))
-                        .select(ticket_tags::ticket_id),
-                ),
-            );
+        if let Some(ids) = $narrowed {
+            q = q.filter(tickets::id.eq_any(ids));
         }
-        if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            let matching_contacts = contacts::table
-                .filter(contacts::tenant_id.eq($tenant.as_str().to_string()))
-                .filter(
-                    lower(contacts::name).like(pattern.clone()).escape('\\').or(lower(
-                        contacts::email.assume_not_null(),
-                    )
-                    .like(pattern.clone())
-                    .escape('\\')),
-                )
-                .select(contacts::id);
-            q = q.filter(
-                lower(tickets::subject).like(pattern).escape('\\').or(tickets::requester_id.eq_any(matching_contacts)),
-            );
+        if let Some(tag) = &f.tag {
+            q = q.filter(has_tag(tag));
+        }
+        if let Some(text) = search_text(f) {
+            q = q.filter(matches_text(text));
         }
         q
     }};
+}
+
+/// Whether the view and the status filter exclude each other (Pending with status=new). Such a
+/// filter matches nothing; answering without a query spares PostgreSQL a walk of the whole view.
+fn contradicts(f: &Filter) -> bool {
+    let allowed = |s: Status| match f.view {
+        Some(View::Pending) => s == Status::Pending,
+        Some(View::Solved) => s == Status::Solved,
+        Some(View::MyOpen | View::Unassigned | View::AllOpen) => s.is_open(),
+        None => true,
+    };
+    !f.status.is_empty() && !f.status.iter().any(|s| allowed(*s))
 }
 
 /// One page of a view: rows and the cursor for the next page.
@@ -220,22 +309,40 @@ pub fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<(Vec<InboxRow>, Option<String>)> {
+    list_with_cap(conn, tenant, me, filter, sort, cursor, limit, CANDIDATE_CAP)
+}
+
+/// [`list`] with another threshold for answering a tag or text filter from its own index, so that
+/// tests can check that both query shapes list the same tickets in the same order.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)] // `list`'s arguments and the threshold, for tests only
+pub fn list_with_cap(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    me: &str,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<&str>,
+    limit: i64,
+    cap: i64,
+) -> AppResult<(Vec<InboxRow>, Option<String>)> {
     let limit = limit.clamp(1, 200);
-    let mut q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter);
+    let cursor = cursor.map(|c| decode_cursor(sort, c)).transpose()?;
+    if contradicts(filter) {
+        return Ok((vec![], None));
+    }
+    let narrowed = candidates(conn, tenant, filter, cap)?;
+    let mut q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter, narrowed);
     if let Some(c) = cursor {
-        let c = decode_cursor(sort, c)?;
-        q =
-            match sort {
-                Sort::Priority => q.filter(tickets::priority_rank.lt(c.r).or(tickets::priority_rank.eq(c.r).and(
-                    tickets::created_at.gt(c.t).or(tickets::created_at.eq(c.t).and(tickets::id.gt(c.i.clone()))),
-                ))),
-                Sort::Age => q.filter(
-                    tickets::created_at.gt(c.t).or(tickets::created_at.eq(c.t).and(tickets::id.gt(c.i.clone()))),
-                ),
-                Sort::Updated => q.filter(
-                    tickets::updated_at.lt(c.t).or(tickets::updated_at.eq(c.t).and(tickets::id.lt(c.i.clone()))),
-                ),
-            };
+        q = match sort {
+            // Mixed directions have no row-value form: the rank bound seeks, the rest filters
+            // within that rank.
+            Sort::Priority => q
+                .filter(tickets::priority_rank.le(c.r))
+                .filter(tickets::priority_rank.lt(c.r).or(after("tickets.created_at, tickets.id", ">", c.t, c.i))),
+            Sort::Age => q.filter(after("tickets.created_at, tickets.id", ">", c.t, c.i)),
+            Sort::Updated => q.filter(after("tickets.updated_at, tickets.id", "<", c.t, c.i)),
+        };
     }
     q = match sort {
         Sort::Priority => q.order((tickets::priority_rank.desc(), tickets::created_at.asc(), tickets::id.asc())),
@@ -291,7 +398,11 @@ pub const COUNT_CAP: i64 = 1000;
 
 /// How many tickets match a filter, up to [`COUNT_CAP`].
 pub fn count(conn: &mut DbConnection, tenant: &TenantId, me: &str, filter: &Filter) -> AppResult<i64> {
-    let q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter);
+    if contradicts(filter) {
+        return Ok(0);
+    }
+    let narrowed = candidates(conn, tenant, filter, CANDIDATE_CAP)?;
+    let q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter, narrowed);
     let ids: Vec<String> = q.select(tickets::id).limit(COUNT_CAP).load(conn)?;
     Ok(ids.len() as i64)
 }

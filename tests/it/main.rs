@@ -23,6 +23,7 @@ mod live_streams;
 mod migrations;
 mod ops;
 mod saved_views;
+mod search;
 mod seed;
 mod uploads;
 mod wal;

@@ -1,0 +1,11 @@
+DROP INDEX tickets_status_priority;
+DROP INDEX tickets_status_age;
+DROP INDEX tickets_status_updated;
+CREATE INDEX tickets_status_updated ON tickets (tenant_id, status, updated_at DESC, id);
+DROP INDEX tickets_assignee_age;
+DROP INDEX tickets_assignee_updated;
+DROP INDEX tickets_open_age;
+DROP INDEX tickets_open_updated;
+DROP INDEX tickets_priority;
+DROP INDEX tickets_age;
+DROP INDEX tickets_updated;

@@ -1,0 +1,241 @@
+//! Inbox text search and the index-driven views: what a search finds (scripts, requester, tenant,
+//! changes), and that every view × sort × filter lists exactly the tickets, in exactly the order,
+//! that the filter's definition gives, whichever query shape answers it.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::harness::TestApp;
+use meridian::accounts::tokens;
+use meridian::db::schema::{contacts, tickets};
+use meridian::tickets::queries::{self, AssigneeFilter, Filter, Sort, View};
+use meridian::tickets::{Priority, Status, Ticket};
+
+fn token(app: &TestApp, tenant: &meridian::tenancy::Tenant) -> String {
+    app.state.db.write_blocking(|c| tokens::create(c, &tenant.tenant_id(), "test", None)).unwrap().1
+}
+
+async fn create(app: &TestApp, tok: &str, subject: &str, email: &str, name: &str) -> Value {
+    let body = json!({"subject": subject, "message": {"body": "Hello"},
+                      "requester": {"email": email, "name": name}});
+    let res =
+        reqwest::Client::new().post(app.url("/api/v1/tickets")).bearer_auth(tok).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+/// Subjects of the tickets `GET /api/v1/tickets?q=…` lists, sorted.
+async fn found(app: &TestApp, tok: &str, q: &str) -> Vec<String> {
+    let url = reqwest::Url::parse_with_params(&app.url("/api/v1/tickets"), &[("q", q)]).unwrap();
+    let res = reqwest::Client::new().get(url).bearer_auth(tok).send().await.unwrap();
+    assert_eq!(res.status(), 200, "q={q}");
+    let body: Value = res.json().await.unwrap();
+    let mut v: Vec<String> =
+        body["data"].as_array().unwrap().iter().map(|t| t["subject"].as_str().unwrap().to_string()).collect();
+    v.sort();
+    v
+}
+
+async fn patch(app: &TestApp, tok: &str, path: &str, body: Value) {
+    let res = reqwest::Client::new().patch(app.url(path)).bearer_auth(tok).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn text_search_finds_subjects_and_requesters_in_any_script(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let (other, _, _) = app.seed_tenant("other");
+    let tok = token(&app, &acme);
+    let other_tok = token(&app, &other);
+    create(&app, &tok, "Pedido não chegou", "joao@example.com", "João Gonçalves").await;
+    create(&app, &tok, "无法登录账户", "wang@example.cn", "王小明").await;
+    create(&app, &tok, "ログインできません", "sato@example.jp", "佐藤").await;
+    let reset = create(&app, &tok, "Cannot reset my password", "maria@example.com", "Maria Smith").await;
+    create(&app, &other_tok, "Cannot reset my password", "maria@example.com", "Maria Smith").await;
+
+    // Subject words, whole or a word's start, case folded (ASCII), accents as written.
+    assert_eq!(found(&app, &tok, "PASSWORD").await, ["Cannot reset my password"]);
+    assert_eq!(found(&app, &tok, "res").await, ["Cannot reset my password"]);
+    assert_eq!(found(&app, &tok, "não").await, ["Pedido não chegou"]);
+    assert_eq!(found(&app, &tok, "nao").await, Vec::<String>::new(), "accents are significant");
+    // CJK has no spaces: substrings match, two characters (no trigram) as well as longer ones.
+    assert_eq!(found(&app, &tok, "登录").await, ["无法登录账户"]);
+    assert_eq!(found(&app, &tok, "无法登录").await, ["无法登录账户"]);
+    assert_eq!(found(&app, &tok, "ログイン").await, ["ログインできません"]);
+    // The requester's name (any script) and email.
+    assert_eq!(found(&app, &tok, "Gonç").await, ["Pedido não chegou"]);
+    assert_eq!(found(&app, &tok, "王小明").await, ["无法登录账户"]);
+    assert_eq!(found(&app, &tok, "sato@").await, ["ログインできません"]);
+    assert_eq!(found(&app, &tok, "maria@exam").await, ["Cannot reset my password"]);
+    // Query syntax of the text index is plain text here.
+    assert_eq!(found(&app, &tok, "\"reset\" OR *").await, Vec::<String>::new());
+    assert_eq!(found(&app, &tok, "50%").await, Vec::<String>::new());
+    // Scoped to the tenant: the other tenant's identical ticket is not listed.
+    assert_eq!(found(&app, &other_tok, "password").await, ["Cannot reset my password"]);
+    assert_eq!(found(&app, &other_tok, "não").await, Vec::<String>::new());
+
+    // A new subject is found under its words, no longer under the old ones.
+    let id = reset["id"].as_str().unwrap();
+    patch(&app, &tok, &format!("/api/v1/tickets/{id}"), json!({"subject": "Two-factor códigos missing"})).await;
+    assert_eq!(found(&app, &tok, "password").await, Vec::<String>::new());
+    assert_eq!(found(&app, &tok, "códigos").await, ["Two-factor códigos missing"]);
+    // So is a renamed requester, and a changed email, on their tickets.
+    let requester = reset["requester_id"].as_str().unwrap();
+    patch(
+        &app,
+        &tok,
+        &format!("/api/v1/contacts/{requester}"),
+        json!({"name": "Mária Kovács", "email": "mk@example.hu"}),
+    )
+    .await;
+    assert_eq!(found(&app, &tok, "Smith").await, Vec::<String>::new());
+    assert_eq!(found(&app, &tok, "maria@").await, Vec::<String>::new());
+    assert_eq!(found(&app, &tok, "Kovács").await, ["Two-factor códigos missing"]);
+    assert_eq!(found(&app, &tok, "mk@exa").await, ["Two-factor códigos missing"]);
+    // The other tenant's contact of the same email kept its name.
+    assert_eq!(found(&app, &other_tok, "Smith").await, ["Cannot reset my password"]);
+}
+both!(text_search_finds_subjects_and_requesters_in_any_script);
+
+/// What the filter means, row by row, independently of any query.
+struct Expected {
+    tickets: Vec<Ticket>,
+    requesters: HashMap<String, (String, Option<String>)>,
+}
+
+impl Expected {
+    fn load(app: &TestApp, tenant: &str) -> Expected {
+        let mut conn = app.state.db.conn().unwrap();
+        let tickets: Vec<Ticket> =
+            tickets::table.filter(tickets::tenant_id.eq(tenant)).select(Ticket::as_select()).load(&mut *conn).unwrap();
+        let requesters = contacts::table
+            .filter(contacts::tenant_id.eq(tenant))
+            .select((contacts::id, contacts::name, contacts::email))
+            .load::<(String, String, Option<String>)>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|(id, n, e)| (id, (n, e)))
+            .collect();
+        Expected { tickets, requesters }
+    }
+
+    fn ids(&self, me: &str, f: &Filter, sort: Sort) -> Vec<String> {
+        let holds = |s: &str, q: &str| s.to_lowercase().contains(&q.to_lowercase());
+        let mut rows: Vec<&Ticket> = self
+            .tickets
+            .iter()
+            .filter(|t| match f.view {
+                Some(View::MyOpen) => t.is_open && t.assignee_id.as_ref().is_some_and(|a| a.as_str() == me),
+                Some(View::Unassigned) => t.is_open && t.assignee_id.is_none(),
+                Some(View::AllOpen) => t.is_open,
+                Some(View::Pending) => t.status.as_str() == "pending",
+                Some(View::Solved) => t.status.as_str() == "solved",
+                None => true,
+            })
+            .filter(|t| f.status.is_empty() || f.status.contains(&t.status))
+            .filter(|t| f.priority.is_none_or(|p| p == t.priority))
+            .filter(|t| match &f.assignee {
+                Some(AssigneeFilter::Nobody) => t.assignee_id.is_none(),
+                Some(AssigneeFilter::Agent(a)) => t.assignee_id.as_ref().is_some_and(|x| x.as_str() == a),
+                None => true,
+            })
+            .filter(|t| f.team_id.as_ref().is_none_or(|team| t.team_id.as_ref().is_some_and(|x| x.as_str() == team)))
+            .filter(|t| f.language.as_ref().is_none_or(|l| t.language.as_deref() == Some(l)))
+            .filter(|t| f.tag.as_ref().is_none_or(|tag| t.tags.split_whitespace().any(|x| x == tag)))
+            .filter(|t| {
+                f.q.as_ref().is_none_or(|q| {
+                    let (name, email) = &self.requesters[t.requester_id.as_str()];
+                    holds(&t.subject, q) || holds(name, q) || email.as_deref().is_some_and(|e| holds(e, q))
+                })
+            })
+            .collect();
+        match sort {
+            Sort::Updated => rows.sort_by(|a, b| (b.updated_at, b.id.as_str()).cmp(&(a.updated_at, a.id.as_str()))),
+            Sort::Age => rows.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str()))),
+            Sort::Priority => rows.sort_by(|a, b| {
+                (b.priority_rank, a.created_at, a.id.as_str()).cmp(&(a.priority_rank, b.created_at, b.id.as_str()))
+            }),
+        }
+        rows.into_iter().map(|t| t.id.to_string()).collect()
+    }
+}
+
+async fn every_view_sort_and_filter_lists_what_it_means(app: TestApp) {
+    // Enough tickets that a common tag or text matches more than a page, and a page size that
+    // makes every view several pages long.
+    meridian::seed::seed(&app.state.db, "eq", 1, 1500, 11).unwrap();
+    let mut conn = app.state.db.conn().unwrap();
+    let tenant = meridian::tenancy::by_slug(&mut conn, "eq-1").unwrap();
+    let tid = tenant.tenant_id();
+    let agents = meridian::accounts::agents::list(&mut conn, &tid).unwrap();
+    let me = agents.iter().find(|a| a.role == "agent").unwrap().id.to_string();
+    let team = meridian::tickets::teams::list(&mut conn, &tid).unwrap().into_iter().next().unwrap().id.to_string();
+    drop(conn);
+    let expected = Expected::load(&app, tid.as_str());
+    let filters = [
+        Filter::default(),
+        Filter { tag: Some("refund".into()), ..Filter::default() },
+        Filter { tag: Some("nothing-has-this".into()), ..Filter::default() },
+        Filter { q: Some("customer1".into()), ..Filter::default() },
+        Filter { q: Some("CUSTOMER12".into()), ..Filter::default() },
+        Filter { q: Some("password".into()), ..Filter::default() },
+        Filter { q: Some("#12".into()), ..Filter::default() },
+        Filter { q: Some("não".into()), ..Filter::default() },
+        Filter { q: Some("登录".into()), ..Filter::default() },
+        Filter { q: Some("无法登录".into()), ..Filter::default() },
+        Filter { q: Some("customer1".into()), tag: Some("bug".into()), ..Filter::default() },
+        Filter { priority: Some(Priority::Urgent), team_id: Some(team.clone()), ..Filter::default() },
+        Filter { assignee: Some(AssigneeFilter::Agent(me.clone())), language: Some("ja".into()), ..Filter::default() },
+        Filter { assignee: Some(AssigneeFilter::Nobody), ..Filter::default() },
+        Filter { status: vec![Status::New], ..Filter::default() },
+        Filter { status: vec![Status::Pending, Status::OnHold], ..Filter::default() },
+    ];
+    let views = [
+        None,
+        Some(View::MyOpen),
+        Some(View::Unassigned),
+        Some(View::AllOpen),
+        Some(View::Pending),
+        Some(View::Solved),
+    ];
+    let mut seen_shapes = HashSet::new();
+    for base in &filters {
+        for view in views {
+            let f = Filter { view, ..base.clone() };
+            for sort in [Sort::Updated, Sort::Age, Sort::Priority] {
+                let want = expected.ids(&me, &f, sort);
+                // 0: every filter walks the view's sort index; a large cap: every tag or text
+                // filter is answered from its own index first.
+                for cap in [0, 1_000_000] {
+                    let mut got = Vec::new();
+                    let mut cursor: Option<String> = None;
+                    loop {
+                        let (fc, me, tid, c) = (f.clone(), me.clone(), tid.clone(), cursor.clone());
+                        let (rows, next) = app
+                            .state
+                            .db
+                            .read(move |conn| queries::list_with_cap(conn, &tid, &me, &fc, sort, c.as_deref(), 97, cap))
+                            .await
+                            .unwrap();
+                        got.extend(rows.into_iter().map(|r| r.ticket.id.to_string()));
+                        match next {
+                            Some(n) => cursor = Some(n),
+                            None => break,
+                        }
+                        assert!(got.len() <= want.len(), "{f:?} {sort:?} cap {cap}: more rows than expected");
+                    }
+                    assert_eq!(got, want, "{f:?} {sort:?} cap {cap}");
+                    seen_shapes.insert(want.len() > 97);
+                }
+                if base.q.is_none() && base.tag.is_none() && view.is_some() {
+                    let (fc, me, tid) = (f.clone(), me.clone(), tid.clone());
+                    let n = app.state.db.read(move |c| queries::count(c, &tid, &me, &fc)).await.unwrap();
+                    assert_eq!(n, (want.len() as i64).min(queries::COUNT_CAP), "count {f:?}");
+                }
+            }
+        }
+    }
+    assert_eq!(seen_shapes.len(), 2, "some lists are one page, some several");
+}
+both!(every_view_sort_and_filter_lists_what_it_means);
