@@ -82,18 +82,18 @@ pub fn read_after(conn: &mut DbConnection, after: Position, horizon: i64, limit:
     // Two index seeks rather than one condition over both columns: the rest of the cursor's own
     // transaction, then later transactions. Spelled as `(txid, seq) > (a, b)` or with OR, SQLite
     // (where every txid is 0) scans every event to find the few after the cursor.
-    let mut rows = load_events(
-        conn,
-        domain_events::txid.eq(after.txid).and(domain_events::seq.gt(after.seq)).and(domain_events::txid.lt(horizon)),
-        limit,
-    )?;
+    let same_transaction = domain_events::table
+        .filter(domain_events::txid.eq(after.txid))
+        .filter(domain_events::seq.gt(after.seq))
+        .filter(domain_events::txid.lt(horizon))
+        .into_boxed();
+    let mut rows = load_events(conn, same_transaction, limit)?;
     if (rows.len() as i64) < limit {
-        let rest = load_events(
-            conn,
-            domain_events::txid.gt(after.txid).and(domain_events::txid.lt(horizon)),
-            limit - rows.len() as i64,
-        )?;
-        rows.extend(rest);
+        let later = domain_events::table
+            .filter(domain_events::txid.gt(after.txid))
+            .filter(domain_events::txid.lt(horizon))
+            .into_boxed();
+        rows.extend(load_events(conn, later, limit - rows.len() as i64)?);
     }
     rows.into_iter()
         .map(|(seq, txid, tenant, id, payload, created_at)| {
@@ -110,16 +110,13 @@ pub fn read_after(conn: &mut DbConnection, after: Position, horizon: i64, limit:
         .collect()
 }
 
-fn load_events<P>(conn: &mut DbConnection, condition: P, limit: i64) -> AppResult<Vec<EventRow>>
-where
-    P: diesel::expression::BoxableExpression<
-            domain_events::table,
-            crate::db::MultiBackend,
-            SqlType = diesel::sql_types::Bool,
-        > + 'static,
-{
-    Ok(domain_events::table
-        .filter(Box::new(condition) as Box<dyn diesel::expression::BoxableExpression<_, _, SqlType = _>>)
+/// The events a filtered query selects, in log order.
+fn load_events(
+    conn: &mut DbConnection,
+    query: domain_events::BoxedQuery<'static, crate::db::MultiBackend>,
+    limit: i64,
+) -> AppResult<Vec<EventRow>> {
+    Ok(query
         .order((domain_events::txid.asc(), domain_events::seq.asc()))
         .limit(limit)
         .select((
