@@ -71,7 +71,7 @@ impl AppState {
         };
         let jobs_wakeup = Arc::new(Notify::new());
         let live = Arc::new(crate::events::LiveHub::default());
-        let changes = Changes::new(live.clone(), jobs_wakeup.clone());
+        let changes = Changes::new(live.clone());
         Ok(AppState {
             hasher: Hasher::new(config.max_concurrent_hashes),
             session_keys: Arc::new(SessionKeys::new(secret.as_bytes())),
@@ -108,8 +108,7 @@ impl AppState {
         self.jobs_wakeup.notify_one();
     }
 
-    /// After this process changed a tenant's tickets: wake the event consumers and the job
-    /// worker, and make sure derived views (inbox counts) refresh on the next page, before the
+    /// After this process changed a tenant's tickets: wake the event consumers, and make sure derived views (inbox counts) refresh on the next page, before the
     /// live event arrives.
     pub fn tickets_changed(&self, tenant: &crate::tenancy::TenantId) {
         self.changes.committed(tenant);

@@ -224,8 +224,12 @@ pub async fn start_with_consumers(
         poll: Duration::from_millis(config.job_poll_ms.max(10)),
         settle: Duration::from_millis(20),
     };
-    let consumers =
-        crate::events::consumers::spawn_all(state.db.clone(), consumers, state.changes.subscribe(), pace, rx.clone());
+    let signals = crate::events::consumers::Signals {
+        wakeup: state.changes.subscribe(),
+        jobs: state.jobs_wakeup.clone(),
+        shutdown: rx.clone(),
+    };
+    let consumers = crate::events::consumers::spawn_all(state.db.clone(), consumers, signals, pace);
     let services =
         WorkerServices { db: state.db.clone(), wakeup: state.jobs_wakeup.clone(), metrics: state.metrics.clone() };
     let worker = tokio::spawn(crate::jobs::run_worker(services, Arc::new(registry), settings, rx));

@@ -128,47 +128,47 @@ pub fn spawn_listener(
     })
 }
 
-/// The txid below which every transaction that could write to this database's event log has
-/// finished (see `events::outbox`): their events are all visible now, and none can still appear.
-/// On PostgreSQL that is the oldest transaction still running *in this database* with an xid
-/// (writers only: read-only queries have none), or the snapshot's xmax when there is none. Other
-/// databases of the cluster are ignored: their transactions cannot write our log, and a long one
-/// (a bulk load, a dump) must not stall live updates here. SQLite serialises writers, so
-/// everything committed is final there.
-pub fn event_horizon(conn: &mut DbConnection) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Horizon {
-        #[diesel(sql_type = BigInt)]
-        horizon: i64,
-    }
-    const HORIZON_PG: &str = "SELECT LEAST( \
+/// A consumer's cursor, locked for this transaction, and the event horizon: the txid below
+/// which every transaction that could write to this database's event log has finished (see
+/// `events::outbox`), so their events are all visible now and none can still appear.
+///
+/// On PostgreSQL the horizon is the oldest transaction still running *in this database* with an
+/// xid (writers only: read-only queries have none), or the snapshot's xmax when there is none.
+/// Other databases of the cluster are ignored: their transactions cannot write our log, and a long
+/// one (a bulk load, a dump) must not stall live updates here. One statement takes both, as a
+/// pass runs many times a second under load. SQLite serialises writers, so everything committed
+/// is final there and the in-process writer lock already makes this transaction the only one.
+///
+/// `None` when another process holds the cursor (it is consuming; this one skips the round rather
+/// than wait).
+pub fn lock_cursor(conn: &mut DbConnection, name: &str) -> QueryResult<Option<LockedCursor>> {
+    const LOCK_PG: &str = "SELECT last_txid, last_seq, LEAST( \
            pg_snapshot_xmax(pg_current_snapshot())::text::bigint, \
            (SELECT min(backend_xid::text::bigint) FROM pg_stat_activity \
              WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()) \
-         ) AS horizon";
+         ) AS horizon \
+         FROM event_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED";
+    use crate::db::schema::event_consumers::dsl;
     match conn {
-        DbConnection::Postgresql(c) => diesel::sql_query(HORIZON_PG).get_result::<Horizon>(c).map(|h| h.horizon),
-        DbConnection::Sqlite(_) => Ok(i64::MAX),
+        DbConnection::Postgresql(c) => diesel::sql_query(LOCK_PG).bind::<Text, _>(name).get_result(c).optional(),
+        DbConnection::Sqlite(c) => Ok(dsl::event_consumers
+            .find(name)
+            .select((dsl::last_txid, dsl::last_seq))
+            .first::<(i64, i64)>(c)
+            .optional()?
+            .map(|(last_txid, last_seq)| LockedCursor { last_txid, last_seq, horizon: i64::MAX })),
     }
 }
 
-/// Lock a consumer's cursor for this transaction and read it; `None` when another process holds
-/// it (that process is consuming; this one skips the round rather than wait).
-pub fn lock_cursor(conn: &mut DbConnection, name: &str) -> QueryResult<Option<(i64, i64)>> {
-    use crate::db::schema::event_consumers::dsl;
-    match conn {
-        DbConnection::Postgresql(c) => dsl::event_consumers
-            .find(name)
-            .select((dsl::last_txid, dsl::last_seq))
-            .for_update()
-            .skip_locked()
-            .first(c)
-            .optional(),
-        // The in-process writer lock already makes this transaction the only one.
-        DbConnection::Sqlite(c) => {
-            dsl::event_consumers.find(name).select((dsl::last_txid, dsl::last_seq)).first(c).optional()
-        }
-    }
+/// What [`lock_cursor`] read.
+#[derive(Debug, QueryableByName)]
+pub struct LockedCursor {
+    #[diesel(sql_type = BigInt)]
+    pub last_txid: i64,
+    #[diesel(sql_type = BigInt)]
+    pub last_seq: i64,
+    #[diesel(sql_type = BigInt)]
+    pub horizon: i64,
 }
 
 /// First class id of the two-key advisory locks the sign-in throttle takes (that key space does
@@ -195,14 +195,21 @@ pub fn lock_throttle_keys(conn: &mut DbConnection, keys: &[&str]) -> QueryResult
     }
 }
 
-// The text index differs by backend: an FTS5 trigram table on SQLite (kept in step by triggers,
-// migration `ticket_search`), pg_trgm GIN indexes on the columns' lower() on PostgreSQL. Both
-// match substrings of three or more characters in any script, CJK included.
-const TEXT_CANDIDATES_SQLITE: &str = "SELECT k.ticket_id AS id FROM ticket_search \
-     JOIN ticket_search_keys k ON k.id = ticket_search.rowid \
-     WHERE ticket_search MATCH ?1 AND k.tenant_id = ?2 LIMIT ?3";
+// The text index differs by backend: FTS5 trigram tables on SQLite (subjects per ticket,
+// requesters per contact; kept in step by triggers, migration `lean_search`), pg_trgm GIN indexes
+// on the columns' lower() on PostgreSQL. Both match substrings of three or more characters in any
+// script, CJK included. Each side has two branches so each can use its own index (a requester's
+// tickets come through `tickets_requester`); UNION removes a ticket found by both.
+const TEXT_CANDIDATES_SQLITE: &str = "SELECT id FROM (\
+     SELECT id FROM (SELECT k.ticket_id AS id FROM ticket_search \
+       JOIN ticket_search_keys k ON k.id = ticket_search.rowid \
+       WHERE ticket_search MATCH ?1 AND k.tenant_id = ?2 LIMIT ?3) \
+     UNION \
+     SELECT id FROM (SELECT t.id AS id FROM contact_search \
+       JOIN contact_search_keys ck ON ck.id = contact_search.rowid \
+       JOIN tickets t ON t.tenant_id = ck.tenant_id AND t.requester_id = ck.contact_id \
+       WHERE contact_search MATCH ?1 AND ck.tenant_id = ?2 LIMIT ?3)) LIMIT ?3";
 
-// Two branches so each can use its own index; UNION removes a ticket found by both.
 const TEXT_CANDIDATES_PG: &str = "SELECT id FROM (\
      (SELECT id FROM tickets WHERE tenant_id = $1 AND lower(subject) LIKE $2 ESCAPE '\\' LIMIT $3) \
      UNION \
@@ -210,11 +217,33 @@ const TEXT_CANDIDATES_PG: &str = "SELECT id FROM (\
       WHERE c.tenant_id = $1 AND (lower(c.name) LIKE $2 ESCAPE '\\' OR lower(c.email) LIKE $2 ESCAPE '\\') \
       LIMIT $3)) m LIMIT $3";
 
+/// Most trigrams one search asks the SQLite index for: enough to make a long text selective, few
+/// enough to keep the query small (the candidates are a superset either way).
+const MAX_QUERY_TRIGRAMS: usize = 24;
+
+/// An FTS5 query for the rows holding every trigram of `text` (detail=none has no phrases). Each
+/// trigram is a quoted string, quotes doubled, so nothing is read as query syntax.
+fn every_trigram(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut seen = std::collections::HashSet::new();
+    let terms: Vec<String> = chars
+        .windows(3)
+        // Case is left to the tokenizer, which folds it: lowercasing here could turn one
+        // character into two and a trigram into a phrase.
+        .map(|w| w.iter().collect::<String>())
+        .filter(|t| seen.insert(t.clone()))
+        .take(MAX_QUERY_TRIGRAMS)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    terms.join(" AND ")
+}
+
 /// Up to `limit` ids of the tenant's tickets whose subject or requester (name or email) may hold
 /// `text`, read from the text index. `text` has at least three characters (shorter strings have
 /// no trigram); `pattern` is the same text as an escaped, lowercased `%…%` LIKE pattern. The ids
 /// are a superset of the matches on SQLite (its index folds case beyond ASCII, `lower()` does
-/// not): callers still check each row.
+/// not, and it finds rows holding every trigram of the text anywhere): callers still check each
+/// row.
 pub fn text_candidates(
     conn: &mut DbConnection,
     tenant: &str,
@@ -236,16 +265,11 @@ pub fn text_candidates(
         // FTS5 reads its query as a C string, so a NUL would cut the phrase short and fail it.
         // No stored text holds one (every boundary refuses NUL): nothing matches, as with LIKE.
         DbConnection::Sqlite(_) if text.contains('\0') => vec![],
-        DbConnection::Sqlite(c) => {
-            // One FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, which is
-            // a substring match (quotes inside are doubled, so nothing is read as query syntax).
-            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-            diesel::sql_query(TEXT_CANDIDATES_SQLITE)
-                .bind::<Text, _>(phrase)
-                .bind::<Text, _>(tenant)
-                .bind::<BigInt, _>(limit)
-                .load(c)?
-        }
+        DbConnection::Sqlite(c) => diesel::sql_query(TEXT_CANDIDATES_SQLITE)
+            .bind::<Text, _>(every_trigram(text))
+            .bind::<Text, _>(tenant)
+            .bind::<BigInt, _>(limit)
+            .load(c)?,
     };
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use super::outbox::{self, Position, StoredEvent};
 use crate::db::{backend, Db, DbConnection};
@@ -30,6 +30,12 @@ pub trait Consumer: Send + Sync + 'static {
 
     /// Called with the same events once their pass committed.
     fn after_commit(&self, _events: Vec<StoredEvent>) {}
+
+    /// Whether `handle` enqueues jobs: then this process's job worker is woken after each pass
+    /// that handled events, instead of finding them at its next poll.
+    fn enqueues_jobs(&self) -> bool {
+        false
+    }
 }
 
 /// How the consumer tasks pace themselves.
@@ -47,9 +53,9 @@ pub async fn pass(db: &Db, consumer: &Arc<dyn Consumer>) -> AppResult<Option<usi
     let c = consumer.clone();
     let handled = db
         .write(move |conn| {
-            let Some((txid, seq)) = backend::lock_cursor(conn, c.name())? else { return Ok(None) };
-            let horizon = backend::event_horizon(conn)?;
-            let events = outbox::read_after(conn, Position { txid, seq }, horizon, BATCH)?;
+            let Some(cursor) = backend::lock_cursor(conn, c.name())? else { return Ok(None) };
+            let at = Position { txid: cursor.last_txid, seq: cursor.last_seq };
+            let events = outbox::read_after(conn, at, cursor.horizon, BATCH)?;
             if let Some(last) = events.last() {
                 c.handle(conn, &events)?;
                 outbox::advance(conn, c.name(), last.position)?;
@@ -66,24 +72,29 @@ pub async fn pass(db: &Db, consumer: &Arc<dyn Consumer>) -> AppResult<Option<usi
     }))
 }
 
-/// Run every consumer on a task of its own until `shutdown` turns true.
+/// What the consumer tasks listen to and wake.
+#[derive(Clone)]
+pub struct Signals {
+    /// Bumped after a local commit that recorded events.
+    pub wakeup: watch::Receiver<u64>,
+    /// This process's job worker.
+    pub jobs: Arc<Notify>,
+    /// Turns true when the process stops.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Run every consumer on a task of its own until `signals.shutdown` turns true.
 pub fn spawn_all(
     db: Db,
     consumers: Vec<Arc<dyn Consumer>>,
-    wakeup: watch::Receiver<u64>,
+    signals: Signals,
     pace: Pace,
-    shutdown: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    consumers.into_iter().map(|c| tokio::spawn(run(db.clone(), c, wakeup.clone(), pace, shutdown.clone()))).collect()
+    consumers.into_iter().map(|c| tokio::spawn(run(db.clone(), c, signals.clone(), pace))).collect()
 }
 
-async fn run(
-    db: Db,
-    consumer: Arc<dyn Consumer>,
-    mut wakeup: watch::Receiver<u64>,
-    pace: Pace,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn run(db: Db, consumer: Arc<dyn Consumer>, signals: Signals, pace: Pace) {
+    let Signals { mut wakeup, jobs, mut shutdown } = signals;
     let mut failures = 0u32;
     // Register the cursor first; until that works there is nothing to consume.
     let name = consumer.name().to_string();
@@ -110,6 +121,9 @@ async fn run(
         match pass(&db, &consumer).await {
             Ok(Some(n)) if n > 0 => {
                 failures = 0;
+                if consumer.enqueues_jobs() {
+                    jobs.notify_one();
+                }
                 if sleep_or_stop(pace.settle, &mut shutdown).await {
                     break;
                 }

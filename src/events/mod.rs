@@ -17,7 +17,7 @@ pub mod wire;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{broadcast, watch};
 
 pub use consumers::Consumer;
 pub use domain::{DomainEvent, FieldChange};
@@ -190,26 +190,26 @@ impl LiveHub {
 }
 
 /// Says that a transaction which recorded events has committed in this process: wakes the
-/// consumers (and the job worker) now instead of at their next poll, and marks the tenant's
-/// derived views stale before the live event arrives.
+/// consumers now instead of at their next poll, and marks the tenant's derived views stale
+/// before the live event arrives. The job worker is not woken here: a ticket write enqueues no
+/// job itself (consumers do, and wake it after their pass), and a claim attempt per commit cost
+/// a round trip, on SQLite a write transaction, for nothing.
 #[derive(Clone)]
 pub struct Changes {
     hub: Arc<LiveHub>,
     consumers: Arc<watch::Sender<u64>>,
-    jobs: Arc<Notify>,
 }
 
 impl Changes {
-    /// Signals for this hub and job worker.
-    pub fn new(hub: Arc<LiveHub>, jobs: Arc<Notify>) -> Self {
-        Changes { hub, consumers: Arc::new(watch::channel(0).0), jobs }
+    /// Signals for this hub.
+    pub fn new(hub: Arc<LiveHub>) -> Self {
+        Changes { hub, consumers: Arc::new(watch::channel(0).0) }
     }
 
     /// A tenant's data changed (and events may be waiting).
     pub fn committed(&self, tenant: &TenantId) {
         self.hub.bump(tenant.as_str());
         self.consumers.send_modify(|n| *n = n.wrapping_add(1));
-        self.jobs.notify_one();
     }
 
     /// Wakes the holder whenever [`Changes::committed`] is called.

@@ -5,7 +5,7 @@
 //! `(txid, seq)`, and reads the events after it. On SQLite writes are serialised, so `seq` order is
 //! commit order and `txid` is 0. On PostgreSQL `seq` is taken at insert while transactions commit
 //! in another order, so a reader only takes events of transactions older than the oldest one still
-//! running (the snapshot's xmin, see `db::backend::event_horizon`): none of those can still add
+//! running (the snapshot's xmin, see `db::backend::lock_cursor`): none of those can still add
 //! an event behind the cursor. A long transaction delays delivery; it never loses an event.
 
 use chrono::NaiveDateTime;
@@ -79,22 +79,42 @@ type EventRow = (i64, i64, String, String, String, NaiveDateTime);
 
 /// Up to `limit` events after `after` and below `horizon` (a txid; see the module docs), in order.
 pub fn read_after(conn: &mut DbConnection, after: Position, horizon: i64, limit: i64) -> AppResult<Vec<StoredEvent>> {
-    // Two index seeks rather than one condition over both columns: the rest of the cursor's own
-    // transaction, then later transactions. Spelled as `(txid, seq) > (a, b)` or with OR, SQLite
-    // (where every txid is 0) scans every event to find the few after the cursor.
-    let same_transaction = domain_events::table
-        .filter(domain_events::txid.eq(after.txid))
-        .filter(domain_events::seq.gt(after.seq))
-        .filter(domain_events::txid.lt(horizon))
-        .into_boxed();
-    let mut rows = load_events(conn, same_transaction, limit)?;
-    if (rows.len() as i64) < limit {
-        let later = domain_events::table
-            .filter(domain_events::txid.gt(after.txid))
-            .filter(domain_events::txid.lt(horizon))
-            .into_boxed();
-        rows.extend(load_events(conn, later, limit - rows.len() as i64)?);
-    }
+    let rows = match conn {
+        // PostgreSQL seeks the `(txid, seq)` index to the row value and stops at the horizon: one
+        // range scan, one round trip.
+        DbConnection::Postgresql(_) => {
+            let query = domain_events::table
+                .filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("(txid, seq) > (")
+                        .bind::<diesel::sql_types::BigInt, _>(after.txid)
+                        .sql(", ")
+                        .bind::<diesel::sql_types::BigInt, _>(after.seq)
+                        .sql(")"),
+                )
+                .filter(domain_events::txid.lt(horizon))
+                .into_boxed();
+            load_events(conn, query, limit)?
+        }
+        // Two index seeks: the rest of the cursor's own transaction, then later transactions.
+        // Spelled as one row-value or OR condition, SQLite (where every txid is 0) seeks on txid
+        // alone and scans every event to find the few after the cursor.
+        DbConnection::Sqlite(_) => {
+            let same_transaction = domain_events::table
+                .filter(domain_events::txid.eq(after.txid))
+                .filter(domain_events::seq.gt(after.seq))
+                .filter(domain_events::txid.lt(horizon))
+                .into_boxed();
+            let mut rows = load_events(conn, same_transaction, limit)?;
+            if (rows.len() as i64) < limit {
+                let later = domain_events::table
+                    .filter(domain_events::txid.gt(after.txid))
+                    .filter(domain_events::txid.lt(horizon))
+                    .into_boxed();
+                rows.extend(load_events(conn, later, limit - rows.len() as i64)?);
+            }
+            rows
+        }
+    };
     rows.into_iter()
         .map(|(seq, txid, tenant, id, payload, created_at)| {
             let event = serde_json::from_str(&payload)

@@ -71,6 +71,19 @@ async fn text_search_finds_subjects_and_requesters_in_any_script(app: TestApp) {
     // Query syntax of the text index is plain text here.
     assert_eq!(found(&app, &tok, "\"reset\" OR *").await, Vec::<String>::new());
     assert_eq!(found(&app, &tok, "50%").await, Vec::<String>::new());
+    // The index only preselects: a subject holding every trigram of the text, but not the text,
+    // is not a match; a text longer than the index is asked for is still matched whole.
+    create(&app, &tok, "Ref abcd bcde", "ref@example.com", "Ref").await;
+    assert_eq!(found(&app, &tok, "abcde").await, Vec::<String>::new());
+    assert_eq!(found(&app, &tok, "abcd bc").await, ["Ref abcd bcde"]);
+    let long =
+        create(&app, &tok, "The printer on the third floor prints every page twice since Monday", "p@example.com", "P")
+            .await;
+    assert_eq!(
+        found(&app, &tok, "printer on the third floor prints every page twice").await,
+        [long["subject"].as_str().unwrap()]
+    );
+    assert_eq!(found(&app, &tok, "printer on the third floor prints every page thrice").await, Vec::<String>::new());
     // Scoped to the tenant: the other tenant's identical ticket is not listed.
     assert_eq!(found(&app, &other_tok, "password").await, ["Cannot reset my password"]);
     assert_eq!(found(&app, &other_tok, "não").await, Vec::<String>::new());
