@@ -10,6 +10,7 @@
 //! lists), mail to our own addresses, or more than [`ACK_LIMIT`] acknowledgements an hour to one
 //! requester, so two auto-responders cannot keep each other busy through us.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel::prelude::*;
@@ -62,13 +63,15 @@ impl Consumer for MailConsumer {
     fn handle(&self, conn: &mut DbConnection, events: &[StoredEvent]) -> AppResult<()> {
         // A reply that also solves the ticket says enough: no separate solved notice.
         let mut replied: Vec<(&TenantId, &TicketId)> = Vec::new();
+        let opened = opened_by_mail(conn, events)?;
         for e in events {
             let t = &e.tenant_id;
             match &e.event {
                 DomainEvent::TicketCreated { ticket_id, channel: Channel::Email, message_id, .. } => {
                     // Only a ticket whose first message came in by mail is acknowledged, and
                     // never when that mail was automatic.
-                    match opening_mail(conn, t, ticket_id.as_str(), Some(message_id.as_str()))? {
+                    let key = (t.as_str(), ticket_id.as_str(), message_id.as_str());
+                    match opened.get(&key) {
                         Some(false) => self.plan(conn, t, ticket_id, kind::ACK, Some(message_id.as_str()))?,
                         _ => continue,
                     }
@@ -83,7 +86,7 @@ impl Consumer for MailConsumer {
                     if by_person(actor) && !replied.contains(&(t, ticket_id)) =>
                 {
                     // Not for a ticket an automatic mail opened.
-                    match opening_mail(conn, t, ticket_id.as_str(), None)? {
+                    match opening_mail(conn, t, ticket_id.as_str())? {
                         Some(true) => continue,
                         _ => self.plan(conn, t, ticket_id, kind::SOLVED, None)?,
                     }
@@ -95,23 +98,55 @@ impl Consumer for MailConsumer {
     }
 }
 
-/// Whether the ticket was opened by inbound mail, and if so whether that mail was automatic:
-/// `None` when no mail came in on it (first `message_row`, when given).
-fn opening_mail(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    ticket_id: &str,
-    message_row: Option<&str>,
-) -> AppResult<Option<bool>> {
-    let mut q = email_message_ids::table
+/// Whether the ticket's first inbound mail was automatic; `None` when no mail came in on it.
+fn opening_mail(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<Option<bool>> {
+    Ok(email_message_ids::table
         .filter(email_message_ids::tenant_id.eq(tenant.as_str()))
         .filter(email_message_ids::ticket_id.eq(ticket_id))
         .filter(email_message_ids::direction.eq("in"))
-        .into_boxed();
-    if let Some(m) = message_row {
-        q = q.filter(email_message_ids::message_id.eq(m));
+        .order(email_message_ids::created_at)
+        .select(email_message_ids::auto_reply)
+        .first(conn)
+        .optional()?)
+}
+
+/// For the email tickets created in `events`: whether their first message came in by mail,
+/// keyed (tenant, ticket, message) → automatic. One query per tenant in the batch, not one per
+/// ticket, since bulk creation (the seeder, imports) makes many email tickets that never saw mail.
+fn opened_by_mail<'a>(
+    conn: &mut DbConnection,
+    events: &'a [StoredEvent],
+) -> AppResult<HashMap<(&'a str, &'a str, &'a str), bool>> {
+    let mut by_tenant: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in events {
+        if let DomainEvent::TicketCreated { ticket_id, channel: Channel::Email, .. } = &e.event {
+            by_tenant.entry(e.tenant_id.as_str()).or_default().push(ticket_id.as_str());
+        }
     }
-    Ok(q.order(email_message_ids::created_at).select(email_message_ids::auto_reply).first(conn).optional()?)
+    let mut found: HashMap<(String, String, String), bool> = HashMap::new();
+    for (tenant, ids) in by_tenant {
+        let rows: Vec<(String, Option<String>, bool)> = email_message_ids::table
+            .filter(email_message_ids::tenant_id.eq(tenant))
+            .filter(email_message_ids::ticket_id.eq_any(&ids))
+            .filter(email_message_ids::direction.eq("in"))
+            .select((email_message_ids::ticket_id, email_message_ids::message_id, email_message_ids::auto_reply))
+            .load(conn)?;
+        for (ticket, message, auto) in rows {
+            if let Some(m) = message {
+                found.insert((tenant.to_string(), ticket, m), auto);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for e in events {
+        if let DomainEvent::TicketCreated { ticket_id, channel: Channel::Email, message_id, .. } = &e.event {
+            let k = (e.tenant_id.as_str().to_string(), ticket_id.to_string(), message_id.to_string());
+            if let Some(auto) = found.get(&k) {
+                out.insert((e.tenant_id.as_str(), ticket_id.as_str(), message_id.as_str()), *auto);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The ticket's Message-IDs (received and sent), oldest first; content hashes are not IDs.

@@ -50,13 +50,13 @@ macro_rules! both_sink {
     };
 }
 
-/// The outbound rows of a tenant once none waits for its job.
-async fn outbound_settled(app: &TestApp, tenant: &Tenant) -> Vec<outbound::Outbound> {
+/// The outbound rows of a tenant once there are at least `n` and none waits for its job.
+async fn outbound_settled(app: &TestApp, tenant: &Tenant, n: usize) -> Vec<outbound::Outbound> {
     let tid = tenant.tenant_id();
     for _ in 0..300 {
         let t = tid.clone();
         let rows = app.state.db.read(move |c| outbound::list(c, &t)).await.unwrap();
-        if rows.iter().all(|r| r.state == state::SENT || r.state == state::DEAD) {
+        if rows.len() >= n && rows.iter().all(|r| r.state == state::SENT || r.state == state::DEAD) {
             return rows;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -183,14 +183,34 @@ async fn threaded_conversation(app: TestApp, sink: Sink) {
         "nothing more: {:?}",
         sink.all().iter().map(|r| r.subject()).collect::<Vec<_>>()
     );
-    let rows = outbound_settled(&app, &acme).await;
-    assert!(rows.iter().all(|r| r.state == state::SENT), "{rows:?}");
+    // A reply from the console that also solves: one mail, the reply, no separate notice.
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    let r = client
+        .post(app.url(&format!("/tickets/{number}/update")))
+        .form(&[("_csrf", csrf.as_str()), ("status", "open")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = client
+        .post(app.url(&format!("/tickets/{number}/messages")))
+        .form(&[("_csrf", csrf.as_str()), ("kind", "reply"), ("body", "Closing this, all good."), ("status", "solved")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let got = sink.wait_accepted(4).await;
+    assert!(got[3].text().contains("Closing this, all good."), "{}", got[3].text());
+    assert!(got[3].header("Auto-Submitted").is_none());
+    assert!(got[3].header("From").unwrap().contains("acme Support"), "the workspace's name by default");
+    assert!(refs(&got[3]).contains(&got[2].message_id()), "every mail threads under the previous ones");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sink.accepted().len(), 4, "{:?}", sink.all().iter().map(|r| r.subject()).collect::<Vec<_>>());
 
-    // The relay is configured: no banner in the console.
-    let (client, _) = app.signed_in("acme", &email, &pw).await;
+    // The relay is configured: no banner in the console; the timeline shows what was sent.
     let page = client.get(app.url(&format!("/tickets/{number}"))).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("data-testid=\"mail-banner\""));
-    assert!(page.contains("data-state=\"sent\""), "the timeline shows the mail's delivery");
+    assert_eq!(page.matches("data-state=\"sent\"").count(), 4, "the timeline shows each mail's delivery");
 }
 both_sink!(threaded_conversation, []);
 
@@ -198,7 +218,7 @@ both_sink!(threaded_conversation, []);
 async fn outbox_folder(app: TestApp) {
     let (acme, email, pw) = app.seed_tenant("acme");
     carol_writes(&app, &acme).await;
-    let rows = outbound_settled(&app, &acme).await;
+    let rows = outbound_settled(&app, &acme, 1).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].state, state::SENT);
     let file = app.dir.path().join("outbox").join(format!("{}.eml", rows[0].id));
@@ -212,6 +232,19 @@ async fn outbox_folder(app: TestApp) {
         assert!(page.contains("data-testid=\"mail-banner\""), "{path} shows the banner");
         assert!(page.contains("MERIDIAN_SMTP_URL"), "{path}");
     }
+    // A workspace whose default is Chinese writes to its customers in Chinese.
+    let (zh, _, _) = app.seed_tenant_with("zhdesk", "zh-CN", Role::Owner);
+    let to = format!("zhdesk@{DOMAIN}");
+    let m = mail("li@customer.example", &to, "打印机", "Message-ID: <zh1@customer.example>\r\n", "打印机坏了");
+    accepted(&smtp(&app, "li@customer.example", &[&to], &m).await);
+    settled(&app, &zh).await;
+    let rows = outbound_settled(&app, &zh, 1).await;
+    assert_eq!(rows[0].locale, "zh-CN");
+    let raw = std::fs::read(app.dir.path().join("outbox").join(format!("{}.eml", rows[0].id))).unwrap();
+    let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert!(m.body_text(0).unwrap().contains("我们已收到您的请求"), "{:?}", m.body_text(0));
+    assert!(m.body_html(0).unwrap().contains("lang=\"zh-CN\""));
+
     // The banner is translated.
     app.state
         .db
@@ -237,7 +270,7 @@ async fn temporary_failure_is_retried(app: TestApp, sink: Sink) {
     assert_eq!(all.len(), 2, "one refusal, one delivery");
     assert_eq!(all[0].code, 451);
     assert_eq!(all[0].message_id(), got[0].message_id(), "the retry is the same message");
-    let rows = outbound_settled(&app, &acme).await;
+    let rows = outbound_settled(&app, &acme, 1).await;
     assert_eq!((rows[0].state.as_str(), rows[0].attempts), (state::SENT, 2));
 }
 both_sink!(temporary_failure_is_retried, [451]);
@@ -249,7 +282,7 @@ async fn permanent_failure_is_dead_with_retry(app: TestApp, sink: Sink) {
     let (beta, b_email, b_pw) = app.seed_tenant("beta");
     carol_writes(&app, &acme).await;
     sink.wait_answered(1).await;
-    let rows = outbound_settled(&app, &acme).await;
+    let rows = outbound_settled(&app, &acme, 1).await;
     assert_eq!(rows[0].state, state::DEAD);
     assert!(rows[0].error.as_deref().unwrap_or("").contains("550"), "{:?}", rows[0].error);
     let (client, csrf) = app.signed_in("acme", &email, &pw).await;
@@ -287,7 +320,7 @@ async fn permanent_failure_is_dead_with_retry(app: TestApp, sink: Sink) {
     let acme_mail: Vec<_> = got.iter().filter(|r| r.rcpts == vec!["carol@customer.example"]).collect();
     assert_eq!(acme_mail.len(), 1);
     assert_eq!(acme_mail[0].message_id(), rows[0].message_id_header);
-    let rows = outbound_settled(&app, &acme).await;
+    let rows = outbound_settled(&app, &acme, 1).await;
     assert_eq!(rows[0].state, state::SENT);
     // Retrying what was delivered is refused.
     let r = client.post(app.url(&retry)).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
@@ -350,7 +383,12 @@ async fn no_mail_loops(app: TestApp, sink: Sink) {
         accepted(&smtp(&app, "bot@spam.example", &[&to], &m).await);
         settled(&app, &acme).await;
     }
-    outbound_settled(&app, &acme).await;
+    let limit = meridian::email::outbound::consumer::ACK_LIMIT as usize;
+    outbound_settled(&app, &acme, 1 + limit).await;
+    sink.wait_accepted(1 + limit).await;
+    // Give the consumer time to (wrongly) answer the rest.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(outbound_settled(&app, &acme, 1 + limit).await.len(), 1 + limit);
     let to_bot = sink.accepted().into_iter().filter(|r| r.rcpts == vec!["bot@spam.example"]).count();
     assert_eq!(to_bot as i64, meridian::email::outbound::consumer::ACK_LIMIT);
 }
