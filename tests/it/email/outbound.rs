@@ -275,6 +275,27 @@ async fn temporary_failure_is_retried(app: TestApp, sink: Sink) {
 }
 both_sink!(temporary_failure_is_retried, [451]);
 
+/// Credentials in MERIDIAN_SMTP_URL (URL-encoded) log in to the relay.
+async fn relay_with_credentials(backend: Backend) {
+    let sink = Sink::start(&[]).await;
+    let url = format!("smtp://desk%40acme.example:s3cret%2Fpw@127.0.0.1:{}", sink.addr.port());
+    let Some(app) = start_out(backend, Some(url)).await else { return };
+    let (acme, _, _) = app.seed_tenant("acme");
+    carol_writes(&app, &acme).await;
+    sink.wait_accepted(1).await;
+    assert_eq!(sink.logins(), vec![("desk@acme.example".to_string(), "s3cret/pw".to_string())]);
+}
+
+#[actix_web::test]
+async fn relay_with_credentials_sqlite() {
+    relay_with_credentials(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn relay_with_credentials_postgres() {
+    relay_with_credentials(Backend::Postgres).await;
+}
+
 /// 550: dead at once, shown on the message with a retry that works; another tenant's agent
 /// cannot retry it.
 async fn permanent_failure_is_dead_with_retry(app: TestApp, sink: Sink) {
@@ -579,4 +600,18 @@ fn dkim_verify(raw: &[u8], record: &str) -> Result<(), String> {
     let key = rsa::RsaPublicKey::from_public_key_der(&b64.decode(p).unwrap()).expect("the record's key");
     let hashed = Sha256::digest(signed.as_bytes());
     key.verify(rsa::Pkcs1v15Sign::new::<Sha256>(), &hashed, &b64.decode(&tags["b"]).unwrap()).map_err(|e| e.to_string())
+}
+
+/// A relay URL that is not smtp:// or smtps:// stops the start, without repeating its password.
+#[test]
+fn bad_relay_urls_are_refused_at_start() {
+    for bad in ["http://user:hunter2@relay.example", "smtp//user:hunter2@relay", "relay.example:25"] {
+        let env: std::collections::HashMap<String, String> =
+            [("MERIDIAN_SMTP_URL".to_string(), bad.to_string())].into_iter().collect();
+        let e = meridian::config::Config::from_sources(None, &env).err().expect(bad).to_string();
+        assert!(e.contains("MERIDIAN_SMTP_URL") && !e.contains("hunter2"), "{e}");
+    }
+    let env: std::collections::HashMap<String, String> =
+        [("MERIDIAN_SMTP_URL".to_string(), "smtps://u:p@relay.example:465".to_string())].into_iter().collect();
+    assert!(meridian::config::Config::from_sources(None, &env).is_ok());
 }

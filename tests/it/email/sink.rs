@@ -56,6 +56,8 @@ impl Received {
 struct Shared {
     script: VecDeque<u16>,
     received: Vec<Received>,
+    /// (user, password) of each AUTH PLAIN.
+    logins: Vec<(String, String)>,
 }
 
 /// The sink; dropping it stops accepting.
@@ -76,7 +78,7 @@ impl Sink {
     pub async fn start(script: &[u16]) -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Mutex::new(Shared { script: script.iter().copied().collect(), received: vec![] }));
+        let shared = Arc::new(Mutex::new(Shared { script: script.iter().copied().collect(), ..Shared::default() }));
         let s = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
@@ -94,6 +96,11 @@ impl Sink {
     /// Everything received so far, refused ones included.
     pub fn all(&self) -> Vec<Received> {
         self.shared.lock().unwrap().received.clone()
+    }
+
+    /// The credentials clients logged in with.
+    pub fn logins(&self) -> Vec<(String, String)> {
+        self.shared.lock().unwrap().logins.clone()
     }
 
     /// Messages accepted with 250.
@@ -142,7 +149,20 @@ async fn session(sock: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) {
         }
         let upper = line.trim_end().to_ascii_uppercase();
         let reply: &[u8] = if upper.starts_with("EHLO") {
-            b"250-sink.test\r\n250 8BITMIME\r\n"
+            b"250-sink.test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("AUTH PLAIN") {
+            // RFC 4616: base64 of "authzid NUL user NUL password", here always sent inline.
+            use base64::Engine;
+            let arg = line.trim_end().get(10..).unwrap_or("").trim();
+            let decoded = base64::engine::general_purpose::STANDARD.decode(arg).unwrap_or_default();
+            let parts: Vec<String> =
+                decoded.split(|&b| b == 0).map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+            if parts.len() == 3 {
+                shared.lock().unwrap().logins.push((parts[1].clone(), parts[2].clone()));
+                b"235 2.7.0 authenticated\r\n"
+            } else {
+                b"535 5.7.8 bad credentials\r\n"
+            }
         } else if upper.starts_with("MAIL FROM:") {
             from = line.trim_end()[10..].trim().trim_matches(['<', '>']).to_string();
             rcpts.clear();
