@@ -46,6 +46,8 @@ pub struct AppState {
     pub intake: Intake,
     /// Cached inbox sidebar counts.
     pub view_counts: Arc<ViewCounts>,
+    /// Where outgoing mail goes (the relay, or the outbox folder).
+    pub mailer: Arc<crate::email::outbound::send::Transport>,
 }
 
 impl AppState {
@@ -81,6 +83,11 @@ impl AppState {
             live,
             api_limits: Arc::new(RateLimiter::new(config.api_rate_per_minute)),
             view_counts: Arc::new(ViewCounts::default()),
+            mailer: Arc::new(crate::email::outbound::send::Transport::from_config(
+                config.smtp_url.as_deref(),
+                &config.data_dir,
+                &config.inbound_domain,
+            )?),
             batcher: crate::db::batch::Batcher::new(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(Unrouted), changes.clone()),
             changes,
@@ -134,8 +141,8 @@ pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
     }
 }
 
-/// The job handlers and chores every server runs: each module's housekeeping, and filing of
-/// inbound mail.
+/// The job handlers and chores every server runs: each module's housekeeping, filing of
+/// inbound mail and sending of outbound mail.
 pub fn default_registry(state: &AppState) -> Registry {
     let mut r = Registry::new();
     let every = Duration::from_secs(600);
@@ -218,11 +225,28 @@ pub fn default_registry(state: &AppState) -> Registry {
         let filer = filer.clone();
         async move { filer.run(ctx).await }
     });
+    let sender = crate::email::outbound::send::Sender {
+        db: state.db.clone(),
+        i18n: state.i18n.clone(),
+        transport: state.mailer.clone(),
+        domain: state.config.inbound_domain.clone(),
+        default_max_attempts: state.config.job_max_attempts,
+    };
+    r.register(crate::email::outbound::SEND_JOB, move |ctx| {
+        let sender = sender.clone();
+        async move { sender.run(ctx).await }
+    });
     r
 }
 
 /// The event consumers every server runs.
 pub fn default_consumers(state: &AppState) -> Vec<Arc<dyn Consumer>> {
     let remote = matches!(state.db.target(), crate::db::DbTarget::Postgres(_));
-    vec![Arc::new(crate::events::live::LiveFanout::new(state.live.clone(), remote))]
+    vec![
+        Arc::new(crate::events::live::LiveFanout::new(state.live.clone(), remote)),
+        Arc::new(crate::email::outbound::consumer::MailConsumer::new(
+            state.config.inbound_domain.clone(),
+            state.i18n.clone(),
+        )),
+    ]
 }

@@ -242,6 +242,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "PEM private key for SMTP STARTTLS (never logged)",
     },
     Setting {
+        key: "smtp_url",
+        env: "MERIDIAN_SMTP_URL",
+        default: "(none: mail is written to <data_dir>/outbox/)",
+        help: "relay for outgoing mail, lettre's URL form: smtp://user:pass@host:587?tls=required or smtps://host:465 (never logged)",
+    },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -313,6 +319,8 @@ pub struct Config {
     pub smtp_timeout_secs: u64,
     /// Certificate chain and key (PEM files) that turn on STARTTLS.
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
+    /// The relay for outgoing mail; `None` writes it to `<data_dir>/outbox/`.
+    pub smtp_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -403,6 +411,14 @@ impl Config {
             (None, None) => None,
             _ => anyhow::bail!("MERIDIAN_SMTP_TLS_CERT and MERIDIAN_SMTP_TLS_KEY go together"),
         };
+        let smtp_url = get("smtp_url").map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        if let Some(u) = &smtp_url {
+            // Checked here so a typo stops the start instead of failing every mail; the URL may
+            // hold a password, so it is not repeated.
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) || url::Url::parse(u).is_err() {
+                anyhow::bail!("MERIDIAN_SMTP_URL must be an smtp:// or smtps:// URL");
+            }
+        }
         let secret_key = get("secret_key").map(str::to_string);
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -466,6 +482,7 @@ impl Config {
             smtp_max_recipients: opt(get("smtp_max_recipients"), "MERIDIAN_SMTP_MAX_RECIPIENTS")?.unwrap_or(50).max(1),
             smtp_timeout_secs: opt(get("smtp_timeout_secs"), "MERIDIAN_SMTP_TIMEOUT_SECS")?.unwrap_or(60).max(1),
             smtp_tls,
+            smtp_url,
         })
     }
 

@@ -309,6 +309,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbound_emails (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        ticket_id -> Nullable<Text>,
+        message_row_id -> Nullable<Text>,
+        to_address -> Text,
+        cc -> Text,
+        message_id_header -> Text,
+        in_reply_to -> Nullable<Text>,
+        references_header -> Text,
+        locale -> Text,
+        state -> Text,
+        attempts -> Integer,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        arrived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tenant_email_settings (tenant_id) {
+        tenant_id -> Text,
+        support_address -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        dkim_selector -> Nullable<Text>,
+        dkim_private_key -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(contacts -> tenants (tenant_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));

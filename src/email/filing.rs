@@ -137,6 +137,20 @@ impl Filer {
         blobs: &[StoredBlob],
     ) -> AppResult<bool> {
         let automatic = parsed.automatic.is_some();
+        // The setup page's test message coming back: noted on it, never a ticket.
+        if let Some(mid) = parsed.message_id.as_deref() {
+            if super::outbound::note_test_arrival(c, tenant, mid)? {
+                let filed = Filed {
+                    state: state::FILED,
+                    message_id_header: Some(mid),
+                    auto_reply: true,
+                    ticket_id: None,
+                    message_row_id: None,
+                };
+                store::mark_filed(c, tenant, &row.id, &filed)?;
+                return Ok(false);
+            }
+        }
         if let Some(known) = threads::find_key(c, tenant, &parsed.dedupe_key)? {
             let filed = Filed {
                 state: state::DUPLICATE,

@@ -149,3 +149,13 @@ pub fn is_participant(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &st
         .optional()?
         .is_some())
 }
+
+/// Everyone copied on this ticket's mail (lowercase addresses).
+pub fn participants(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<Vec<String>> {
+    Ok(email_participants::table
+        .filter(email_participants::tenant_id.eq(tenant.as_str()))
+        .filter(email_participants::ticket_id.eq(ticket_id))
+        .order(email_participants::email)
+        .select(email_participants::email)
+        .load(conn)?)
+}

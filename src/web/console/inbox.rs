@@ -311,7 +311,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     }
     let next_href = next.map(|c| format!("/inbox?{}&cursor={c}", q.base_query()));
     html(&InboxPage {
-        page: Page::for_user(&user, "inbox"),
+        page: Page::for_user(&user, "inbox").with_mail_banner(&app),
         views,
         rows,
         next_href,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod api_reference;
+mod email_setup;
 mod inbox;
 
 mod live;
@@ -34,6 +35,8 @@ pub struct Page {
     pub nav: &'static str,
     pub signed_in: bool,
     pub version: &'static str,
+    /// Show that outgoing mail is only written to the outbox folder (no relay configured).
+    pub mail_banner: bool,
 }
 
 impl Page {
@@ -49,7 +52,15 @@ impl Page {
             nav,
             signed_in: true,
             version: env!("CARGO_PKG_VERSION"),
+            mail_banner: false,
         }
+    }
+
+    /// The same page, saying so when mail is not being delivered (pages where agents write
+    /// to customers or set up mail).
+    pub fn with_mail_banner(mut self, app: &AppState) -> Self {
+        self.mail_banner = !app.mailer.delivers();
+        self
     }
 
     /// The layout context for a visitor who is not signed in.
@@ -64,6 +75,7 @@ impl Page {
             nav: "",
             signed_in: false,
             version: env!("CARGO_PKG_VERSION"),
+            mail_banner: false,
         }
     }
 }
@@ -139,6 +151,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
             .route("/tickets/{key}/update", web::post().to(ticket_page::update))
             .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
+            .route("/tickets/{key}/mail/{id}/retry", web::post().to(ticket_page::retry_mail))
             .route("/attachments/{id}", web::get().to(ticket_page::attachment))
             .route("/api-reference", web::get().to(api_reference::show))
             .route("/profile", web::get().to(profile::show))
@@ -146,6 +159,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/languages", web::post().to(profile::languages))
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
+            .configure(email_setup::routes)
             .default_service(web::to(crate::web::not_found)),
     );
 }

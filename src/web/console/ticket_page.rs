@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{html, see_other, Page};
 use crate::db::DbConnection;
+use crate::email::outbound::{self, Outbound};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 use crate::tickets::commands::Creation;
@@ -40,6 +41,24 @@ struct TicketPage {
     priorities: Vec<&'static str>,
     merged_into: Option<i64>,
     previous: Option<i64>,
+    mail: MailStatus,
+}
+
+/// The ticket's outbound mail, shown on the messages it carried (and notices after them).
+pub struct MailStatus {
+    rows: Vec<Outbound>,
+}
+
+impl MailStatus {
+    /// The mail sent about one message (its reply, or the acknowledgement of it).
+    fn for_message(&self, id: &str) -> Vec<&Outbound> {
+        self.rows.iter().filter(|o| o.message_row_id.as_deref() == Some(id)).collect()
+    }
+
+    /// Mail about no message (solved notices).
+    fn notices(&self) -> Vec<&Outbound> {
+        self.rows.iter().filter(|o| o.message_row_id.is_none()).collect()
+    }
 }
 
 impl TicketPage {
@@ -62,18 +81,23 @@ struct TimelinePartial {
     zone: String,
     merged_into: Option<i64>,
     previous: Option<i64>,
+    mail: MailStatus,
 }
 
-/// Everything the ticket page and its live fragment show, with the numbers of linked tickets.
-fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<(TicketDetail, Option<i64>, Option<i64>)> {
+type Loaded = (TicketDetail, Option<i64>, Option<i64>, MailStatus);
+
+/// Everything the ticket page and its live fragment show, with the numbers of linked tickets
+/// and the ticket's outbound mail.
+fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Loaded> {
     let t = resolve(conn, tenant, key)?;
+    let mail = MailStatus { rows: outbound::for_ticket(conn, tenant, t.id.as_str())? };
     let d = queries::detail(conn, tenant, &t.id)?;
     let mut number_of = |id: &Option<crate::types::TicketId>| -> AppResult<Option<i64>> {
         id.as_ref().map(|i| commands::get(conn, tenant, i).map(|t| t.number)).transpose()
     };
     let merged = number_of(&d.ticket.merged_into_id)?;
     let previous = number_of(&d.ticket.previous_ticket_id)?;
-    Ok((d, merged, previous))
+    Ok((d, merged, previous, mail))
 }
 
 /// GET /tickets/{key}
@@ -81,7 +105,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
     let app = auth::state(&req)?;
     let tid = user.tenant_id();
     let key = path.into_inner();
-    let (mut d, merged_into, previous) = app.db.read(move |c| load(c, &tid, &key)).await?;
+    let (mut d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
     html(&TicketPage {
@@ -96,7 +120,8 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
         priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
         merged_into,
         previous,
-        page: Page::for_user(&user, "inbox"),
+        mail,
+        page: Page::for_user(&user, "inbox").with_mail_banner(&app),
     })
 }
 
@@ -105,7 +130,7 @@ pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<Strin
     let app = auth::state(&req)?;
     let tid = user.tenant_id();
     let key = path.into_inner();
-    let (d, merged_into, previous) = app.db.read(move |c| load(c, &tid, &key)).await?;
+    let (d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     html(&TimelinePartial {
         page: Page::for_user(&user, "inbox"),
         ticket: d.ticket,
@@ -114,7 +139,33 @@ pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<Strin
         zone: user.zone().to_string(),
         merged_into,
         previous,
+        mail,
     })
+}
+
+/// POST /tickets/{key}/mail/{id}/retry: send an undelivered mail of this ticket again.
+pub async fn retry_mail(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let (key, id) = path.into_inner();
+    let number = app
+        .db
+        .write(move |c| {
+            let t = resolve(c, &tid, &key)?;
+            // Mail of another ticket (or tenant) is not found here.
+            if outbound::get(c, &tid, &id)?.ticket_id.as_deref() != Some(t.id.as_str()) {
+                return Err(AppError::NotFound);
+            }
+            outbound::retry(c, &tid, &id)?;
+            Ok(t.number)
+        })
+        .await?;
+    app.wake_jobs();
+    Ok(see_other(&format!("/tickets/{number}")))
 }
 
 /// POST /tickets/{key}/messages: a reply or an internal note with optional files, optionally

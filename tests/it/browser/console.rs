@@ -9,10 +9,10 @@ use super::{launch, Browser, Until};
 use crate::harness::{meta_csrf, Backend, TestApp};
 
 /// Longest any single wait may take, so a broken page fails the test instead of hanging it.
-const WAIT: Duration = Duration::from_secs(15);
+pub(super) const WAIT: Duration = Duration::from_secs(15);
 
 /// Sign in through the real form and wait for the inbox.
-async fn sign_in(b: &Browser, app: &TestApp, workspace: &str, email: &str, password: &str) -> Result<()> {
+pub(super) async fn sign_in(b: &Browser, app: &TestApp, workspace: &str, email: &str, password: &str) -> Result<()> {
     b.goto(&app.url("/login")).await?;
     b.fill("input[name=workspace]", workspace).await?;
     b.fill("input[name=email]", email).await?;
@@ -110,7 +110,7 @@ async fn profile_fits_phone_and_laptop() -> Result<()> {
 }
 
 /// Check the page loaded app.js as a module and logged nothing severe; `false` when logs are unavailable.
-async fn page_is_clean(b: &Browser, page: &str) -> Result<bool> {
+pub(super) async fn page_is_clean(b: &Browser, page: &str) -> Result<bool> {
     b.find("script[type=module][src^='/static/js/app.js']").await.with_context(|| format!("{page}: app.js tag"))?;
     let loaded = b.execute("return performance.getEntriesByType('resource').map(e => e.name)").await?;
     ensure!(loaded.to_string().contains("/static/js/app.js"), "{page}: app.js was never fetched: {loaded}");

@@ -1,6 +1,7 @@
 //! Browser tests: the console in headless Chromium, driven over WebDriver from this test binary.
 
 mod console;
+mod email_setup;
 mod tickets;
 pub mod webdriver;
 

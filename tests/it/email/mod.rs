@@ -44,6 +44,8 @@ macro_rules! both_mail {
 
 mod corpus;
 mod doors;
+mod outbound;
+mod sink;
 mod smtp;
 mod threading;
 

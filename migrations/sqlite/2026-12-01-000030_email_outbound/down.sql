@@ -1,0 +1,2 @@
+DROP TABLE tenant_email_settings;
+DROP TABLE outbound_emails;
