@@ -8,6 +8,7 @@
 pub mod address;
 pub mod filing;
 pub mod parse;
+pub mod quotes;
 pub mod smtp;
 pub mod store;
 pub mod threads;

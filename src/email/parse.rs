@@ -23,6 +23,16 @@ pub struct ParsedMail {
     pub from: Option<(String, Option<String>)>,
     /// Everyone on From, To and Cc (lowercase), for the ticket's participants.
     pub addresses: Vec<String>,
+    /// The To and Cc headers: address (lowercase) and display name, as sent.
+    pub to: Vec<(String, Option<String>)>,
+    pub cc: Vec<(String, Option<String>)>,
+    /// The Content-Language header, as sent.
+    pub content_language: Option<String>,
+    /// Who wrote the mail this one forwards (a message/rfc822 attachment, or the header block
+    /// of a forward in the text), when it is a forward.
+    pub forwarded_from: Option<(String, Option<String>)>,
+    /// The forwarded message's own subject, when known.
+    pub forwarded_subject: Option<String>,
     pub subject: Option<String>,
     /// The text part, or text from the HTML part; may be empty.
     pub body_text: String,
@@ -73,15 +83,12 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
     references.extend(older);
     references.dedup();
     references.truncate(MAX_REFERENCES);
-    let from = msg.from().and_then(|a| a.first()).and_then(|a| {
-        let email = crate::accounts::normalize_email("from", a.address.as_deref()?).ok()?;
-        let name = a
-            .name
-            .as_deref()
-            .map(|n| clean(n).trim().to_string())
-            .filter(|n| crate::accounts::validate_name("name", n).is_ok());
-        Some((email, name))
-    });
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| person(a.address.as_deref()?, a.name.as_deref()));
+    let list = |l: Option<&mail_parser::Address<'_>>| -> Vec<(String, Option<String>)> {
+        l.map(|l| l.iter().filter_map(|a| person(a.address.as_deref()?, a.name.as_deref())).collect())
+            .unwrap_or_default()
+    };
+    let (to, cc) = (list(msg.to()), list(msg.cc()));
     let mut addresses = Vec::new();
     for list in [msg.from(), msg.to(), msg.cc()].into_iter().flatten() {
         for a in list.iter() {
@@ -105,6 +112,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         attachments.push((name, bytes.to_vec()));
     }
     let automatic = automatic(&header, from.as_ref().map(|(e, _)| e.as_str()), envelope_from);
+    let (forwarded_from, forwarded_subject) = forwarded(&msg, subject.as_deref(), &body_text);
     let dedupe_key = match &message_id {
         Some(id) => id.clone(),
         None => content_key(raw, &header),
@@ -114,6 +122,11 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         references,
         from,
         addresses,
+        to,
+        cc,
+        content_language: header("Content-Language").map(|v| clean(&v)),
+        forwarded_from,
+        forwarded_subject,
         subject,
         body_text,
         body_html,
@@ -121,6 +134,37 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         automatic,
         dedupe_key,
     })
+}
+
+/// An address (normalised) and its display name, when the address is valid.
+fn person(address: &str, name: Option<&str>) -> Option<(String, Option<String>)> {
+    let email = crate::accounts::normalize_email("from", address).ok()?;
+    let name = name.map(|n| clean(n).trim().to_string()).filter(|n| crate::accounts::validate_name("name", n).is_ok());
+    Some((email, name))
+}
+
+/// The author and subject of the mail a forward carries: an attached message/rfc822 first
+/// (its own headers), else the forwarded header block in the text. Only for mail that says it
+/// is a forward (subject prefix, separator line or attached message).
+fn forwarded(
+    msg: &mail_parser::Message<'_>,
+    subject: Option<&str>,
+    text: &str,
+) -> (Option<(String, Option<String>)>, Option<String>) {
+    for part in msg.attachments() {
+        if let Some(inner) = part.message() {
+            let author =
+                inner.from().and_then(|a| a.first()).and_then(|a| person(a.address.as_deref()?, a.name.as_deref()));
+            if author.is_some() {
+                return (author, inner.subject().map(clean));
+            }
+        }
+    }
+    let says = subject.is_some_and(super::quotes::is_forward_subject);
+    match super::quotes::forwarded_header(text, says) {
+        Some(h) => (h.address.as_deref().and_then(|a| person(a, h.name.as_deref())), h.subject),
+        None => (None, None),
+    }
 }
 
 /// The HTML body, only when the message has a real HTML part (not one made from its text).

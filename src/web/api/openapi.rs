@@ -47,7 +47,7 @@ impl Modify for BearerAuth {
         directory::create_contact, directory::list_contacts, directory::get_contact, directory::patch_contact,
         directory::list_teams, directory::create_team, directory::get_team,
         directory::list_agents, directory::get_agent,
-        mail::list_failed, mail::raw, mail::retry,
+        mail::list_failed, mail::raw, mail::failed_raw, mail::retry,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),

@@ -44,8 +44,10 @@ macro_rules! both_mail {
 
 mod corpus;
 mod doors;
+mod replies;
 mod smtp;
 mod threading;
+mod timeline;
 
 /// Deliver files over one SMTP connection with smtplib; its JSON report.
 pub(super) async fn smtp_files(app: &TestApp, from: &str, rcpts: &[&str], files: Vec<String>) -> Value {
