@@ -43,6 +43,7 @@ macro_rules! both_mail {
 }
 
 mod corpus;
+mod crash;
 mod doors;
 mod replies;
 mod smtp;
