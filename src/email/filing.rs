@@ -191,7 +191,11 @@ impl Filer {
                 // An agent (or our own address) forwarding a customer's mail opens the ticket
                 // for that customer, not for themselves.
                 let forward = match &parsed.forwarded_from {
-                    Some((email, _)) if *email != sender && (agent.is_some() || self.is_own_address(&sender)) => {
+                    Some((email, _))
+                        if *email != sender
+                            && !self.is_own_address(email)
+                            && (agent.is_some() || self.is_own_address(&sender)) =>
+                    {
                         parsed.forwarded_from.clone()
                     }
                     _ => None,
@@ -357,7 +361,7 @@ fn one_line(s: &str) -> String {
 /// A forward's subject without its `Fwd:` / `FW:` prefixes.
 fn strip_forward_prefix(subject: &str) -> String {
     let mut s = subject.trim();
-    while super::quotes::is_forward_subject(s) {
+    while super::forwards::is_forward_subject(s) {
         match s.split_once([':', '：']) {
             Some((_, rest)) if !rest.trim().is_empty() => s = rest.trim(),
             _ => break,

@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod filing;
+pub mod forwards;
 pub mod parse;
 pub mod quotes;
 pub mod smtp;

@@ -160,8 +160,8 @@ fn forwarded(
             }
         }
     }
-    let says = subject.is_some_and(super::quotes::is_forward_subject);
-    match super::quotes::forwarded_header(text, says) {
+    let says = subject.is_some_and(super::forwards::is_forward_subject);
+    match super::forwards::forwarded_header(text, says) {
         Some(h) => (h.address.as_deref().and_then(|a| person(a, h.name.as_deref())), h.subject),
         None => (None, None),
     }

@@ -25,11 +25,25 @@ async fn replies_show_only_the_answer(app: TestApp) {
     );
     accepted(&smtp(&app, "carol@customer.example", &[&to], &reply).await);
     settled(&app, &acme).await;
+    let away = mail(
+        carol,
+        &to,
+        "Out of office",
+        "Message-ID: <p3@customer.example>\r\nIn-Reply-To: <p1@customer.example>\r\nAuto-Submitted: auto-replied\r\n",
+        "I am away until Monday.",
+    );
+    accepted(&smtp(&app, "carol@customer.example", &[&to], &away).await);
+    settled(&app, &acme).await;
     let list = tickets(&app, &tok).await;
     assert_eq!(list.len(), 1, "{list:?}");
     let id = list[0]["id"].as_str().unwrap().to_string();
     let msgs = messages(&app, &tok, &id).await;
-    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    assert_eq!(
+        (msgs[2]["auto_reply"].as_bool(), msgs[2]["message_id"].as_str()),
+        (Some(true), Some("p3@customer.example"))
+    );
+    assert_eq!(msgs[0]["auto_reply"], false);
     let m = &msgs[1];
     assert_eq!(m["body_text"], "Thanks, turning it off and on fixed it.");
     let full = m["body_text_full"].as_str().unwrap();
