@@ -379,7 +379,7 @@ fn name_arg(name: &str) -> fluent_bundle::FluentArgs<'static> {
 /// What the ticket shows: a subject and body the ticket rules accept, whatever the mail held.
 struct Content {
     subject: String,
-    /// The visible text: quoted history and signature stripped (`quotes::visible`).
+    /// The visible text: quoted history and signature stripped (`ParsedMail::body_visible`).
     text: String,
     /// The whole text part, kept beside it.
     full: String,
@@ -404,9 +404,8 @@ impl Content {
             }
             text
         };
-        let full = p.body_text.trim_end().to_string();
-        let text = fit(super::quotes::visible(&full));
-        let full = fit(full);
+        let text = fit(p.body_visible.clone());
+        let full = fit(p.body_text.trim_end().to_string());
         let html = p.body_html.clone().filter(|h| h.len() <= MAX_HTML_BYTES && !h.trim().is_empty());
         Content { subject, text, full, html }
     }

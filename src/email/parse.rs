@@ -36,6 +36,8 @@ pub struct ParsedMail {
     pub subject: Option<String>,
     /// The text part, or text from the HTML part; may be empty.
     pub body_text: String,
+    /// What the timeline shows of it: the sender's own words (`quotes::visible`).
+    pub body_visible: String,
     /// The HTML part, unsanitised (the message store sanitises it).
     pub body_html: Option<String>,
     /// Attachments: file name and decoded bytes.
@@ -102,6 +104,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
     let subject = msg.subject().map(clean);
     let body_text = msg.body_text(0).map(|t| clean(&t)).unwrap_or_default();
     let body_html = html_part(&msg).map(|h| clean(&h));
+    let body_visible = visible_text(&msg, &body_text, body_html.as_deref());
     let mut attachments = Vec::new();
     for part in msg.attachments().take(MAX_ATTACHMENTS) {
         let bytes = part.contents();
@@ -129,6 +132,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         forwarded_subject,
         subject,
         body_text,
+        body_visible,
         body_html,
         attachments,
         automatic,
@@ -165,6 +169,21 @@ fn forwarded(
         Some(h) => (h.address.as_deref().and_then(|a| person(a, h.name.as_deref())), h.subject),
         None => (None, None),
     }
+}
+
+/// The visible part of the text: from the text part when there is one; for HTML-only mail,
+/// from the HTML before its quoted history (its converted text has no block breaks to cut at).
+fn visible_text(msg: &mail_parser::Message<'_>, text: &str, html: Option<&str>) -> String {
+    let has_text_part = msg.text_part(0).is_some_and(|p| matches!(p.body, mail_parser::PartType::Text(_)));
+    if !has_text_part {
+        if let Some(cut) = html.and_then(|h| super::quotes::html_quote_start(h).map(|at| &h[..at])) {
+            let own = super::quotes::visible(&clean(&mail_parser::decoders::html::html_to_text(cut)));
+            if !own.trim().is_empty() {
+                return own;
+            }
+        }
+    }
+    super::quotes::visible(text)
 }
 
 /// The HTML body, only when the message has a real HTML part (not one made from its text).
@@ -286,6 +305,16 @@ mod tests {
         assert_eq!((p.automatic, p.dedupe_key.as_str()), (None, "x@y"));
         let p = parse(b"From: a@b.example\r\n\r\nbounce", Some("")).unwrap();
         assert!(p.automatic.is_some());
+    }
+
+    #[test]
+    fn html_only_replies_strip_like_text_ones() {
+        let gmail = "From: a@b.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div dir=\"ltr\">Fixed, thanks.</div><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">On Mon, Mar 2, 2026 at 10:00 AM Desk &lt;desk@x.example&gt; wrote:<br></div><blockquote class=\"gmail_quote\">Try restarting.</blockquote></div>\r\n";
+        let outlook = "From: a@b.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div>Fixed, thanks.</div><hr><div id=\"divRplyFwdMsg\"><b>From:</b> Desk &lt;desk@x.example&gt;<br><b>Sent:</b> Monday, March 2, 2026 10:00<br><b>To:</b> Ann<br><b>Subject:</b> RE: printer</div><div>Try restarting.</div>\r\n";
+        for raw in [gmail, outlook] {
+            let p = parse(raw.as_bytes(), None).unwrap();
+            assert_eq!(p.body_visible, "Fixed, thanks.", "{}", p.body_text);
+        }
     }
 
     #[test]

@@ -344,6 +344,28 @@ fn is_quote_header(line: &str) -> bool {
     })
 }
 
+/// Where the quoted history starts in an HTML body, by the markup clients wrap it in (Gmail's
+/// `gmail_quote`, Outlook's `divRplyFwdMsg` and `appendonsend`, Thunderbird's `moz-cite-prefix`,
+/// Yahoo's `yahoo_quoted`, Apple Mail's `<blockquote type="cite">`, any `<blockquote>`): the
+/// offset of the tag that opens it. For HTML-only mail, whose text the parser makes without
+/// line breaks between blocks, so the text rules alone cannot find the boundary.
+pub fn html_quote_start(html: &str) -> Option<usize> {
+    // ASCII lowercase keeps byte offsets; the markers are ASCII.
+    let lower = html.to_ascii_lowercase();
+    let markers = [
+        "class=\"gmail_quote",
+        "id=\"divrplyfwdmsg\"",
+        "id=\"appendonsend\"",
+        "id=\"mail-editor-reference-message-container\"",
+        "class=\"moz-cite-prefix\"",
+        "class=\"yahoo_quoted\"",
+        "<blockquote",
+    ];
+    let at = markers.iter().filter_map(|m| lower.find(m)).min()?;
+    // The tag the marker sits in (a `<blockquote` is its own start).
+    Some(lower[..=at].rfind('<').unwrap_or(at))
+}
+
 /// Whether a line is a phone's or mail app's footer ("Sent from my iPhone").
 fn is_mobile_footer(line: &str) -> bool {
     // Outlook's footer links its app: "Get Outlook for iOS<https://…>".
@@ -541,6 +563,15 @@ mod tests {
     fn forwards_stay_visible() {
         let text = "FYI\n\n---------- Forwarded message ---------\nFrom: Ann <ann@example.com>\nDate: Mon, 2 Mar 2026\nSubject: Broken\nTo: <me@x.example>\n\nIt is broken.\n";
         assert!(visible(text).ends_with("It is broken."));
+    }
+
+    #[test]
+    fn finds_quoted_history_in_html() {
+        let html = "<div>Fixed.</div><div class=\"gmail_quote\"><blockquote>old</blockquote></div>";
+        assert_eq!(&html[..html_quote_start(html).unwrap()], "<div>Fixed.</div>");
+        let html = "<p>Fixed.</p><hr><DIV ID=\"divRplyFwdMsg\"><b>From:</b> Desk</DIV>";
+        assert_eq!(&html[..html_quote_start(html).unwrap()], "<p>Fixed.</p><hr>");
+        assert_eq!(html_quote_start("<p>No history here.</p>"), None);
     }
 
     #[test]
