@@ -182,6 +182,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "first retry delay; doubles each attempt, with jitter, up to an hour",
     },
     Setting {
+        key: "job_lease_secs",
+        env: "MERIDIAN_JOB_LEASE_SECS",
+        default: "300",
+        help: "a running job older than this belonged to a process that died and runs again (it is also the handler's time limit, halved)",
+    },
+    Setting {
         key: "job_max_attempts",
         env: "MERIDIAN_JOB_MAX_ATTEMPTS",
         default: "8",
@@ -306,6 +312,8 @@ pub struct Config {
     pub max_streams_per_session: usize,
     pub job_poll_ms: u64,
     pub job_backoff_ms: u64,
+    /// Seconds after which a running job is taken to belong to a dead process.
+    pub job_lease_secs: u64,
     pub job_max_attempts: i32,
     pub shutdown_secs: u64,
     pub demo: bool,
@@ -468,6 +476,7 @@ impl Config {
             body_min_rate: opt(get("body_min_rate"), "MERIDIAN_BODY_MIN_RATE")?.unwrap_or(500).max(1),
             job_poll_ms: opt(get("job_poll_ms"), "MERIDIAN_JOB_POLL_MS")?.unwrap_or(1000),
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),
+            job_lease_secs: opt(get("job_lease_secs"), "MERIDIAN_JOB_LEASE_SECS")?.unwrap_or(300).max(1),
             job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),
             shutdown_secs: opt(get("shutdown_secs"), "MERIDIAN_SHUTDOWN_SECS")?.unwrap_or(30),
             demo: opt(get("demo"), "MERIDIAN_DEMO")?.unwrap_or(true),

@@ -11,6 +11,7 @@ pub mod events;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
+pub mod routing;
 pub mod seed;
 pub mod server;
 pub mod tenancy;

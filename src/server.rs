@@ -185,7 +185,7 @@ pub async fn start_with_consumers(
         poll: Duration::from_millis(config.job_poll_ms.max(10)),
         backoff_base: Duration::from_millis(config.job_backoff_ms.max(1)),
         default_max_attempts: config.job_max_attempts,
-        lease: Duration::from_secs(300),
+        lease: Duration::from_secs(config.job_lease_secs),
     };
     // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they
     // happened; this process's viewers and API token use are reported to the others on the same

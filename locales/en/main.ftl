@@ -236,6 +236,7 @@ composer-set-on_hold = …and set On hold
 composer-set-solved = …and set Solved
 
 message-internal-note = Internal note
+message-show-full = Show full message
 
 event-created = created the ticket
 event-changed = changed

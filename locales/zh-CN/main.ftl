@@ -233,6 +233,7 @@ composer-set-on_hold = …并设为暂停
 composer-set-solved = …并设为已解决
 
 message-internal-note = 内部备注
+message-show-full = 显示完整邮件
 
 event-created = 创建了工单
 event-changed = 修改了

@@ -184,6 +184,7 @@ diesel::table! {
         created_at -> Timestamp,
         system_key -> Nullable<Text>,
         system_args -> Nullable<Text>,
+        body_text_full -> Nullable<Text>,
     }
 }
 
@@ -268,6 +269,7 @@ diesel::table! {
         message_row_id -> Nullable<Text>,
         error -> Nullable<Text>,
         filed_at -> Nullable<Timestamp>,
+        header_addresses -> Nullable<Text>,
     }
 }
 

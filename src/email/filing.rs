@@ -146,6 +146,7 @@ impl Filer {
                     auto_reply: true,
                     ticket_id: None,
                     message_row_id: None,
+                    header_addresses: Some(header_addresses(parsed)),
                 };
                 store::mark_filed(c, tenant, &row.id, &filed)?;
                 return Ok(false);
@@ -158,6 +159,7 @@ impl Filer {
                 auto_reply: automatic,
                 ticket_id: Some(known.ticket_id.as_str()),
                 message_row_id: None,
+                header_addresses: Some(header_addresses(parsed)),
             };
             store::mark_filed(c, tenant, &row.id, &filed)?;
             return Ok(false);
@@ -201,14 +203,39 @@ impl Filer {
                 (ticket, message)
             }
             linked => {
+                // An agent (or one of the desk's own addresses, the tenant's support address
+                // included) forwarding a customer's mail opens the ticket for that customer, not
+                // for themselves.
+                let support = crate::email::outbound::settings::get(c, tenant)?.support_address;
+                let own =
+                    |a: &str| self.is_own_address(a) || support.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(a));
+                let forward = match &parsed.forwarded_from {
+                    Some((email, _)) if *email != sender && !own(email) && (agent.is_some() || own(&sender)) => {
+                        parsed.forwarded_from.clone()
+                    }
+                    _ => None,
+                };
+                let (email, name, subject) = match forward {
+                    Some((email, name)) => {
+                        let subject = parsed
+                            .forwarded_subject
+                            .as_deref()
+                            .map(one_line)
+                            .filter(|s| !s.trim().is_empty())
+                            .unwrap_or_else(|| strip_forward_prefix(&content.subject));
+                        (email, name, subject)
+                    }
+                    None => (sender.clone(), name.clone(), content.subject.clone()),
+                };
+                let language = crate::routing::language::of_message(parsed.content_language.as_deref(), &content.text);
                 let new = NewTicket {
-                    subject: content.subject.clone(),
+                    subject,
                     body_text: content.text.clone(),
                     body_html: content.html.clone(),
-                    requester: Requester::Email { email: sender.clone(), name: name.clone() },
+                    requester: Requester::Email { email, name },
                     priority: Priority::Normal,
                     tags: if automatic { vec![AUTOMATIC_TAG.into()] } else { vec![] },
-                    language: None,
+                    language,
                     channel: Channel::Email,
                     assignee_id: None,
                     team_id: None,
@@ -225,6 +252,7 @@ impl Filer {
                 (ticket, message)
             }
         };
+        commands::set_full_text(c, tenant, &message.id, &content.full)?;
         self.record(c, tenant, row, parsed, &ticket.id, Some(message.id.as_str()))?;
         let copied: Vec<String> =
             parsed.addresses.iter().filter(|a| !super::address::is_ours(a, &self.domain)).cloned().collect();
@@ -258,6 +286,7 @@ impl Filer {
             auto_reply: automatic,
             ticket_id: Some(ticket_id),
             message_row_id: message_id,
+            header_addresses: Some(header_addresses(parsed)),
         };
         store::mark_filed(c, tenant, &row.id, &filed)
     }
@@ -301,6 +330,12 @@ impl Filer {
         Ok(None)
     }
 
+    /// Whether an address is at our inbound domain (the caller also counts the tenant's support
+    /// address), so that what it forwards is a customer's mail. Agents are checked by the caller.
+    fn is_own_address(&self, address: &str) -> bool {
+        super::address::is_ours(address, &self.domain)
+    }
+
     /// Whether `sender` may add to `ticket`: its requester, a participant, or an agent.
     fn may_join(
         &self,
@@ -321,6 +356,35 @@ impl Filer {
     }
 }
 
+/// The header addresses kept on the inbound row for the API (`from`, `to`, `cc`), as JSON.
+fn header_addresses(p: &ParsedMail) -> String {
+    let person = |(email, name): &(String, Option<String>)| serde_json::json!({"email": email, "name": name});
+    serde_json::json!({
+        "from": p.from.as_ref().map(person),
+        "to": p.to.iter().map(person).collect::<Vec<_>>(),
+        "cc": p.cc.iter().map(person).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Text on one line: control characters as spaces, runs of space as one, at most 250 chars.
+fn one_line(s: &str) -> String {
+    let spaced: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(250).collect()
+}
+
+/// A forward's subject without its `Fwd:` / `FW:` prefixes.
+fn strip_forward_prefix(subject: &str) -> String {
+    let mut s = subject.trim();
+    while super::forwards::is_forward_subject(s) {
+        match s.split_once([':', '：']) {
+            Some((_, rest)) if !rest.trim().is_empty() => s = rest.trim(),
+            _ => break,
+        }
+    }
+    s.to_string()
+}
+
 fn name_arg(name: &str) -> fluent_bundle::FluentArgs<'static> {
     let mut args = fluent_bundle::FluentArgs::new();
     args.set("name", name.to_string());
@@ -330,37 +394,34 @@ fn name_arg(name: &str) -> fluent_bundle::FluentArgs<'static> {
 /// What the ticket shows: a subject and body the ticket rules accept, whatever the mail held.
 struct Content {
     subject: String,
+    /// The visible text: quoted history and signature stripped (`ParsedMail::body_visible`).
     text: String,
+    /// The whole text part, kept beside it.
+    full: String,
     html: Option<String>,
 }
 
 impl Content {
     fn new(i18n: &I18n, locale: &str, p: &ParsedMail, notes: &[String]) -> Self {
-        let subject: String = p
-            .subject
-            .as_deref()
-            .unwrap_or("")
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let subject: String = subject.chars().take(250).collect();
+        let subject = one_line(p.subject.as_deref().unwrap_or(""));
         let subject = if subject.trim().is_empty() { i18n.format(locale, "email-no-subject", None) } else { subject };
-        let mut text = p.body_text.trim_end().to_string();
-        if text.trim().is_empty() {
-            text = i18n.format(locale, "email-empty-body", None);
-        }
-        for n in notes {
-            text.push_str("\n\n");
-            text.push_str(n);
-        }
-        if text.chars().count() > commands::MAX_BODY_CHARS {
-            // The whole message stays in the raw store; the ticket shows what fits.
-            text = text.chars().take(commands::MAX_BODY_CHARS).collect();
-        }
+        let fit = |mut text: String| {
+            if text.trim().is_empty() {
+                text = i18n.format(locale, "email-empty-body", None);
+            }
+            for n in notes {
+                text.push_str("\n\n");
+                text.push_str(n);
+            }
+            if text.chars().count() > commands::MAX_BODY_CHARS {
+                // The whole message stays in the raw store; the ticket shows what fits.
+                text = text.chars().take(commands::MAX_BODY_CHARS).collect();
+            }
+            text
+        };
+        let text = fit(p.body_visible.clone());
+        let full = fit(p.body_text.trim_end().to_string());
         let html = p.body_html.clone().filter(|h| h.len() <= MAX_HTML_BYTES && !h.trim().is_empty());
-        Content { subject, text, html }
+        Content { subject, text, full, html }
     }
 }

@@ -1,4 +1,4 @@
-//! Email, inbound half: two doors (the SMTP listener in [`smtp`], the HTTP door in
+//! Email. Inbound: two doors (the SMTP listener in [`smtp`], the HTTP door in
 //! `web::inbound`) that store the raw message before they answer ([`store`]), and the
 //! `mail.file` job ([`filing`]) that parses it ([`parse`]), threads it ([`threads`]) and files it
 //! through the ticket intake. Outbound mail ([`outbound`]: acknowledgements, agent replies and
@@ -8,8 +8,10 @@
 
 pub mod address;
 pub mod filing;
+pub mod forwards;
 pub mod outbound;
 pub mod parse;
+pub mod quotes;
 pub mod smtp;
 pub mod store;
 pub mod threads;

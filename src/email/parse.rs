@@ -23,9 +23,21 @@ pub struct ParsedMail {
     pub from: Option<(String, Option<String>)>,
     /// Everyone on From, To and Cc (lowercase), for the ticket's participants.
     pub addresses: Vec<String>,
+    /// The To and Cc headers: address (lowercase) and display name, as sent.
+    pub to: Vec<(String, Option<String>)>,
+    pub cc: Vec<(String, Option<String>)>,
+    /// The Content-Language header, as sent.
+    pub content_language: Option<String>,
+    /// Who wrote the mail this one forwards (a message/rfc822 attachment, or the header block
+    /// of a forward in the text), when it is a forward.
+    pub forwarded_from: Option<(String, Option<String>)>,
+    /// The forwarded message's own subject, when known.
+    pub forwarded_subject: Option<String>,
     pub subject: Option<String>,
     /// The text part, or text from the HTML part; may be empty.
     pub body_text: String,
+    /// What the timeline shows of it: the sender's own words (`quotes::visible`).
+    pub body_visible: String,
     /// The HTML part, unsanitised (the message store sanitises it).
     pub body_html: Option<String>,
     /// Attachments: file name and decoded bytes.
@@ -73,15 +85,12 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
     references.extend(older);
     references.dedup();
     references.truncate(MAX_REFERENCES);
-    let from = msg.from().and_then(|a| a.first()).and_then(|a| {
-        let email = crate::accounts::normalize_email("from", a.address.as_deref()?).ok()?;
-        let name = a
-            .name
-            .as_deref()
-            .map(|n| clean(n).trim().to_string())
-            .filter(|n| crate::accounts::validate_name("name", n).is_ok());
-        Some((email, name))
-    });
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| person(a.address.as_deref()?, a.name.as_deref()));
+    let list = |l: Option<&mail_parser::Address<'_>>| -> Vec<(String, Option<String>)> {
+        l.map(|l| l.iter().filter_map(|a| person(a.address.as_deref()?, a.name.as_deref())).collect())
+            .unwrap_or_default()
+    };
+    let (to, cc) = (list(msg.to()), list(msg.cc()));
     let mut addresses = Vec::new();
     for list in [msg.from(), msg.to(), msg.cc()].into_iter().flatten() {
         for a in list.iter() {
@@ -95,6 +104,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
     let subject = msg.subject().map(clean);
     let body_text = msg.body_text(0).map(|t| clean(&t)).unwrap_or_default();
     let body_html = html_part(&msg).map(|h| clean(&h));
+    let body_visible = visible_text(&msg, &body_text, body_html.as_deref());
     let mut attachments = Vec::new();
     for part in msg.attachments().take(MAX_ATTACHMENTS) {
         let bytes = part.contents();
@@ -105,6 +115,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         attachments.push((name, bytes.to_vec()));
     }
     let automatic = automatic(&header, from.as_ref().map(|(e, _)| e.as_str()), envelope_from);
+    let (forwarded_from, forwarded_subject) = forwarded(&msg, subject.as_deref(), &body_text);
     let dedupe_key = match &message_id {
         Some(id) => id.clone(),
         None => content_key(raw, &header),
@@ -114,13 +125,65 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         references,
         from,
         addresses,
+        to,
+        cc,
+        content_language: header("Content-Language").map(|v| clean(&v)),
+        forwarded_from,
+        forwarded_subject,
         subject,
         body_text,
+        body_visible,
         body_html,
         attachments,
         automatic,
         dedupe_key,
     })
+}
+
+/// An address (normalised) and its display name, when the address is valid.
+fn person(address: &str, name: Option<&str>) -> Option<(String, Option<String>)> {
+    let email = crate::accounts::normalize_email("from", address).ok()?;
+    let name = name.map(|n| clean(n).trim().to_string()).filter(|n| crate::accounts::validate_name("name", n).is_ok());
+    Some((email, name))
+}
+
+/// The author and subject of the mail a forward carries: an attached message/rfc822 first
+/// (its own headers), else the forwarded header block in the text. Only for mail that says it
+/// is a forward (subject prefix, separator line or attached message).
+fn forwarded(
+    msg: &mail_parser::Message<'_>,
+    subject: Option<&str>,
+    text: &str,
+) -> (Option<(String, Option<String>)>, Option<String>) {
+    for part in msg.attachments() {
+        if let Some(inner) = part.message() {
+            let author =
+                inner.from().and_then(|a| a.first()).and_then(|a| person(a.address.as_deref()?, a.name.as_deref()));
+            if author.is_some() {
+                return (author, inner.subject().map(clean));
+            }
+        }
+    }
+    let says = subject.is_some_and(super::forwards::is_forward_subject);
+    match super::forwards::forwarded_header(text, says) {
+        Some(h) => (h.address.as_deref().and_then(|a| person(a, h.name.as_deref())), h.subject),
+        None => (None, None),
+    }
+}
+
+/// The visible part of the text: from the text part when there is one; for HTML-only mail,
+/// from the HTML before its quoted history (its converted text has no block breaks to cut at).
+fn visible_text(msg: &mail_parser::Message<'_>, text: &str, html: Option<&str>) -> String {
+    let has_text_part = msg.text_part(0).is_some_and(|p| matches!(p.body, mail_parser::PartType::Text(_)));
+    if !has_text_part {
+        if let Some(cut) = html.and_then(|h| super::quotes::html_quote_start(h).map(|at| &h[..at])) {
+            let own = super::quotes::visible(&clean(&mail_parser::decoders::html::html_to_text(cut)));
+            if !own.trim().is_empty() {
+                return own;
+            }
+        }
+    }
+    super::quotes::visible(text)
 }
 
 /// The HTML body, only when the message has a real HTML part (not one made from its text).
@@ -242,6 +305,16 @@ mod tests {
         assert_eq!((p.automatic, p.dedupe_key.as_str()), (None, "x@y"));
         let p = parse(b"From: a@b.example\r\n\r\nbounce", Some("")).unwrap();
         assert!(p.automatic.is_some());
+    }
+
+    #[test]
+    fn html_only_replies_strip_like_text_ones() {
+        let gmail = "From: a@b.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div dir=\"ltr\">Fixed, thanks.</div><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">On Mon, Mar 2, 2026 at 10:00 AM Desk &lt;desk@x.example&gt; wrote:<br></div><blockquote class=\"gmail_quote\">Try restarting.</blockquote></div>\r\n";
+        let outlook = "From: a@b.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div>Fixed, thanks.</div><hr><div id=\"divRplyFwdMsg\"><b>From:</b> Desk &lt;desk@x.example&gt;<br><b>Sent:</b> Monday, March 2, 2026 10:00<br><b>To:</b> Ann<br><b>Subject:</b> RE: printer</div><div>Try restarting.</div>\r\n";
+        for raw in [gmail, outlook] {
+            let p = parse(raw.as_bytes(), None).unwrap();
+            assert_eq!(p.body_visible, "Fixed, thanks.", "{}", p.body_text);
+        }
     }
 
     #[test]

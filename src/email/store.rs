@@ -150,6 +150,40 @@ pub fn list_failed(conn: &mut DbConnection, tenant: &TenantId, limit: i64) -> Ap
         .load(conn)?)
 }
 
+/// What the API tells about a message that came by mail (from its inbound row).
+#[derive(Debug, Clone, Queryable)]
+pub struct MailFacts {
+    /// The inbound row's id (its raw source downloads by it).
+    pub inbound_id: String,
+    /// The message this row was filed as.
+    pub message_row_id: Option<String>,
+    /// The Message-ID header, without `<>`.
+    pub message_id_header: Option<String>,
+    pub auto_reply: bool,
+    /// From, To and Cc as JSON text (see [`Filed::header_addresses`]).
+    pub header_addresses: Option<String>,
+}
+
+/// The mail facts of those of `message_ids` that came by mail, by message id.
+pub fn mail_facts(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    message_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, MailFacts>> {
+    let rows: Vec<MailFacts> = inbound_emails::table
+        .filter(inbound_emails::tenant_id.eq(tenant.as_str()))
+        .filter(inbound_emails::message_row_id.eq_any(message_ids))
+        .select((
+            inbound_emails::id,
+            inbound_emails::message_row_id,
+            inbound_emails::message_id_header,
+            inbound_emails::auto_reply,
+            inbound_emails::header_addresses,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|r| Some((r.message_row_id.clone()?, r))).collect())
+}
+
 /// File a quarantined message again: back to `received`, with a new job.
 pub fn retry_failed(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Inbound> {
     let row = get(conn, tenant, id)?;
@@ -171,6 +205,8 @@ pub struct Filed<'a> {
     pub auto_reply: bool,
     pub ticket_id: Option<&'a str>,
     pub message_row_id: Option<&'a str>,
+    /// From, To and Cc as JSON (`{"from": {"email", "name"}, "to": [...], "cc": [...]}`).
+    pub header_addresses: Option<String>,
 }
 
 /// Record how a message was filed (or that it was a duplicate).
@@ -184,6 +220,7 @@ pub fn mark_filed(conn: &mut DbConnection, tenant: &TenantId, id: &str, f: &File
             inbound_emails::message_row_id.eq(f.message_row_id),
             inbound_emails::error.eq(None::<String>),
             inbound_emails::filed_at.eq(Some(now())),
+            inbound_emails::header_addresses.eq(f.header_addresses.as_deref()),
         ))
         .execute(conn)?;
     Ok(())

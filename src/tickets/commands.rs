@@ -187,6 +187,7 @@ pub(super) fn new_message(
         body_text: body_text.to_string(),
         body_html: body_html.map(sanitize_html),
         created_at: now(),
+        body_text_full: None,
     }
 }
 
@@ -204,6 +205,15 @@ pub(super) fn insert_message(
     let m = new_message(tenant, ticket_id, kind, author, channel, body_text, body_html);
     diesel::insert_into(messages::table).values(&m).execute(conn)?;
     Ok(m)
+}
+
+/// Keep the whole text a message's visible `body_text` was cut from (mail: the text part with
+/// its quoted history), in the transaction that stored the message.
+pub fn set_full_text(conn: &mut DbConnection, tenant: &TenantId, message: &MessageId, full: &str) -> AppResult<()> {
+    diesel::update(messages::table.find((tenant.as_str(), message.as_str())))
+        .set(messages::body_text_full.eq(full))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Load a ticket of this tenant.

@@ -105,10 +105,13 @@ pub struct Message {
     pub author_type: String,
     pub author_id: Option<String>,
     pub channel: Channel,
+    /// What the timeline shows; for mail, without the quoted history and signature.
     pub body_text: String,
     pub body_html: Option<String>,
     #[serde(serialize_with = "crate::db::utc::serialize")]
     pub created_at: NaiveDateTime,
+    /// For mail: the whole text part `body_text` was cut from; `null` otherwise.
+    pub body_text_full: Option<String>,
 }
 
 /// An audit event row.

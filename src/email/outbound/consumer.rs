@@ -60,6 +60,10 @@ impl Consumer for MailConsumer {
         NAME
     }
 
+    fn enqueues_jobs(&self) -> bool {
+        true
+    }
+
     fn handle(&self, conn: &mut DbConnection, events: &[StoredEvent]) -> AppResult<()> {
         // A reply that also solves the ticket says enough: no separate solved notice.
         let mut replied: Vec<(&TenantId, &TicketId)> = Vec::new();

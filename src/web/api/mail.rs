@@ -1,4 +1,6 @@
-//! /api/v1/mail/failed: inbound mail that could not be filed (quarantine), its raw bytes, retry.
+//! /api/v1/mail: the raw source of any inbound message (`/mail/{id}/raw`), and the quarantine
+//! (`/mail/failed`): mail that could not be filed, its raw bytes, retry. Also the mail fields
+//! that messages which came by mail carry in the ticket API.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,12 +40,90 @@ pub(crate) struct RetriedMail {
     state: String,
 }
 
+/// Where an inbound message's raw bytes download from.
+fn raw_url(inbound_id: &str) -> String {
+    format!("/api/v1/mail/{inbound_id}/raw")
+}
+
+/// An address on a mail header.
+#[derive(Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct MailAddress {
+    email: String,
+    name: Option<String>,
+}
+
+/// A ticket message as listed, with its author, attachments and (for mail) the mail fields.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TimelineMessage {
+    #[serde(flatten)]
+    message: crate::tickets::Message,
+    author_name: String,
+    attachments: Vec<crate::tickets::queries::AttachmentInfo>,
+    /// The Message-ID header (without `<>`) of a message that came by mail.
+    message_id: Option<String>,
+    from: Option<MailAddress>,
+    to: Vec<MailAddress>,
+    cc: Vec<MailAddress>,
+    /// Automatic mail: an auto-reply, bounce, list or loop (never answered).
+    auto_reply: bool,
+    /// The stored original, as `message/rfc822`.
+    raw_url: Option<String>,
+}
+
+/// A ticket's messages.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct MessageList {
+    data: Vec<TimelineMessage>,
+    /// Always `null`: every message is listed.
+    next_cursor: Option<String>,
+}
+
+/// The addresses stored with an inbound row.
+#[derive(serde::Deserialize, Default)]
+struct StoredAddresses {
+    from: Option<MailAddress>,
+    #[serde(default)]
+    to: Vec<MailAddress>,
+    #[serde(default)]
+    cc: Vec<MailAddress>,
+}
+
+/// A ticket's messages as the API lists them: each with its mail fields (`null`s, `false` and
+/// empty lists for messages that did not come by mail).
+pub(crate) fn message_list(
+    items: Vec<crate::tickets::queries::TimelineItem>,
+    facts: &std::collections::HashMap<String, store::MailFacts>,
+) -> MessageList {
+    let data = items
+        .into_iter()
+        .map(|i| {
+            let f = facts.get(i.message.id.as_str());
+            let a: StoredAddresses = f
+                .and_then(|f| f.header_addresses.as_deref())
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default();
+            TimelineMessage {
+                message: i.message,
+                author_name: i.author_name,
+                attachments: i.attachments,
+                message_id: f.and_then(|f| f.message_id_header.clone()),
+                from: a.from,
+                to: a.to,
+                cc: a.cc,
+                auto_reply: f.is_some_and(|f| f.auto_reply),
+                raw_url: f.map(|f| raw_url(&f.inbound_id)),
+            }
+        })
+        .collect();
+    MessageList { data, next_cursor: None }
+}
+
 fn failed_json(row: &store::Inbound) -> FailedMail {
     FailedMail {
         id: row.id.clone(),
         received_at: row.received_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         error: row.error.clone().unwrap_or_default(),
-        raw_url: format!("/api/v1/mail/failed/{}/raw", row.id),
+        raw_url: raw_url(&row.id),
     }
 }
 
@@ -58,12 +138,29 @@ pub(crate) async fn list_failed(req: HttpRequest, client: ApiClient) -> AppResul
     Ok(HttpResponse::Ok().json(FailedMailList { data: rows.iter().map(failed_json).collect() }))
 }
 
-#[utoipa::path(get, path = "/api/v1/mail/failed/{id}/raw", tag = "mail", summary = "Download a stored inbound message",
-    description = "The message exactly as received, as a `message/rfc822` download (never rendered).",
+#[utoipa::path(get, path = "/api/v1/mail/{id}/raw", tag = "mail", summary = "Download a stored inbound message",
+    description = "Any inbound message of this tenant (filed, duplicate or quarantined) exactly as received, as a `message/rfc822` download (never rendered). Messages link here by `raw_url`.",
     params(("id" = String, Path, description = "Inbound message id")),
     responses((status = 200, description = "The raw message, as message/rfc822 with Content-Disposition: attachment")),
     security(("bearer" = [])))]
 pub(crate) async fn raw(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
+    raw_download(req, client, path).await
+}
+
+#[utoipa::path(get, path = "/api/v1/mail/failed/{id}/raw", tag = "mail", summary = "Download a quarantined inbound message",
+    description = "The message exactly as received, as a `message/rfc822` download (never rendered); the same as `/api/v1/mail/{id}/raw`.",
+    params(("id" = String, Path, description = "Inbound message id")),
+    responses((status = 200, description = "The raw message, as message/rfc822 with Content-Disposition: attachment")),
+    security(("bearer" = [])))]
+pub(crate) async fn failed_raw(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    raw_download(req, client, path).await
+}
+
+async fn raw_download(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
     let (row, bytes) = app
@@ -99,6 +196,7 @@ pub(crate) async fn retry(req: HttpRequest, client: ApiClient, path: web::Path<S
 /// Routes under /api/v1.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/mail/failed", web::get().to(list_failed))
-        .route("/mail/failed/{id}/raw", web::get().to(raw))
+        .route("/mail/failed/{id}/raw", web::get().to(failed_raw))
+        .route("/mail/{id}/raw", web::get().to(raw))
         .route("/mail/failed/{id}/retry", web::post().to(retry));
 }

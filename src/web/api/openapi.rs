@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams and quarantined inbound mail of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
+    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams and inbound mail (raw sources, the quarantine) of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
     paths(
         super::me,
         tickets::create, tickets::list, tickets::get, tickets::patch, tickets::bulk, tickets::merge,
@@ -47,7 +47,7 @@ impl Modify for BearerAuth {
         directory::create_contact, directory::list_contacts, directory::get_contact, directory::patch_contact,
         directory::list_teams, directory::create_team, directory::get_team,
         directory::list_agents, directory::get_agent,
-        mail::list_failed, mail::raw, mail::retry,
+        mail::list_failed, mail::raw, mail::failed_raw, mail::retry,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),

@@ -255,8 +255,9 @@ pub(crate) async fn patch(
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", summary = "List a ticket's messages",
+    description = "Oldest first. `body_text` is what the timeline shows; for messages that came by mail it is the sender's own words (quoted history and signature stripped), `body_text_full` the whole text part, and `message_id`, `from`, `to`, `cc`, `auto_reply` and `raw_url` (the stored original, `message/rfc822`) describe the mail. Other messages have `null` there (`auto_reply` false, `to` and `cc` empty).",
     params(("id" = String, Path, description = "Ticket id")),
-    responses((status = 200, description = "`{\"data\": [message with attachments]}`, oldest first", body = Object)),
+    responses((status = 200, description = "`{\"data\": [message with attachments and mail fields]}`, oldest first", body = super::mail::MessageList)),
     security(("bearer" = [])))]
 pub(crate) async fn list_messages(
     req: HttpRequest,
@@ -266,16 +267,18 @@ pub(crate) async fn list_messages(
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let id = path.into_inner();
-    let items = app
+    let (items, facts) = app
         .db
         .read(move |c| {
             let t = commands::get(c, &tid, &id.as_str().into())?;
             let names =
                 crate::accounts::agents::list(c, &tid)?.into_iter().map(|a| (a.id.into_string(), a.name)).collect();
-            queries::timeline(c, &tid, &t, &names)
+            let items = queries::timeline(c, &tid, &t, &names)?;
+            let ids: Vec<String> = items.iter().map(|i| i.message.id.to_string()).collect();
+            Ok((items, crate::email::store::mail_facts(c, &tid, &ids)?))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"data": items, "next_cursor": null})))
+    Ok(HttpResponse::Ok().json(super::mail::message_list(items, &facts)))
 }
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]

@@ -43,11 +43,14 @@ macro_rules! both_mail {
 }
 
 mod corpus;
+mod crash;
 mod doors;
 mod outbound;
+mod replies;
 mod sink;
 mod smtp;
 mod threading;
+mod timeline;
 
 /// Deliver files over one SMTP connection with smtplib; its JSON report.
 pub(super) async fn smtp_files(app: &TestApp, from: &str, rcpts: &[&str], files: Vec<String>) -> Value {
