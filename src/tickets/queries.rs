@@ -287,16 +287,24 @@ macro_rules! apply_filter {
     }};
 }
 
-/// Whether the view and the status filter exclude each other (Pending with status=new). Such a
-/// filter matches nothing; answering without a query spares PostgreSQL a walk of the whole view.
-fn contradicts(f: &Filter) -> bool {
+/// Whether the view and the filters exclude each other: Pending with status=new, Unassigned with
+/// an assignee, My open with nobody or another agent. Such a filter matches nothing; answering
+/// without a query spares the database a walk of the whole view.
+fn contradicts(f: &Filter, me: &str) -> bool {
     let allowed = |s: Status| match f.view {
         Some(View::Pending) => s == Status::Pending,
         Some(View::Solved) => s == Status::Solved,
         Some(View::MyOpen | View::Unassigned | View::AllOpen) => s.is_open(),
         None => true,
     };
-    !f.status.is_empty() && !f.status.iter().any(|s| allowed(*s))
+    let status_excluded = !f.status.is_empty() && !f.status.iter().any(|s| allowed(*s));
+    let assignee_excluded = match (f.view, &f.assignee) {
+        (Some(View::Unassigned), Some(AssigneeFilter::Agent(_))) => true,
+        (Some(View::MyOpen), Some(AssigneeFilter::Nobody)) => true,
+        (Some(View::MyOpen), Some(AssigneeFilter::Agent(a))) => a != me,
+        _ => false,
+    };
+    status_excluded || assignee_excluded
 }
 
 /// One page of a view: rows and the cursor for the next page.
@@ -328,7 +336,7 @@ pub fn list_with_cap(
 ) -> AppResult<(Vec<InboxRow>, Option<String>)> {
     let limit = limit.clamp(1, 200);
     let cursor = cursor.map(|c| decode_cursor(sort, c)).transpose()?;
-    if contradicts(filter) {
+    if contradicts(filter, me) {
         return Ok((vec![], None));
     }
     let narrowed = candidates(conn, tenant, filter, cap)?;
@@ -398,7 +406,7 @@ pub const COUNT_CAP: i64 = 1000;
 
 /// How many tickets match a filter, up to [`COUNT_CAP`].
 pub fn count(conn: &mut DbConnection, tenant: &TenantId, me: &str, filter: &Filter) -> AppResult<i64> {
-    if contradicts(filter) {
+    if contradicts(filter, me) {
         return Ok(0);
     }
     let narrowed = candidates(conn, tenant, filter, CANDIDATE_CAP)?;
