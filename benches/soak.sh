@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 BASE="http://127.0.0.1:$PORT"
-export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_LOG=warn MERIDIAN_DEMO=false MERIDIAN_API_RATE_PER_MINUTE=100000000
+export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_SMTP_LISTEN=off MERIDIAN_LOG=warn MERIDIAN_DEMO=false MERIDIAN_API_RATE_PER_MINUTE=100000000
 if [ "$BACKEND" = postgres ]; then
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB"
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$PG_DB"
@@ -32,7 +32,11 @@ cd "$WORK"
 TOKEN=$("$BIN" token create --tenant soak --name soak 2>/dev/null)
 PASSWORD=$("$BIN" agent create --tenant soak --email agent@soak.example --name Agent --role admin 2>/dev/null)
 "$BIN" serve > "$WORK/server.log" 2>&1 & PID=$!
-until curl -sf "$BASE/readyz" > /dev/null; do sleep 0.05; done
+# Two soaks side by side must not share a port; a server that cannot start ends the run.
+until curl -sf "$BASE/readyz" > /dev/null; do
+  kill -0 "$PID" 2>/dev/null || { echo "server exited:"; cat "$WORK/server.log"; exit 1; }
+  sleep 0.05
+done
 JAR="$WORK/jar"
 CSRF=$(curl -s -c "$JAR" "$BASE/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
 curl -s -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "workspace=soak" --data-urlencode "email=agent@soak.example" \
