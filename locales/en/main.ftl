@@ -352,3 +352,9 @@ email-setup-test-waiting = It has not arrived yet.
 error-dkim-key-invalid = The DKIM key must be an RSA private key in PEM format.
 error-dkim-selector-invalid = The DKIM selector must be letters, digits, hyphens and dots (and is needed with a key).
 error-signature-too-long = The signature can be at most 2000 characters.
+
+## Webhooks
+error-webhook-url = The webhook URL must be an absolute https URL without credentials.
+error-webhook-events = Choose at least one known event type.
+error-webhook-description = The description is at most 500 characters, without control characters.
+error-webhook-grace = The grace period is 0 to 604800 seconds.

@@ -349,3 +349,9 @@ email-setup-test-waiting = 尚未收到。
 error-dkim-key-invalid = DKIM 密钥必须是 PEM 格式的 RSA 私钥。
 error-dkim-selector-invalid = DKIM 选择器只能包含字母、数字、连字符和点（设置密钥时必填）。
 error-signature-too-long = 签名最多 2000 个字符。
+
+## Webhooks
+error-webhook-url = Webhook 地址必须是不含凭据的完整 https 地址。
+error-webhook-events = 请至少选择一种已知的事件类型。
+error-webhook-description = 描述最多 500 个字符，且不能包含控制字符。
+error-webhook-grace = 宽限期为 0 到 604800 秒。

@@ -62,6 +62,28 @@ fn nullable(schema: Value) -> Value {
     s
 }
 
+/// A webhook URL as `webhooks::validate_url` takes it (https; ASCII host names and a path).
+/// Plain http, which the server may allow, is left out so a generated client never depends on it.
+fn webhook_url() -> Value {
+    // No `--` anywhere (punycode labels are checked further) and a last label that starts with a
+    // letter (one that looks numeric is parsed as an IPv4 address).
+    let label = "[A-Za-z0-9]+(-[A-Za-z0-9]+)*";
+    let last = "[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*";
+    json!({"type": "string", "maxLength": 2000, "description": "An https URL",
+           "pattern": format!(r"^https://({label}\.)*{last}(:[1-9][0-9]{{0,3}})?(/[A-Za-z0-9._~/-]*)?$")})
+}
+
+/// Webhook event types: at least one of the known names.
+fn webhook_events() -> Value {
+    json!({"type": "array", "minItems": 1, "maxItems": 20,
+           "items": {"type": "string", "enum": crate::webhooks::EVENT_TYPES}})
+}
+
+/// A webhook's description: up to 500 characters, line breaks but no other control characters.
+fn webhook_description() -> Value {
+    json!({"type": "string", "maxLength": 500, "pattern": r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"})
+}
+
 /// Request-body properties, by component schema and property.
 fn properties() -> Vec<(&'static str, &'static str, Value)> {
     let id = no_nul();
@@ -117,6 +139,12 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
         ("ContactPatch", "locale", nullable(language())),
         ("TeamIn", "name", line(120)),
         ("TeamIn", "member_ids", json!({"type": "array", "items": id})),
+        ("WebhookIn", "url", webhook_url()),
+        ("WebhookIn", "event_types", webhook_events()),
+        ("WebhookIn", "description", nullable(webhook_description())),
+        ("WebhookPatch", "url", nullable(webhook_url())),
+        ("WebhookPatch", "event_types", nullable(webhook_events())),
+        ("WebhookPatch", "description", nullable(webhook_description())),
     ]
 }
 
@@ -132,6 +160,9 @@ fn query(name: &str) -> Value {
         // my_open needs a signed-in agent, so the API refuses it.
         "view" => {
             json!({"type": "string", "enum": View::ALL.iter().filter(|v| **v != View::MyOpen).map(|v| v.as_str()).collect::<Vec<_>>()})
+        }
+        "grace_seconds" => {
+            json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": 604800, "default": 86400})
         }
         "sort" => json!({"type": "string", "enum": ["updated", "age", "priority"]}),
         "cursor" => {
