@@ -62,20 +62,16 @@ fn nullable(schema: Value) -> Value {
     s
 }
 
-/// A webhook URL as `webhooks::validate_url` takes it (https; ASCII host names and a path).
-/// Plain http, which the server may allow, is left out so a generated client never depends on it.
+/// A webhook URL as `webhooks::validate_url` takes it: the same pattern. Plain http, which the
+/// server may allow, is left out so a generated client never depends on it.
 fn webhook_url() -> Value {
-    // No `--` anywhere (punycode labels are checked further) and a last label that starts with a
-    // letter (one that looks numeric is parsed as an IPv4 address).
-    let label = "[A-Za-z0-9]+(-[A-Za-z0-9]+)*";
-    let last = "[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*";
-    json!({"type": "string", "maxLength": 2000, "description": "An https URL",
-           "pattern": format!(r"^https://({label}\.)*{last}(:[1-9][0-9]{{0,3}})?(/[A-Za-z0-9._~/-]*)?$")})
+    json!({"type": "string", "maxLength": crate::webhooks::MAX_URL_CHARS, "description": "An https URL",
+           "pattern": format!("^https://{}", crate::webhooks::URL_AFTER_SCHEME)})
 }
 
 /// Webhook event types: at least one of the known names.
 fn webhook_events() -> Value {
-    json!({"type": "array", "minItems": 1, "maxItems": 20,
+    json!({"type": "array", "minItems": 1, "maxItems": crate::webhooks::MAX_EVENT_TYPES,
            "items": {"type": "string", "enum": crate::webhooks::EVENT_TYPES}})
 }
 
