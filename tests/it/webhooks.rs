@@ -490,3 +490,93 @@ async fn bad_input_names_the_field(app: TestApp) {
     assert_eq!(w["url"], "https://hooks.example/x", "a refused change loses nothing");
 }
 both!(bad_input_names_the_field);
+
+/// The text of the element after `marker`, with HTML entities of base64 characters undone.
+fn text_after(page: &str, marker: &str) -> Option<String> {
+    let start = page.find(marker)? + marker.len();
+    let raw = &page[start..start + page[start..].find('<')?];
+    Some(raw.replace("&#x2f;", "/").replace("&#47;", "/").replace("&#43;", "+").replace("&#61;", "="))
+}
+
+async fn console_admins_manage_webhooks(app: TestApp) {
+    let (acme, email, pw) = app.seed_tenant("acme");
+    let (globex, g_email, g_pw) = app.seed_tenant("globex");
+    let (client, csrf) = app.signed_in("acme", &email, &pw).await;
+    let page = client
+        .post(app.url("/admin/webhooks"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("url", "https://crm.example/hooks"),
+            ("description", "CRM"),
+            ("event:ticket.created", "on"),
+            ("event:ticket.solved", "on"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = text_after(&page, "data-testid=\"webhook-secret\">").expect("secret shown once");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let tok = token(&app, &acme);
+    let (_, list) = call(&app, &tok, "GET", "/api/v1/webhooks", None).await;
+    let w = &list["data"][0];
+    assert_eq!(w["event_types"], json!(["ticket.created", "ticket.solved"]));
+    let id = w["id"].as_str().unwrap().to_string();
+    let listing = client.get(app.url("/admin/webhooks")).send().await.unwrap().text().await.unwrap();
+    assert!(listing.contains("crm.example") && !listing.contains(&secret), "the secret is not shown again");
+
+    // Without the CSRF token nothing changes; with it, disable, rotate and delete work.
+    let r = client.post(app.url(&format!("/admin/webhooks/{id}/disable"))).form(&[("x", "y")]).send().await.unwrap();
+    assert_ne!(r.status(), 303);
+    let r = client
+        .post(app.url(&format!("/admin/webhooks/{id}/disable")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(call(&app, &tok, "GET", &format!("/api/v1/webhooks/{id}"), None).await.1["enabled"], false);
+    let page = client
+        .post(app.url(&format!("/admin/webhooks/{id}/rotate")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rotated = text_after(&page, "data-testid=\"webhook-secret\">").expect("new secret shown once");
+    assert_ne!(rotated, secret);
+    let log = client.get(app.url(&format!("/admin/webhooks/{id}"))).send().await.unwrap();
+    assert_eq!(log.status(), 200);
+
+    // Another tenant's admin: 404 for this webhook's pages and actions.
+    let (other, other_csrf) = app.signed_in("globex", &g_email, &g_pw).await;
+    assert_eq!(other.get(app.url(&format!("/admin/webhooks/{id}"))).send().await.unwrap().status(), 404);
+    for action in ["disable", "enable", "rotate", "test", "delete"] {
+        let r = other
+            .post(app.url(&format!("/admin/webhooks/{id}/{action}")))
+            .form(&[("_csrf", other_csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{action}");
+    }
+    let _ = globex;
+    // An agent who is not an admin may not see the page.
+    let (_, a_email, a_pw) = app.add_agent(&acme, "Ana", meridian::accounts::Role::Agent);
+    let (agent, _) = app.signed_in("acme", &a_email, &a_pw).await;
+    assert_eq!(agent.get(app.url("/admin/webhooks")).send().await.unwrap().status(), 403);
+
+    let r = client
+        .post(app.url(&format!("/admin/webhooks/{id}/delete")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(call(&app, &tok, "GET", &format!("/api/v1/webhooks/{id}"), None).await.0, 404);
+}
+both!(console_admins_manage_webhooks);
