@@ -329,16 +329,14 @@ pub fn disable(conn: &mut DbConnection, tenant: &TenantId, id: &str, reason: &st
 
 /// Delete a subscription with its deliveries and their log; queued jobs find nothing and end.
 pub fn delete(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
+    use diesel::dsl::exists;
     get(conn, tenant, id)?;
-    let deliveries = webhook_deliveries::table
-        .filter(webhook_deliveries::tenant_id.eq(tenant.as_str()))
-        .filter(webhook_deliveries::subscription_id.eq(id))
-        .select(webhook_deliveries::id)
-        .load::<String>(conn)?;
+    let of_this = webhook_deliveries::table
+        .filter(webhook_deliveries::tenant_id.eq(webhook_attempts::tenant_id))
+        .filter(webhook_deliveries::id.eq(webhook_attempts::delivery_id))
+        .filter(webhook_deliveries::subscription_id.eq(id));
     diesel::delete(
-        webhook_attempts::table
-            .filter(webhook_attempts::tenant_id.eq(tenant.as_str()))
-            .filter(webhook_attempts::delivery_id.eq_any(&deliveries)),
+        webhook_attempts::table.filter(webhook_attempts::tenant_id.eq(tenant.as_str())).filter(exists(of_this)),
     )
     .execute(conn)?;
     diesel::delete(
@@ -501,25 +499,24 @@ pub fn redeliver(conn: &mut DbConnection, tenant: &TenantId, sub_id: &str, id: &
     Ok(d)
 }
 
-/// Delete deliveries (and their attempts) older than [`KEEP_DAYS`]; still-running ones stay.
+/// Delete attempts older than [`KEEP_DAYS`], then finished deliveries that old with no attempt
+/// left (one redelivered lately stays until its newer attempts age out too). Two statements,
+/// whatever the volume.
 pub fn purge_old(conn: &mut DbConnection) -> AppResult<usize> {
+    use diesel::dsl::{exists, not};
     let cutoff = now() - chrono::Duration::days(KEEP_DAYS);
     let n = diesel::delete(webhook_attempts::table.filter(webhook_attempts::created_at.lt(cutoff))).execute(conn)?;
-    let old = webhook_deliveries::table
-        .filter(webhook_deliveries::created_at.lt(cutoff))
-        .filter(webhook_deliveries::state.eq_any(["succeeded", "failed"]))
-        .select((webhook_deliveries::tenant_id, webhook_deliveries::id))
-        .load::<(String, String)>(conn)?;
-    for (t, id) in &old {
-        diesel::delete(
-            webhook_attempts::table
-                .filter(webhook_attempts::tenant_id.eq(t))
-                .filter(webhook_attempts::delivery_id.eq(id)),
-        )
-        .execute(conn)?;
-        diesel::delete(webhook_deliveries::table.find((t, id))).execute(conn)?;
-    }
-    Ok(n + old.len())
+    let attempts_left = webhook_attempts::table
+        .filter(webhook_attempts::tenant_id.eq(webhook_deliveries::tenant_id))
+        .filter(webhook_attempts::delivery_id.eq(webhook_deliveries::id));
+    let m = diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::created_at.lt(cutoff))
+            .filter(webhook_deliveries::state.eq_any(["succeeded", "failed"]))
+            .filter(not(exists(attempts_left))),
+    )
+    .execute(conn)?;
+    Ok(n + m)
 }
 
 #[cfg(test)]

@@ -580,3 +580,37 @@ async fn console_admins_manage_webhooks(app: TestApp) {
     assert_eq!(call(&app, &tok, "GET", &format!("/api/v1/webhooks/{id}"), None).await.0, 404);
 }
 both!(console_admins_manage_webhooks);
+
+async fn deliveries_older_than_thirty_days_are_purged(backend: Backend) {
+    use diesel::prelude::*;
+    use meridian::db::schema::{webhook_attempts, webhook_deliveries};
+    let rx = receiver(Mode::Ok).await;
+    let app = start(backend, hook_env).await;
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &acme);
+    let (sub, _) = subscribe(&app, &tok, &rx.url, &["ticket.created"]).await;
+    for _ in 0..2 {
+        call(&app, &tok, "POST", &format!("/api/v1/webhooks/{sub}/test"), None).await;
+    }
+    let list = settled(&app, &tok, &sub, 2).await;
+    let (old, kept) = (list[1]["id"].as_str().unwrap().to_string(), list[0]["id"].as_str().unwrap().to_string());
+    let aged = meridian::db::now() - chrono::Duration::days(31);
+    let purged = app
+        .state
+        .db
+        .write_blocking(move |c| {
+            diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq(&old)))
+                .set(webhook_deliveries::created_at.eq(aged))
+                .execute(c)?;
+            diesel::update(webhook_attempts::table.filter(webhook_attempts::delivery_id.eq(&old)))
+                .set(webhook_attempts::created_at.eq(aged))
+                .execute(c)?;
+            meridian::webhooks::purge_old(c)
+        })
+        .unwrap();
+    assert_eq!(purged, 2, "one attempt and its delivery");
+    let left: Vec<String> =
+        deliveries(&app, &tok, &sub).await.iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(left, vec![kept]);
+}
+both_own!(deliveries_older_than_thirty_days_are_purged);
