@@ -142,7 +142,7 @@ pub fn server_secret(conn: &mut DbConnection, name: &str) -> AppResult<String> {
 }
 
 /// The job handlers and chores every server runs: each module's housekeeping, filing of
-/// inbound mail and sending of outbound mail.
+/// inbound mail, sending of outbound mail and delivering webhooks.
 pub fn default_registry(state: &AppState) -> Registry {
     let mut r = Registry::new();
     let every = Duration::from_secs(600);
@@ -236,6 +236,25 @@ pub fn default_registry(state: &AppState) -> Registry {
         let sender = sender.clone();
         async move { sender.run(ctx).await }
     });
+    let deliverer = crate::webhooks::deliver::Deliverer {
+        db: state.db.clone(),
+        allow_private: state.config.webhook_allow_private,
+        schedule: Arc::new(state.config.webhook_retry_schedule.clone()),
+    };
+    r.register(crate::webhooks::DELIVER_JOB, move |ctx| {
+        let deliverer = deliverer.clone();
+        async move { deliverer.run(ctx).await }
+    });
+    let db = state.db.clone();
+    r.every("webhooks.purge", every, move || {
+        let db = db.clone();
+        async move {
+            match db.write(crate::webhooks::purge_old).await {
+                Ok(n) => tracing::debug!(rows = n, "old webhook deliveries purged"),
+                Err(e) => tracing::warn!(error = %e, "webhook delivery purge failed"),
+            }
+        }
+    });
     r
 }
 
@@ -248,5 +267,6 @@ pub fn default_consumers(state: &AppState) -> Vec<Arc<dyn Consumer>> {
             state.config.inbound_domain.clone(),
             state.i18n.clone(),
         )),
+        Arc::new(crate::webhooks::consumer::WebhookConsumer),
     ]
 }

@@ -254,6 +254,24 @@ pub const SETTINGS: &[Setting] = &[
         help: "relay for outgoing mail, lettre's URL form: smtp://user:pass@host:587?tls=required or smtps://host:465 (never logged)",
     },
     Setting {
+        key: "webhook_allow_http",
+        env: "MERIDIAN_WEBHOOK_ALLOW_HTTP",
+        default: "false",
+        help: "webhook URLs may use plain http:// (otherwise https:// only)",
+    },
+    Setting {
+        key: "webhook_allow_private",
+        env: "MERIDIAN_WEBHOOK_ALLOW_PRIVATE",
+        default: "false",
+        help: "webhooks may be delivered to loopback and private addresses (link-local and cloud metadata never)",
+    },
+    Setting {
+        key: "webhook_retry_schedule",
+        env: "MERIDIAN_WEBHOOK_RETRY_SCHEDULE",
+        default: "0,5,300,1800,7200,18000,36000,50400,72000,86400",
+        help: "seconds before each webhook delivery attempt (one entry per attempt; a tenth of jitter is added)",
+    },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -329,6 +347,12 @@ pub struct Config {
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     /// The relay for outgoing mail; `None` writes it to `<data_dir>/outbox/`.
     pub smtp_url: Option<String>,
+    /// Webhook URLs may be http://.
+    pub webhook_allow_http: bool,
+    /// Webhooks may go to loopback and private addresses.
+    pub webhook_allow_private: bool,
+    /// The delay before each webhook delivery attempt.
+    pub webhook_retry_schedule: Vec<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -427,6 +451,14 @@ impl Config {
                 anyhow::bail!("MERIDIAN_SMTP_URL must be an smtp:// or smtps:// URL");
             }
         }
+        let webhook_retry_schedule = match get("webhook_retry_schedule") {
+            Some(t) => crate::webhooks::deliver::parse_schedule(t)
+                .map_err(|e| anyhow::anyhow!("MERIDIAN_WEBHOOK_RETRY_SCHEDULE: {e}"))?,
+            None => crate::webhooks::deliver::DEFAULT_SCHEDULE
+                .iter()
+                .map(|s| std::time::Duration::from_secs_f64(*s))
+                .collect(),
+        };
         let secret_key = get("secret_key").map(str::to_string);
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -492,6 +524,10 @@ impl Config {
             smtp_timeout_secs: opt(get("smtp_timeout_secs"), "MERIDIAN_SMTP_TIMEOUT_SECS")?.unwrap_or(60).max(1),
             smtp_tls,
             smtp_url,
+            webhook_allow_http: opt(get("webhook_allow_http"), "MERIDIAN_WEBHOOK_ALLOW_HTTP")?.unwrap_or(false),
+            webhook_allow_private: opt(get("webhook_allow_private"), "MERIDIAN_WEBHOOK_ALLOW_PRIVATE")?
+                .unwrap_or(false),
+            webhook_retry_schedule,
         })
     }
 

@@ -18,6 +18,7 @@ pub mod tenancy;
 pub mod tickets;
 pub mod types;
 pub mod web;
+pub mod webhooks;
 
 /// Set up logging to stderr (stdout is kept for secrets that commands print).
 pub fn init_tracing(filter: &str, format: config::LogFormat) {

@@ -398,3 +398,59 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    webhook_subscriptions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_expires_at -> Nullable<Timestamp>,
+        next_seq -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        subscription_id -> Text,
+        webhook_id -> Text,
+        event_type -> Text,
+        seq -> BigInt,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        delivery_id -> Text,
+        attempt -> Integer,
+        request_headers -> Text,
+        request_body -> Text,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhook_attempts);

@@ -27,3 +27,4 @@ mod search;
 mod seed;
 mod uploads;
 mod wal;
+mod webhooks;

@@ -7,6 +7,7 @@ mod rules;
 mod strict;
 pub mod support;
 pub mod tickets;
+mod webhooks;
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -36,6 +37,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(|c| tickets::routes(c, max_message_body))
                 .configure(directory::routes)
                 .configure(mail::routes)
+                .configure(webhooks::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

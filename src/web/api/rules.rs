@@ -62,6 +62,24 @@ fn nullable(schema: Value) -> Value {
     s
 }
 
+/// A webhook URL as `webhooks::validate_url` takes it: the same pattern. Plain http, which the
+/// server may allow, is left out so a generated client never depends on it.
+fn webhook_url() -> Value {
+    json!({"type": "string", "maxLength": crate::webhooks::MAX_URL_CHARS, "description": "An https URL",
+           "pattern": format!("^https://{}", crate::webhooks::URL_AFTER_SCHEME)})
+}
+
+/// Webhook event types: at least one of the known names.
+fn webhook_events() -> Value {
+    json!({"type": "array", "minItems": 1, "maxItems": crate::webhooks::MAX_EVENT_TYPES,
+           "items": {"type": "string", "enum": crate::webhooks::EVENT_TYPES}})
+}
+
+/// A webhook's description: up to 500 characters, line breaks but no other control characters.
+fn webhook_description() -> Value {
+    json!({"type": "string", "maxLength": 500, "pattern": r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"})
+}
+
 /// Request-body properties, by component schema and property.
 fn properties() -> Vec<(&'static str, &'static str, Value)> {
     let id = no_nul();
@@ -117,6 +135,12 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
         ("ContactPatch", "locale", nullable(language())),
         ("TeamIn", "name", line(120)),
         ("TeamIn", "member_ids", json!({"type": "array", "items": id})),
+        ("WebhookIn", "url", webhook_url()),
+        ("WebhookIn", "event_types", webhook_events()),
+        ("WebhookIn", "description", nullable(webhook_description())),
+        ("WebhookPatch", "url", nullable(webhook_url())),
+        ("WebhookPatch", "event_types", nullable(webhook_events())),
+        ("WebhookPatch", "description", nullable(webhook_description())),
     ]
 }
 
@@ -132,6 +156,9 @@ fn query(name: &str) -> Value {
         // my_open needs a signed-in agent, so the API refuses it.
         "view" => {
             json!({"type": "string", "enum": View::ALL.iter().filter(|v| **v != View::MyOpen).map(|v| v.as_str()).collect::<Vec<_>>()})
+        }
+        "grace_seconds" => {
+            json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": 604800, "default": 86400})
         }
         "sort" => json!({"type": "string", "enum": ["updated", "age", "priority"]}),
         "cursor" => {

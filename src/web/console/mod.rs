@@ -10,6 +10,7 @@ mod next_path;
 mod profile;
 mod signin;
 mod ticket_page;
+mod webhooks;
 
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
@@ -160,6 +161,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(email_setup::routes)
+            .configure(webhooks::routes)
             .default_service(web::to(crate::web::not_found)),
     );
 }
