@@ -8,6 +8,7 @@ diesel::table! {
         default_locale -> Text,
         time_zone -> Text,
         created_at -> Timestamp,
+        routing_fallback -> Text,
     }
 }
 
@@ -24,6 +25,12 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        presence -> Text,
+        skills -> Text,
+        max_load -> Integer,
+        schedule -> Nullable<Text>,
+        time_off -> Text,
+        last_routed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -117,6 +124,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        schedule -> Nullable<Text>,
     }
 }
 
