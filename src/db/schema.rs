@@ -9,6 +9,7 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         routing_fallback -> Text,
+        routing_rules -> Text,
     }
 }
 

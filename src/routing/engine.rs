@@ -9,7 +9,9 @@
 //! fallback decides: a basic-level speaker, or a queue for the team whose next shift with a
 //! speaker starts soonest, or any on-shift agent flagged as needing translation; each fallback
 //! continues with the next when it finds nobody. Off-shift, away, offline, inactive and full
-//! agents are never chosen.
+//! agents are never chosen. Before all that, the tenant's first matching rule (conditions on
+//! language, channel, priority and tags) may narrow the choice to one team's members and to
+//! agents with a skill, and change the ticket's priority.
 
 use std::cmp::Ordering;
 
@@ -117,12 +119,55 @@ pub struct AgentState {
     pub last_routed_at: Option<NaiveDateTime>,
 }
 
+/// One of the tenant's routing rules: when every condition given holds, the ticket goes to the
+/// team (its members only), needs the skill, and takes the priority. The first match applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rule {
+    pub language: Option<String>,
+    pub channel: Option<crate::types::Channel>,
+    pub priority: Option<crate::types::Priority>,
+    /// Tags the ticket must all carry.
+    pub tags: Vec<String>,
+    pub team_id: Option<String>,
+    pub skill: Option<String>,
+    pub set_priority: Option<crate::types::Priority>,
+}
+
+impl Rule {
+    fn matches(&self, f: &Facts) -> bool {
+        let lang_ok = match (&self.language, &f.language) {
+            (None, _) => true,
+            (Some(want), Some(have)) => primary(want) == primary(have),
+            (Some(_), None) => false,
+        };
+        lang_ok
+            && self.channel.is_none_or(|c| f.channel == Some(c))
+            && self.priority.is_none_or(|p| f.priority == Some(p))
+            && self.tags.iter().all(|t| f.tags.contains(t))
+    }
+}
+
 /// The tenant's routing state.
 #[derive(Debug, Clone)]
 pub struct State {
     pub teams: Vec<TeamState>,
     pub agents: Vec<AgentState>,
     pub fallback: Fallback,
+    pub rules: Vec<Rule>,
+}
+
+/// Who a decision may choose from, after the rules.
+#[derive(Clone, Copy, Default)]
+struct Scope<'a> {
+    team: Option<&'a TeamState>,
+    skill: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    fn admits(&self, a: &AgentState) -> bool {
+        self.team.is_none_or(|t| a.team_ids.contains(&t.id))
+            && self.skill.is_none_or(|s| a.skills.iter().any(|k| k == s))
+    }
 }
 
 /// What routing needs to know about a ticket.
@@ -158,6 +203,8 @@ pub struct Decision {
     pub team_id: Option<String>,
     pub expected_pickup_at: Option<DateTime<Utc>>,
     pub reason: Reason,
+    /// A rule's new priority for the ticket.
+    pub priority: Option<crate::types::Priority>,
 }
 
 /// Knobs of one question.
@@ -189,13 +236,16 @@ fn level_in(agent: &AgentState, lang: &str) -> Option<Proficiency> {
         .min_by_key(|l| Proficiency::ALL.iter().position(|p| p == l))
 }
 
-/// An agent's schedules, each with the team it counts for.
+/// An agent's schedules, each with the team it counts for (only `only`'s, when given).
 fn schedules<'a>(
     state: &'a State,
     agent: &'a AgentState,
+    only: Option<&'a TeamState>,
 ) -> Vec<(Option<&'a TeamState>, std::borrow::Cow<'a, Schedule>)> {
-    let teams: Vec<&TeamState> =
-        agent.team_ids.iter().filter_map(|id| state.teams.iter().find(|t| &t.id == id)).collect();
+    let teams: Vec<&TeamState> = match only {
+        Some(t) => agent.team_ids.contains(&t.id).then_some(t).into_iter().collect(),
+        None => agent.team_ids.iter().filter_map(|id| state.teams.iter().find(|t| &t.id == id)).collect(),
+    };
     let with_time_off = |s: &'a Schedule| {
         if agent.time_off.is_empty() {
             std::borrow::Cow::Borrowed(s)
@@ -216,8 +266,9 @@ fn on_shift<'a>(
     state: &'a State,
     agent: &'a AgentState,
     at: DateTime<Utc>,
+    only: Option<&'a TeamState>,
 ) -> Option<(Option<&'a TeamState>, String, String)> {
-    schedules(state, agent).into_iter().find_map(|(team, s)| {
+    schedules(state, agent, only).into_iter().find_map(|(team, s)| {
         let w = s.window_at(at)?;
         let label = s.shifts.get(w.shift).map(|x| x.label()).unwrap_or_default();
         Some((team, label, s.zone.name().to_string()))
@@ -252,14 +303,15 @@ fn pick<'a>(
     state: &'a State,
     at: DateTime<Utc>,
     opts: Options,
+    scope: Scope<'a>,
     accept: impl Fn(&AgentState) -> bool,
 ) -> Option<Pick<'a>> {
     let mut best: Option<Pick<'a>> = None;
-    for agent in state.agents.iter().filter(|a| available(a, opts) && accept(a)) {
+    for agent in state.agents.iter().filter(|a| available(a, opts) && scope.admits(a) && accept(a)) {
         if best.as_ref().is_some_and(|b| fairness(agent, b.agent) != Ordering::Less) {
             continue;
         }
-        let Some((team, window_label, zone)) = on_shift(state, agent, at) else { continue };
+        let Some((team, window_label, zone)) = on_shift(state, agent, at, scope.team) else { continue };
         best = Some(Pick { agent, team, window_label, zone });
     }
     best
@@ -288,17 +340,23 @@ fn assigned(p: Pick<'_>, outcome: Outcome, key: &'static str, lang: Option<(&str
         team_id: p.team.map(|t| t.id.clone()),
         expected_pickup_at: None,
         reason: Reason { key, args },
+        priority: None,
     }
 }
 
 /// The team whose next shift with a speaker of `lang` starts soonest after `at`, and when.
-fn soonest_team<'a>(state: &'a State, lang: &str, at: DateTime<Utc>) -> Option<(&'a TeamState, DateTime<Utc>, String)> {
+fn soonest_team<'a>(
+    state: &'a State,
+    lang: &str,
+    at: DateTime<Utc>,
+    scope: Scope<'a>,
+) -> Option<(&'a TeamState, DateTime<Utc>, String)> {
     let mut best: Option<(&TeamState, DateTime<Utc>, String)> = None;
-    for agent in state.agents.iter().filter(|a| a.active && a.max_load > 0) {
+    for agent in state.agents.iter().filter(|a| a.active && a.max_load > 0 && scope.admits(a)) {
         if !level_in(agent, lang).is_some_and(speaks) {
             continue;
         }
-        for (team, s) in schedules(state, agent) {
+        for (team, s) in schedules(state, agent, scope.team) {
             let Some(team) = team else { continue };
             let Some(w) = s.next_start_after(at) else { continue };
             let better = match &best {
@@ -316,26 +374,38 @@ fn soonest_team<'a>(state: &'a State, lang: &str, at: DateTime<Utc>) -> Option<(
 
 /// Decide who `facts` goes to at `at` (see the module docs).
 pub fn decide(facts: &Facts, state: &State, at: DateTime<Utc>, opts: Options) -> Decision {
+    let rule = state.rules.iter().find(|r| r.matches(facts));
+    // A rule naming a team that is gone routes as if it named none.
+    let scope = Scope {
+        team: rule.and_then(|r| r.team_id.as_ref()).and_then(|id| state.teams.iter().find(|t| &t.id == id)),
+        skill: rule.and_then(|r| r.skill.as_deref()),
+    };
+    let mut d = decide_in(facts, state, at, opts, scope);
+    d.priority = rule.and_then(|r| r.set_priority);
+    d
+}
+
+fn decide_in<'a>(facts: &Facts, state: &'a State, at: DateTime<Utc>, opts: Options, scope: Scope<'a>) -> Decision {
     let Some(lang) = facts.language.as_deref().map(primary) else {
-        return match pick(state, at, opts, |_| true) {
+        return match pick(state, at, opts, scope, |_| true) {
             Some(p) => assigned(p, Outcome::Assigned, "system-routing-assigned-any", None),
-            None => nobody(None),
+            None => nobody(None, scope),
         };
     };
-    if let Some(p) = pick(state, at, opts, |a| level_in(a, &lang).is_some_and(speaks)) {
+    if let Some(p) = pick(state, at, opts, scope, |a| level_in(a, &lang).is_some_and(speaks)) {
         let level = level_in(p.agent, &lang);
         return assigned(p, Outcome::Assigned, "system-routing-assigned", Some((&lang, level)));
     }
     for step in state.fallback.steps() {
         match step {
             Fallback::Basic => {
-                if let Some(p) = pick(state, at, opts, |a| level_in(a, &lang).is_some()) {
+                if let Some(p) = pick(state, at, opts, scope, |a| level_in(a, &lang).is_some()) {
                     let level = level_in(p.agent, &lang);
                     return assigned(p, Outcome::Assigned, "system-routing-assigned-basic", Some((&lang, level)));
                 }
             }
             Fallback::Queue => {
-                if let Some((team, start, local)) = soonest_team(state, &lang, at) {
+                if let Some((team, start, local)) = soonest_team(state, &lang, at, scope) {
                     return Decision {
                         outcome: Outcome::Queued,
                         agent_id: None,
@@ -345,11 +415,12 @@ pub fn decide(facts: &Facts, state: &State, at: DateTime<Utc>, opts: Options) ->
                             key: "system-routing-queued",
                             args: vec![arg("team", &team.name), arg("language", &lang), arg("at", local)],
                         },
+                        priority: None,
                     };
                 }
             }
             Fallback::Translate => {
-                if let Some(p) = pick(state, at, opts, |_| true) {
+                if let Some(p) = pick(state, at, opts, scope, |_| true) {
                     return assigned(
                         p,
                         Outcome::NeedsTranslation,
@@ -360,16 +431,18 @@ pub fn decide(facts: &Facts, state: &State, at: DateTime<Utc>, opts: Options) ->
             }
         }
     }
-    nobody(Some(&lang))
+    nobody(Some(&lang), scope)
 }
 
-fn nobody(lang: Option<&str>) -> Decision {
+/// Nobody can take it: it waits unassigned, in the rule's team when a rule chose one.
+fn nobody(lang: Option<&str>, scope: Scope<'_>) -> Decision {
     Decision {
         outcome: Outcome::Queued,
         agent_id: None,
-        team_id: None,
+        team_id: scope.team.map(|t| t.id.clone()),
         expected_pickup_at: None,
         reason: Reason { key: "system-routing-nobody", args: vec![arg("language", lang.unwrap_or("—"))] },
+        priority: None,
     }
 }
 

@@ -42,7 +42,9 @@ pub fn language_of(new: &NewTicket) -> Language {
 
 /// The engine's facts about a new ticket in language `lang`.
 pub fn facts(new: &NewTicket, lang: Option<String>) -> Facts {
-    Facts { language: lang, priority: Some(new.priority), channel: Some(new.channel), tags: new.tags.clone() }
+    // Tags as they will be stored, so rules match what agents see; invalid ones fail creation later.
+    let tags = crate::tickets::normalize_tags(&new.tags).unwrap_or_default();
+    Facts { language: lang, priority: Some(new.priority), channel: Some(new.channel), tags }
 }
 
 /// Whether the tenant has set up routing at all (a schedule on a team or an agent): until then
@@ -73,6 +75,7 @@ pub fn to_routing(d: &Decision, language: Option<String>) -> Routing {
         team_id: d.team_id.clone().map(Into::into),
         language,
         reason: Some((d.reason.key.to_string(), d.reason.args.clone())),
+        priority: d.priority,
     }
 }
 

@@ -463,5 +463,7 @@ pub fn load_state(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<State
             }
         })
         .collect();
-    Ok(State { teams, agents, fallback })
+    // Rules that no longer read (written by a newer version) route as if there were none.
+    let rules = super::rules::get(conn, tenant).map(|d| super::rules::to_engine(&d)).unwrap_or_default();
+    Ok(State { teams, agents, fallback, rules })
 }

@@ -30,6 +30,8 @@ pub struct Routing {
     pub language: Option<String>,
     /// Why, for the audit trail: a `system-…` Fluent key and its arguments.
     pub reason: Option<(String, Vec<(String, String)>)>,
+    /// A new priority (a routing rule's).
+    pub priority: Option<crate::types::Priority>,
 }
 
 /// Decides, inside the creating transaction, who a new ticket goes to. Runs only for tickets
@@ -153,6 +155,9 @@ pub fn open_in_transaction(
         new.team_id = d.team_id.clone();
         if new.language.is_none() {
             new.language = d.language.clone();
+        }
+        if let Some(p) = d.priority {
+            new.priority = p;
         }
     }
     let results = create_tickets(conn, tenant, creations)?;

@@ -340,3 +340,42 @@ async fn bad_input_names_the_field_and_loses_nothing(app: TestApp) {
     assert_eq!((s, v["field"].as_str()), (422, Some("language")));
 }
 both!(bad_input_names_the_field_and_loses_nothing);
+
+async fn rules_send_matches_to_a_team_and_change_priority(app: TestApp) {
+    let (t, _, _) = app.seed_tenant("rules");
+    let (other, _, _) = app.seed_tenant("other");
+    let tok = token(&app, &t);
+    let foreign = team(&app, &token(&app, &other), "Theirs", "UTC", week("00:00", "12:00")).await;
+    let day = json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "12:00"},
+        {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "12:00", "end": "00:00"}]);
+    let general = team(&app, &tok, "General", "UTC", day.clone()).await;
+    let vip = team(&app, &tok, "VIP", "UTC", day).await;
+    agent(&app, &tok, &t, "Gil", json!([{"code": "pt", "level": "native"}]), &general, 8).await;
+    let vera = agent(&app, &tok, &t, "Vera", json!([{"code": "pt", "level": "native"}]), &vip, 8).await;
+    for (rules, field) in [
+        (json!([{"then": {"team_id": foreign}}]), "rules[0].then.team_id"),
+        (json!([{"when": {"language": "not a tag"}}]), "rules[0].when.language"),
+        (json!([{"when": {"tags": ["two words"]}}]), "rules[0].when.tags"),
+    ] {
+        let (s, v) =
+            send(&app, &tok, reqwest::Method::PUT, "/api/v1/routing/rules", Some(json!({"rules": rules}))).await;
+        assert_eq!((s, v["field"].as_str()), (422, Some(field)), "{v}");
+    }
+    let rules = json!({"rules": [{"when": {"tags": ["VIP"]}, "then": {"team_id": vip, "priority": "urgent"}}]});
+    let saved = ok(&app, &tok, reqwest::Method::PUT, "/api/v1/routing/rules", rules).await;
+    assert_eq!(saved["rules"][0]["when"]["tags"], json!(["vip"]));
+    assert_eq!(app.api_json(&tok, "/api/v1/routing/rules").await, saved);
+    let body = json!({"subject": "Conta", "message": {"body": "Olá, não consigo entrar na minha conta desde ontem."},
+        "requester": {"email": "vip@example.com.br"}, "tags": ["vip"], "language": "pt"});
+    let tk = ok(&app, &tok, reqwest::Method::POST, "/api/v1/tickets", body).await;
+    assert_eq!((tk["assignee_id"].as_str(), tk["team_id"].as_str()), (Some(vera.as_str()), Some(vip.as_str())));
+    assert_eq!(tk["priority"], "urgent");
+    let mut p = pt_ticket("2030-12-02T06:00:00Z");
+    p["tags"] = json!(["vip"]);
+    let d = preview(&app, &tok, p).await;
+    assert_eq!(
+        (d["decision"]["agent_id"].as_str(), d["decision"]["priority"].as_str()),
+        (Some(vera.as_str()), Some("urgent"))
+    );
+}
+both!(rules_send_matches_to_a_team_and_change_priority);

@@ -1,3 +1,4 @@
+ALTER TABLE tenants DROP COLUMN routing_rules;
 ALTER TABLE tenants DROP COLUMN routing_fallback;
 ALTER TABLE teams DROP COLUMN schedule;
 ALTER TABLE agents DROP COLUMN last_routed_at;

@@ -62,6 +62,7 @@ fn three_regions() -> State {
             agent("sean", "emea", &[("en", Native), ("pt", Basic)], 1, 8),
         ],
         fallback: Fallback::Queue,
+        rules: vec![],
     }
 }
 
@@ -146,6 +147,7 @@ fn least_loaded_relative_to_maximum_then_round_robin() {
             agent("c", "emea", &[("en", Working)], 2, 8),
         ],
         fallback: Fallback::Queue,
+        rules: vec![],
     };
     let en = Facts { language: Some("en-GB".into()), ..Facts::default() };
     let at = utc("2026-12-02T10:00:00Z");
@@ -219,7 +221,7 @@ fn invariants_hold_over_random_states_and_a_simulated_year() {
         let d = decide(&facts, &s, at, Options::default());
         assert_eq!(d, decide(&facts, &s, at, Options::default()));
         let lang = facts.language.as_deref().unwrap();
-        let on = |a: &AgentState| schedules(&s, a).iter().any(|(_, sc)| sc.on_shift(at));
+        let on = |a: &AgentState| schedules(&s, a, None).iter().any(|(_, sc)| sc.on_shift(at));
         if let Some(id) = &d.agent_id {
             let a = s.agents.iter().find(|a| &a.id == id).unwrap();
             assert!(a.active && a.presence == Presence::Online && a.open_load < a.max_load, "round {round}");
@@ -233,4 +235,43 @@ fn invariants_hold_over_random_states_and_a_simulated_year() {
             assert!(level_in(a, lang).is_some_and(speaks), "round {round}: a speaker was free");
         }
     }
+}
+
+#[test]
+fn the_first_matching_rule_narrows_to_a_team_and_skill_and_sets_priority() {
+    use crate::types::{Channel, Priority};
+    let at = utc("2026-12-02T13:00:00Z"); // São Paulo 10:00, Dublin 13:00, Singapore 21:00.
+    let mut s = three_regions();
+    s.agents.iter_mut().find(|a| a.id == "sean").unwrap().skills = vec!["billing".into()];
+    s.rules = vec![
+        Rule {
+            tags: vec!["vip".into()],
+            channel: Some(Channel::Email),
+            set_priority: Some(Priority::Urgent),
+            ..Rule::default()
+        },
+        Rule { tags: vec!["invoice".into()], skill: Some("billing".into()), ..Rule::default() },
+        Rule { language: Some("pt".into()), team_id: Some("apac".into()), ..Rule::default() },
+    ];
+    // Billing: only Sean has the skill, and he only speaks basic Portuguese: queued (nobody
+    // with the skill speaks it on a future shift either), so on to translation with Sean.
+    let billing = Facts { language: Some("pt".into()), tags: vec!["invoice".into()], ..Facts::default() };
+    let d = decide(&billing, &s, at, Options::default());
+    assert_eq!((d.outcome, d.agent_id.as_deref()), (Outcome::NeedsTranslation, Some("sean")));
+    // Portuguese goes to APAC only: Bruna is on shift but not in it; queued for Singapore's morning.
+    let d = decide(&pt(), &s, at, Options::default());
+    assert_eq!((d.outcome, d.team_id.as_deref()), (Outcome::Queued, Some("apac")));
+    assert_eq!(d.expected_pickup_at, Some(utc("2026-12-03T00:00:00Z")));
+    // A VIP email: the first rule only changes priority, so routing is as without rules.
+    let vip = Facts {
+        language: Some("pt".into()),
+        tags: vec!["vip".into()],
+        channel: Some(Channel::Email),
+        ..Facts::default()
+    };
+    let d = decide(&vip, &s, at, Options::default());
+    assert_eq!((d.agent_id.as_deref(), d.priority), (Some("bruna"), Some(Priority::Urgent)));
+    // A rule whose team is gone is as if it named none.
+    s.teams.retain(|t| t.id != "apac");
+    assert_eq!(decide(&pt(), &s, at, Options::default()).agent_id.as_deref(), Some("bruna"));
 }

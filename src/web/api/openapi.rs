@@ -49,7 +49,7 @@ impl Modify for BearerAuth {
         directory::list_agents, directory::get_agent,
         mail::list_failed, mail::raw, mail::failed_raw, mail::retry,
         routing::get_schedule, routing::put_schedule, routing::patch_agent, routing::preview,
-        routing::get_settings, routing::put_settings,
+        routing::get_settings, routing::put_settings, routing::get_rules, routing::put_rules,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),

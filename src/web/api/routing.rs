@@ -1,5 +1,5 @@
 //! /api/v1/teams/{id}/schedule, PATCH /api/v1/agents/{id}, /api/v1/routing/preview and
-//! /api/v1/routing/settings.
+//! /api/v1/routing/settings and /api/v1/routing/rules.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -11,6 +11,7 @@ use super::tickets::{MessageIn, RequesterIn};
 use crate::error::{AppError, AppResult};
 use crate::routing::engine::{self, Decision, Fallback, Options};
 use crate::routing::router::{self, Language};
+use crate::routing::rules::{self, RulesDoc};
 use crate::routing::schedule::ScheduleDoc;
 use crate::routing::store::{self, AgentPatch};
 use crate::tickets::commands::{validate_body, validate_language, validate_subject, NewTicket, Requester};
@@ -127,6 +128,9 @@ pub(crate) struct DecisionOut {
     team_id: Option<String>,
     expected_pickup_at: Option<String>,
     reason: String,
+    /// The priority a routing rule gives the ticket; `null` when none changes it.
+    #[schema(value_type = Option<String>)]
+    priority: Option<Priority>,
 }
 
 /// What `POST /api/v1/routing/preview` answers.
@@ -144,6 +148,7 @@ fn decision_out(app: &crate::app::AppState, locale: &str, d: &Decision) -> Decis
         team_id: d.team_id.clone(),
         expected_pickup_at: d.expected_pickup_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         reason: tr.system(d.reason.key, &d.reason.args, d.reason.key),
+        priority: d.priority,
     }
 }
 
@@ -229,6 +234,27 @@ pub(crate) async fn put_settings(
     Ok(HttpResponse::Ok().json(json!({"fallback": f})))
 }
 
+#[utoipa::path(get, path = "/api/v1/routing/rules", tag = "routing", summary = "Get the routing rules",
+    responses((status = 200, description = "The rules in order", body = RulesDoc)), security(("bearer" = [])))]
+pub(crate) async fn get_rules(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let doc = app.db.read(move |c| rules::get(c, &tid)).await?;
+    Ok(HttpResponse::Ok().json(doc))
+}
+
+#[utoipa::path(put, path = "/api/v1/routing/rules", tag = "routing", summary = "Replace the routing rules",
+    description = "Ordered; the first rule whose conditions all hold applies: `then.team_id` limits the choice to that team's members (and queues there), `then.skill` to agents with the skill, `then.priority` changes the ticket's priority.",
+    request_body = RulesDoc,
+    responses((status = 200, description = "The rules as stored (tags and skills normalised)", body = RulesDoc), (status = 422, description = "A field is invalid; `field` names it (`rules[0].then.team_id`)", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn put_rules(req: HttpRequest, client: ApiClient, body: ApiJson<RulesDoc>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, doc) = (client.tenant_id(), body.value);
+    let saved = app.db.write(move |c| rules::set(c, &tid, &doc)).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
 /// Routing routes under /api/v1.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/teams/{id}/schedule", web::get().to(get_schedule))
@@ -236,5 +262,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/agents/{id}", web::patch().to(patch_agent))
         .route("/routing/preview", web::post().to(preview))
         .route("/routing/settings", web::get().to(get_settings))
-        .route("/routing/settings", web::put().to(put_settings));
+        .route("/routing/settings", web::put().to(put_settings))
+        .route("/routing/rules", web::get().to(get_rules))
+        .route("/routing/rules", web::put().to(put_rules));
 }

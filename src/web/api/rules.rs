@@ -160,6 +160,19 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
             json!({"type": ["string", "null"], "format": "date-time",
             "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"}),
         ),
+        (
+            "RulesDoc",
+            "rules",
+            json!({"type": "array", "maxItems": crate::routing::rules::MAX_RULES, "items": {"$ref": "#/components/schemas/RuleDoc"}}),
+        ),
+        ("RuleWhen", "language", nullable(language())),
+        ("RuleWhen", "tags", tags()),
+        ("RuleThen", "team_id", opt_id.clone()),
+        (
+            "RuleThen",
+            "skill",
+            json!({"type": ["string", "null"], "pattern": format!(r"^[{SPACE}]*[\w:-]{{1,40}}[{SPACE}]*$")}),
+        ),
         ("SettingsIn", "fallback", json!({"type": "string", "enum": ["basic", "queue", "translate"]})),
     ]
 }
