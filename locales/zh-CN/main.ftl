@@ -352,8 +352,20 @@ error-signature-too-long = 签名最多 2000 个字符。
 
 ## Routing
 event-routed = 分配了工单：
-system-routing-assigned = 已分配给 { $agent } — { $language }（{ $level }），{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
-system-routing-assigned-basic = 已分配给 { $agent } — { $language }（{ $level }；当前班次无更熟练者），{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
+system-routing-assigned = 已分配给 { $agent } — { $language }（{ $level ->
+        [native] 母语
+        [fluent] 流利
+        [working] 工作水平
+        [basic] 基础
+       *[other] { $level }
+    }），{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
+system-routing-assigned-basic = 已分配给 { $agent } — { $language }（{ $level ->
+        [native] 母语
+        [fluent] 流利
+        [working] 工作水平
+        [basic] 基础
+       *[other] { $level }
+    }；当前班次无更熟练者），{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
 system-routing-assigned-any = 已分配给 { $agent } — { $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
 system-routing-needs-translation = 已分配给 { $agent }，需要翻译 — 当前班次无人会说 { $language }；{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
 system-routing-queued = 排队等候 { $team } — 下一位会说 { $language } 的客服的班次开始于 { $at }

@@ -15,6 +15,9 @@ use crate::tickets::create::{Creation, NewTicket};
 use crate::tickets::intake::{Router, Routing};
 use crate::tickets::Ticket;
 
+/// How much of a first message language detection reads.
+const DETECT_CHARS: usize = 2000;
+
 /// Routes by language, skills and shifts (see `engine`).
 pub struct ShiftRouter;
 
@@ -33,7 +36,9 @@ pub fn language_of(new: &NewTicket) -> Language {
     if let Some(code) = &new.language {
         return Language { code: Some(code.clone()), confidence: Some(1.0), source: Some("explicit") };
     }
-    let text = format!("{}\n{}", new.subject, new.body_text);
+    // The opening of a long message says as much about its language as the whole, at a bounded cost.
+    let opening: String = new.body_text.chars().take(DETECT_CHARS).collect();
+    let text = format!("{}\n{opening}", new.subject);
     match language::detect_scored(&text) {
         Some((code, c)) => Language { code: Some(code), confidence: Some(c), source: Some("detected") },
         None => Language { code: None, confidence: None, source: None },

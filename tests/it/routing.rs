@@ -225,7 +225,7 @@ async fn new_tickets_are_routed_never_to_unavailable_agents(app: TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("已分配给 Ana — pt（native），All 班次"), "zh-CN reason");
+    assert!(page.contains("已分配给 Ana — pt（母语），All 班次"), "zh-CN reason");
     let page = c.get(app.url(&format!("/tickets/{}", third["number"]))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("queued for All — the next pt speaker"), "queued reason");
 
