@@ -18,7 +18,7 @@ use crate::events::{Changes, Consumer};
 use crate::i18n::I18n;
 use crate::jobs::Registry;
 use crate::metrics::Metrics;
-use crate::tickets::intake::{Intake, Unrouted};
+use crate::tickets::intake::Intake;
 use crate::tickets::view_counts::ViewCounts;
 
 /// Everything a handler or job needs; cheap to clone.
@@ -89,7 +89,7 @@ impl AppState {
                 &config.inbound_domain,
             )?),
             batcher: crate::db::batch::Batcher::new(db.clone()),
-            intake: Intake::new(db.clone(), Arc::new(Unrouted), changes.clone()),
+            intake: Intake::new(db.clone(), Arc::new(crate::routing::router::ShiftRouter), changes.clone()),
             changes,
             blobs: match &config.s3 {
                 Some(s3) => crate::tickets::attachments::Blobs::s3(db.clone(), s3, config.max_attachment_bytes)?,

@@ -382,3 +382,26 @@ webhooks-sent-at = Sent
 webhooks-status = Answer status
 webhooks-duration = Time
 webhooks-answer = Answer body
+
+## Routing
+event-routed = routed the ticket:
+system-routing-assigned = routed to { $agent } — { $language } ({ $level }), { $team } shift { $window } { $zone }, load { $load }/{ $max }
+system-routing-assigned-basic = routed to { $agent } — { $language } ({ $level }; nobody more fluent on shift), { $team } shift { $window } { $zone }, load { $load }/{ $max }
+system-routing-assigned-any = routed to { $agent } — { $team } shift { $window } { $zone }, load { $load }/{ $max }
+system-routing-needs-translation = routed to { $agent }, needs translation — nobody on shift speaks { $language }; { $team } shift { $window } { $zone }, load { $load }/{ $max }
+system-routing-queued = queued for { $team } — the next { $language } speaker's shift starts { $at }
+system-routing-nobody = not routed — nobody on shift can take it (language: { $language })
+error-time-invalid = Enter a time as HH:MM (00:00 to 23:59).
+error-timezone-invalid = Choose an IANA time zone such as Europe/Lisbon.
+error-shift-invalid = Check the shift: days mon to sun, and an end other than its start.
+error-holiday-invalid = Enter dates as YYYY-MM-DD.
+error-language-unknown = Enter a known language code such as pt, pt-BR or zh-Hans.
+error-skill-invalid = Skills are letters, digits, _ - : (up to 40 characters, at most 20).
+error-max-load-invalid = The maximum load is a number from 0 to 1000.
+error-presence-invalid = Presence is online, away or offline.
+presence-label = Presence
+presence-online = Online
+presence-away = Away
+presence-offline = Offline
+presence-set = Set presence
+presence-saved = Presence saved.

@@ -379,3 +379,38 @@ webhooks-sent-at = 发送时间
 webhooks-status = 响应状态
 webhooks-duration = 耗时
 webhooks-answer = 响应内容
+
+## Routing
+event-routed = 分配了工单：
+system-routing-assigned = 已分配给 { $agent } — { $language }（{ $level ->
+        [native] 母语
+        [fluent] 流利
+        [working] 工作水平
+        [basic] 基础
+       *[other] { $level }
+    }），{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
+system-routing-assigned-basic = 已分配给 { $agent } — { $language }（{ $level ->
+        [native] 母语
+        [fluent] 流利
+        [working] 工作水平
+        [basic] 基础
+       *[other] { $level }
+    }；当前班次无更熟练者），{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
+system-routing-assigned-any = 已分配给 { $agent } — { $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
+system-routing-needs-translation = 已分配给 { $agent }，需要翻译 — 当前班次无人会说 { $language }；{ $team } 班次 { $window } { $zone }，负载 { $load }/{ $max }
+system-routing-queued = 排队等候 { $team } — 下一位会说 { $language } 的客服的班次开始于 { $at }
+system-routing-nobody = 未分配 — 当前班次无人可以处理（语言：{ $language }）
+error-time-invalid = 请按 HH:MM 输入时间（00:00 至 23:59）。
+error-timezone-invalid = 请选择 IANA 时区，例如 Europe/Lisbon。
+error-shift-invalid = 请检查班次：星期为 mon 至 sun，结束时间不能等于开始时间。
+error-holiday-invalid = 请按 YYYY-MM-DD 输入日期。
+error-language-unknown = 请输入已知的语言代码，例如 pt、pt-BR 或 zh-Hans。
+error-skill-invalid = 技能只能包含字母、数字和 _ - :（最多 40 个字符，最多 20 项）。
+error-max-load-invalid = 最大负载为 0 到 1000 之间的数字。
+error-presence-invalid = 状态为 online、away 或 offline。
+presence-label = 状态
+presence-online = 在线
+presence-away = 离开
+presence-offline = 离线
+presence-set = 设置状态
+presence-saved = 状态已保存。

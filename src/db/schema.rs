@@ -8,6 +8,8 @@ diesel::table! {
         default_locale -> Text,
         time_zone -> Text,
         created_at -> Timestamp,
+        routing_fallback -> Text,
+        routing_rules -> Text,
     }
 }
 
@@ -24,6 +26,12 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        presence -> Text,
+        skills -> Text,
+        max_load -> Integer,
+        schedule -> Nullable<Text>,
+        time_off -> Text,
+        last_routed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -117,6 +125,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        schedule -> Nullable<Text>,
     }
 }
 

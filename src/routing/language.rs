@@ -18,6 +18,11 @@ pub fn declared(value: &str) -> Option<String> {
 
 /// The language `text` is written in, when the detector is confident; `None` otherwise.
 pub fn detect(text: &str) -> Option<String> {
+    detect_scored(text).map(|(code, _)| code)
+}
+
+/// [`detect`] with the detector's confidence (0–1).
+pub fn detect_scored(text: &str) -> Option<(String, f64)> {
     if text.trim().chars().count() < MIN_CHARS {
         return None;
     }
@@ -27,7 +32,7 @@ pub fn detect(text: &str) -> Option<String> {
     if !info.is_reliable() && info.confidence() < MIN_CONFIDENCE {
         return None;
     }
-    bcp47(info.lang()).map(str::to_string)
+    bcp47(info.lang()).map(|c| (c.to_string(), info.confidence()))
 }
 
 /// A declared language, else the detected one.

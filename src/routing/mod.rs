@@ -1,4 +1,11 @@
-//! Routing inputs: what a ticket's language is. (Schedules and assignment decisions are to
-//! come; the intake's `Router` hook is where they plug in.)
+//! Routing: a ticket's language, team and agent schedules, and the assignment engine. The pure
+//! parts (`language`, `schedule`, `engine`) know no database; `store` loads the tenant's routing
+//! state and keeps agents' and teams' settings, `rules` the tenant's routing rules; `router` is the intake's `Router`, which applies
+//! decisions in the creating transaction.
 
+pub mod engine;
 pub mod language;
+pub mod router;
+pub mod rules;
+pub mod schedule;
+pub mod store;

@@ -46,7 +46,7 @@ impl TicketChanges {
     }
 }
 
-pub(super) fn validate_subject(s: &str) -> AppResult<String> {
+pub(crate) fn validate_subject(s: &str) -> AppResult<String> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 250 || s.chars().any(|c| c.is_control()) {
         return Err(AppError::invalid("subject", "error-subject-invalid", "a subject of 1-250 characters is required"));
@@ -54,7 +54,7 @@ pub(super) fn validate_subject(s: &str) -> AppResult<String> {
     Ok(s.to_string())
 }
 
-pub(super) fn validate_body(field: &str, text: &str) -> AppResult<()> {
+pub(crate) fn validate_body(field: &str, text: &str) -> AppResult<()> {
     if text.trim().is_empty() {
         return Err(AppError::invalid(field, "error-body-empty", "the message is empty"));
     }
@@ -64,7 +64,7 @@ pub(super) fn validate_body(field: &str, text: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub(super) fn validate_language(tag: &str) -> AppResult<String> {
+pub(crate) fn validate_language(tag: &str) -> AppResult<String> {
     tag.parse::<unic_langid::LanguageIdentifier>()
         .map(|l| l.to_string())
         .map_err(|_| AppError::invalid("language", "error-language-invalid", format!("{tag:?} is not a language tag")))

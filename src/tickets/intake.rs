@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
+use super::commands::new_event;
 use super::create::{create_tickets, Creation};
-use super::{Message, Ticket};
+use super::{Actor, Message, Ticket};
 use crate::accounts::idempotency::{self, Key};
 use crate::db::batch::Combiner;
+use crate::db::schema::ticket_events;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::events::Changes;
@@ -24,6 +26,12 @@ use crate::tenancy::TenantId;
 pub struct Routing {
     pub assignee_id: Option<crate::types::AgentId>,
     pub team_id: Option<crate::types::TeamId>,
+    /// The ticket's language when the creation named none (detected from its text).
+    pub language: Option<String>,
+    /// Why, for the audit trail: a `system-…` Fluent key and its arguments.
+    pub reason: Option<(String, Vec<(String, String)>)>,
+    /// A new priority (a routing rule's).
+    pub priority: Option<crate::types::Priority>,
 }
 
 /// Decides, inside the creating transaction, who a new ticket goes to. Runs only for tickets
@@ -31,6 +39,17 @@ pub struct Routing {
 pub trait Router: Send + Sync + 'static {
     /// The decision for one ticket; `Routing::default()` leaves it unassigned.
     fn route(&self, conn: &mut DbConnection, tenant: &TenantId, creation: &Creation) -> AppResult<Routing>;
+
+    /// Decisions for several tickets of one batch, in order. Routers that keep state override
+    /// it so that each ticket sees the load the earlier ones added.
+    fn route_batch(&self, conn: &mut DbConnection, tenant: &TenantId, batch: &[&Creation]) -> AppResult<Vec<Routing>> {
+        batch.iter().map(|c| self.route(conn, tenant, c)).collect()
+    }
+
+    /// Called in the same transaction for each ticket opened with a decision of this router.
+    fn opened(&self, _: &mut DbConnection, _: &TenantId, _: &Ticket, _: &Routing) -> AppResult<()> {
+        Ok(())
+    }
 }
 
 /// Leaves every ticket unassigned (until a tenant's routing is configured).
@@ -121,14 +140,45 @@ pub fn open_in_transaction(
     router: &dyn Router,
     mut creations: Vec<Creation>,
 ) -> AppResult<Vec<AppResult<(Ticket, Message)>>> {
-    for c in creations.iter_mut() {
-        if c.new.assignee_id.is_none() && c.new.team_id.is_none() {
-            let decided = router.route(conn, tenant, c)?;
-            c.new.assignee_id = decided.assignee_id;
-            c.new.team_id = decided.team_id;
+    let routed: Vec<usize> = (0..creations.len())
+        .filter(|&i| creations[i].new.assignee_id.is_none() && creations[i].new.team_id.is_none())
+        .collect();
+    let decisions = if routed.is_empty() {
+        Vec::new()
+    } else {
+        let refs: Vec<&Creation> = routed.iter().map(|&i| &creations[i]).collect();
+        router.route_batch(conn, tenant, &refs)?
+    };
+    for (&i, d) in routed.iter().zip(&decisions) {
+        let new = &mut creations[i].new;
+        new.assignee_id = d.assignee_id.clone();
+        new.team_id = d.team_id.clone();
+        if new.language.is_none() {
+            new.language = d.language.clone();
+        }
+        if let Some(p) = d.priority {
+            new.priority = p;
         }
     }
-    create_tickets(conn, tenant, creations)
+    let results = create_tickets(conn, tenant, creations)?;
+    let mut events = Vec::new();
+    for (&i, d) in routed.iter().zip(&decisions) {
+        let Ok((ticket, _)) = &results[i] else { continue };
+        if let Some((key, args)) = &d.reason {
+            let args: serde_json::Map<String, serde_json::Value> =
+                args.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect();
+            let note = serde_json::json!({"key": key, "args": args}).to_string();
+            events.push(new_event(tenant, &ticket.id, &Actor::System, "routed", None, None, Some(&note)));
+        }
+        router.opened(conn, tenant, ticket, d)?;
+    }
+    if !events.is_empty() {
+        // One statement for the batch's notes on PostgreSQL, as `create_tickets` does.
+        let mut chain = crate::db::chain::StatementChain::for_connection(conn);
+        chain.push(diesel::insert_into(ticket_events::table).values(&events));
+        chain.execute(conn)?;
+    }
+    Ok(results)
 }
 
 /// Write one batch in the open transaction (see `db::batch`): replay known keys, open the rest,

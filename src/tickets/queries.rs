@@ -459,12 +459,21 @@ impl SystemText {
     }
 }
 
+/// A `{"key", "args"}` note as the intake stores a routing reason.
+fn note_of(stored: Option<&str>) -> Option<SystemText> {
+    let v: serde_json::Value = serde_json::from_str(stored?).ok()?;
+    SystemText::from_columns(v["key"].as_str().map(str::to_string), Some(v["args"].to_string()))
+}
+
 /// An audit event with its actor's display name.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventView {
     #[serde(flatten)]
     pub event: TicketEvent,
     pub actor_name: String,
+    /// A translatable note stored with the event (a routing decision's reason).
+    #[serde(skip)]
+    pub note: Option<SystemText>,
 }
 
 /// Everything the ticket page shows.
@@ -554,7 +563,8 @@ pub fn detail(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult
                 ("api", _) => "API".into(),
                 _ => "Meridian".into(),
             };
-            EventView { event: e, actor_name }
+            let note = (e.action == "routed").then(|| note_of(e.after_value.as_deref())).flatten();
+            EventView { event: e, actor_name, note }
         })
         .collect();
     let other_tickets = tickets::table

@@ -22,6 +22,7 @@ mod jobs;
 mod live_streams;
 mod migrations;
 mod ops;
+mod routing;
 mod saved_views;
 mod search;
 mod seed;

@@ -186,22 +186,21 @@ pub(crate) async fn list_agents(req: HttpRequest, client: ApiClient) -> AppResul
     Ok(HttpResponse::Ok().json(json!({"data": list})))
 }
 
-#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", summary = "Get an agent with languages", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", summary = "Get an agent with its routing profile", params(("id" = String, Path)),
+    description = "The agent with `languages` (`[{\"code\", \"level\"}]`), `skills`, `max_load`, `presence`, `team_ids`, own `shifts`, `time_off` and current `open_load`.",
     responses((status = 200, description = "The agent", body = crate::accounts::agents::Agent)), security(("bearer" = [])))]
 pub(crate) async fn get_agent(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
-    let (agent, langs) = app
+    let (agent, routing) = app
         .db
         .read(move |c| {
             let a = agents::get(c, &tid, &id.as_str().into())?;
-            let l = agents::languages(c, &tid, &id)?;
-            Ok((a, l))
+            let r = crate::routing::store::agent_routing(c, &tid, &id)?;
+            Ok((a, r))
         })
         .await?;
-    let mut v = serde_json::to_value(&agent)?;
-    v["languages"] = serde_json::to_value(&langs)?;
-    Ok(HttpResponse::build(StatusCode::OK).json(v))
+    Ok(HttpResponse::build(StatusCode::OK).json(super::routing::agent_json(&agent, &routing)?))
 }
 
 /// Directory routes under /api/v1.

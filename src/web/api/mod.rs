@@ -3,6 +3,7 @@
 mod directory;
 mod mail;
 pub mod openapi;
+mod routing;
 mod rules;
 mod strict;
 pub mod support;
@@ -38,6 +39,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(directory::routes)
                 .configure(mail::routes)
                 .configure(webhooks::routes)
+                .configure(routing::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -134,14 +134,102 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
         ("ContactPatch", "email", nullable(email())),
         ("ContactPatch", "locale", nullable(language())),
         ("TeamIn", "name", line(120)),
-        ("TeamIn", "member_ids", json!({"type": "array", "items": id})),
+        ("TeamIn", "member_ids", json!({"type": "array", "items": id.clone()})),
         ("WebhookIn", "url", webhook_url()),
         ("WebhookIn", "event_types", webhook_events()),
         ("WebhookIn", "description", nullable(webhook_description())),
         ("WebhookPatch", "url", nullable(webhook_url())),
         ("WebhookPatch", "event_types", nullable(webhook_events())),
         ("WebhookPatch", "description", nullable(webhook_description())),
+        ("ScheduleDoc", "time_zone", zone()),
+        ("ScheduleDoc", "shifts", shifts()),
+        ("ScheduleDoc", "holidays", dates()),
+        (
+            "ShiftDoc",
+            "days",
+            json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}}),
+        ),
+        ("ShiftDoc", "start", hhmm()),
+        ("ShiftDoc", "end", hhmm()),
+        ("HolidayDoc", "date", date()),
+        ("HolidayDoc", "name", nullable(line(120))),
+        ("LanguageDoc", "code", known_language()),
+        ("LanguageDoc", "level", json!({"type": "string", "enum": ["native", "fluent", "working", "basic"]})),
+        (
+            "AgentPatch",
+            "languages",
+            json!({"type": ["array", "null"], "maxItems": crate::routing::store::MAX_LANGUAGES,
+                   "items": {"$ref": "#/components/schemas/LanguageDoc"}}),
+        ),
+        ("AgentPatch", "skills", nullable(tags())),
+        (
+            "AgentPatch",
+            "max_load",
+            json!({"type": ["integer", "null"], "format": "int32", "minimum": 0, "maximum": crate::routing::store::MAX_LOAD}),
+        ),
+        (
+            "AgentPatch",
+            "presence",
+            json!({"oneOf": [{"type": "string", "enum": ["online", "away", "offline"]}, {"type": "null"}]}),
+        ),
+        ("AgentPatch", "team_ids", json!({"type": ["array", "null"], "items": id})),
+        ("AgentPatch", "shifts", nullable(shifts())),
+        ("AgentPatch", "time_off", nullable(dates())),
+        ("PreviewIn", "subject", line(250)),
+        ("PreviewIn", "tags", tags()),
+        ("PreviewIn", "language", nullable(language())),
+        (
+            "PreviewIn",
+            "at",
+            json!({"type": ["string", "null"], "format": "date-time",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"}),
+        ),
+        (
+            "RulesDoc",
+            "rules",
+            json!({"type": "array", "maxItems": crate::routing::rules::MAX_RULES, "items": {"$ref": "#/components/schemas/RuleDoc"}}),
+        ),
+        ("RuleWhen", "language", nullable(language())),
+        ("RuleWhen", "tags", tags()),
+        ("RuleThen", "team_id", opt_id.clone()),
+        (
+            "RuleThen",
+            "skill",
+            json!({"type": ["string", "null"], "pattern": format!(r"^[{SPACE}]*[\w:-]{{1,40}}[{SPACE}]*$")}),
+        ),
+        ("SettingsIn", "fallback", json!({"type": "string", "enum": ["basic", "queue", "translate"]})),
     ]
+}
+
+/// An IANA zone name as chrono-tz knows it.
+fn zone() -> Value {
+    json!({"type": "string", "enum": chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>()})
+}
+
+/// `HH:MM`, 24-hour.
+fn hhmm() -> Value {
+    json!({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})
+}
+
+/// A calendar date `YYYY-MM-DD`.
+fn date() -> Value {
+    json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
+}
+
+fn shifts() -> Value {
+    json!({"type": "array", "maxItems": crate::routing::schedule::MAX_SHIFTS, "items": {"$ref": "#/components/schemas/ShiftDoc"}})
+}
+
+fn dates() -> Value {
+    json!({"type": "array", "maxItems": crate::routing::schedule::MAX_HOLIDAYS, "items": {"$ref": "#/components/schemas/HolidayDoc"}})
+}
+
+/// A language as `routing::store::parse_language` takes it: an ISO 639-1 code, then an optional
+/// script and region.
+fn known_language() -> Value {
+    let codes = crate::routing::store::language_codes().collect::<Vec<_>>().join("|");
+    json!({"type": "string", "description": "An ISO 639-1 language, optionally with script and region (`pt`, `pt-BR`, `zh-Hans`)",
+           "pattern": format!("^({codes})(-[A-Za-z]{{4}})?(-([A-Za-z]{{2}}|[0-9]{{3}}))?$")})
 }
 
 /// Query parameters, by name (the same name means the same rule on every operation).

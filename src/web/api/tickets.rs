@@ -29,16 +29,16 @@ fn row_json(r: &InboxRow) -> Value {
 #[serde(deny_unknown_fields)]
 pub(crate) struct MessageIn {
     #[schema(min_length = 1, max_length = 262144)]
-    body: String,
-    body_html: Option<String>,
+    pub(crate) body: String,
+    pub(crate) body_html: Option<String>,
 }
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequesterIn {
-    id: Option<String>,
-    email: Option<String>,
-    name: Option<String>,
+    pub(crate) id: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]

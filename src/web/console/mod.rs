@@ -158,6 +158,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile", web::get().to(profile::show))
             .route("/profile", web::post().to(profile::update))
             .route("/profile/languages", web::post().to(profile::languages))
+            .route("/profile/presence", web::post().to(profile::presence))
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(email_setup::routes)

@@ -10,6 +10,7 @@ use super::{html, see_other, Page};
 use crate::accounts::agents::{self, AgentLanguage, Proficiency};
 use crate::accounts::{passwords, sessions};
 use crate::error::{AppError, AppResult};
+use crate::routing::engine::Presence;
 use crate::web::auth::{self, cookie, session_cookie_name, ConsoleUser, CsrfForm};
 
 #[derive(Template)]
@@ -24,6 +25,8 @@ struct ProfilePage {
     zones: Vec<&'static str>,
     languages: Vec<AgentLanguage>,
     proficiencies: Vec<&'static str>,
+    presence: &'static str,
+    presences: Vec<&'static str>,
     saved: Option<String>,
 }
 
@@ -43,10 +46,14 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<SavedQuery>
     let app = auth::state(&req)?;
     let tid = user.tenant_id();
     let aid = user.agent.id.clone();
-    let languages = app.db.read(move |c| agents::languages(c, &tid, &aid)).await?;
+    let (languages, presence) = app
+        .db
+        .read(move |c| Ok((agents::languages(c, &tid, &aid)?, crate::routing::store::presence(c, &tid, &aid)?)))
+        .await?;
     let saved = q.saved.as_deref().and_then(|s| match s {
         "profile" => Some(user.tr.t("profile-saved")),
         "languages" => Some(user.tr.t("profile-languages-saved")),
+        "presence" => Some(user.tr.t("presence-saved")),
         "password" => Some(user.tr.t("profile-password-saved")),
         _ => None,
     });
@@ -59,6 +66,8 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<SavedQuery>
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         languages,
         proficiencies: Proficiency::ALL.iter().map(|p| p.as_str()).collect(),
+        presence: presence.as_str(),
+        presences: Presence::ALL.iter().map(|p| p.as_str()).collect(),
         saved,
         page: Page::for_user(&user, "profile"),
     })
@@ -148,4 +157,16 @@ pub async fn password(req: HttpRequest, f: CsrfForm<PasswordForm>) -> AppResult<
     res.add_cookie(&cookie(&app.config, session_cookie_name(&app.config), jwt, ttl * 3600))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))?;
     Ok(res)
+}
+
+/// POST /profile/presence: field `presence` (online, away, offline); routing only picks online agents.
+pub async fn presence(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let value = f.form.get("presence").map(String::as_str).unwrap_or("");
+    let p = Presence::parse(value).ok_or_else(|| {
+        AppError::invalid("presence", "error-presence-invalid", "presence is online, away or offline")
+    })?;
+    let (tid, aid) = (f.user.tenant_id(), f.user.agent.id.to_string());
+    app.db.write(move |c| crate::routing::store::set_presence(c, &tid, &aid, p)).await?;
+    Ok(see_other("/profile?saved=presence"))
 }

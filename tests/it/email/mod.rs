@@ -47,6 +47,7 @@ mod crash;
 mod doors;
 mod outbound;
 mod replies;
+mod routed;
 mod sink;
 mod smtp;
 mod threading;

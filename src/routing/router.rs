@@ -1,0 +1,124 @@
+//! The intake's router: for each new ticket that names no assignee or team, its language
+//! (declared, else detected from subject and first message), then the engine's decision on the
+//! tenant's state read in the same transaction, recorded with its reason.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::engine::{self, Decision, Facts, Options, State};
+use super::{language, store};
+use crate::db::schema::{agents, teams};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::tenancy::TenantId;
+use crate::tickets::create::{Creation, NewTicket};
+use crate::tickets::intake::{Router, Routing};
+use crate::tickets::Ticket;
+
+/// How much of a first message language detection reads.
+const DETECT_CHARS: usize = 2000;
+
+/// Routes by language, skills and shifts (see `engine`).
+pub struct ShiftRouter;
+
+/// A ticket's language and where it came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Language {
+    pub code: Option<String>,
+    /// 1 when declared; the detector's confidence otherwise.
+    pub confidence: Option<f64>,
+    /// `explicit` or `detected`; `null` when neither gave one.
+    pub source: Option<&'static str>,
+}
+
+/// The language of a new ticket: the one it names, else the one its text is confidently in.
+pub fn language_of(new: &NewTicket) -> Language {
+    if let Some(code) = &new.language {
+        return Language { code: Some(code.clone()), confidence: Some(1.0), source: Some("explicit") };
+    }
+    // The opening of a long message says as much about its language as the whole, at a bounded cost.
+    let opening: String = new.body_text.chars().take(DETECT_CHARS).collect();
+    let text = format!("{}\n{opening}", new.subject);
+    match language::detect_scored(&text) {
+        Some((code, c)) => Language { code: Some(code), confidence: Some(c), source: Some("detected") },
+        None => Language { code: None, confidence: None, source: None },
+    }
+}
+
+/// The engine's facts about a new ticket in language `lang`.
+pub fn facts(new: &NewTicket, lang: Option<String>) -> Facts {
+    // Tags as they will be stored, so rules match what agents see; invalid ones fail creation later.
+    let tags = crate::tickets::normalize_tags(&new.tags).unwrap_or_default();
+    Facts { language: lang, priority: Some(new.priority), channel: Some(new.channel), tags }
+}
+
+/// Whether the tenant has set up routing at all (a schedule on a team or an agent): until then
+/// tickets are left for people to pick up and their audit trail is not filled with "nobody".
+pub fn configured(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<bool> {
+    let team: Option<String> = teams::table
+        .filter(teams::tenant_id.eq(tenant.as_str()))
+        .filter(teams::schedule.is_not_null())
+        .select(teams::id)
+        .first(conn)
+        .optional()?;
+    if team.is_some() {
+        return Ok(true);
+    }
+    let agent: Option<String> = agents::table
+        .filter(agents::tenant_id.eq(tenant.as_str()))
+        .filter(agents::schedule.is_not_null())
+        .select(agents::id)
+        .first(conn)
+        .optional()?;
+    Ok(agent.is_some())
+}
+
+/// A decision as the intake applies it.
+pub fn to_routing(d: &Decision, language: Option<String>) -> Routing {
+    Routing {
+        assignee_id: d.agent_id.clone().map(Into::into),
+        team_id: d.team_id.clone().map(Into::into),
+        language,
+        reason: Some((d.reason.key.to_string(), d.reason.args.clone())),
+        priority: d.priority,
+    }
+}
+
+/// Decide one ticket against `state` at `at`, counting the decision into the state.
+fn decide_into(state: &mut State, new: &NewTicket, at: DateTime<Utc>) -> Routing {
+    let lang = language_of(new);
+    let d = engine::decide(&facts(new, lang.code.clone()), state, at, Options::default());
+    state.apply(&d, at.naive_utc());
+    let detected = (lang.source == Some("detected")).then_some(lang.code).flatten();
+    to_routing(&d, detected)
+}
+
+impl Router for ShiftRouter {
+    fn route(&self, conn: &mut DbConnection, tenant: &TenantId, creation: &Creation) -> AppResult<Routing> {
+        Ok(self.route_batch(conn, tenant, &[creation])?.pop().unwrap_or_default())
+    }
+
+    fn route_batch(&self, conn: &mut DbConnection, tenant: &TenantId, batch: &[&Creation]) -> AppResult<Vec<Routing>> {
+        // Imports keep the assignment they had elsewhere (none): routing is for what arrives now.
+        let detect_only = |c: &Creation| {
+            let lang = language_of(&c.new);
+            Routing { language: (lang.source == Some("detected")).then_some(lang.code).flatten(), ..Routing::default() }
+        };
+        if !configured(conn, tenant)? {
+            return Ok(batch.iter().map(|c| detect_only(c)).collect());
+        }
+        let mut state = store::load_state(conn, tenant)?;
+        let at = Utc::now();
+        Ok(batch
+            .iter()
+            .map(|c| if c.history.is_some() { detect_only(c) } else { decide_into(&mut state, &c.new, at) })
+            .collect())
+    }
+
+    fn opened(&self, conn: &mut DbConnection, tenant: &TenantId, ticket: &Ticket, routing: &Routing) -> AppResult<()> {
+        if let Some(a) = &routing.assignee_id {
+            store::mark_routed(conn, tenant, a.as_str(), ticket.created_at)?;
+        }
+        Ok(())
+    }
+}
