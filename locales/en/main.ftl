@@ -352,3 +352,17 @@ email-setup-test-waiting = It has not arrived yet.
 error-dkim-key-invalid = The DKIM key must be an RSA private key in PEM format.
 error-dkim-selector-invalid = The DKIM selector must be letters, digits, hyphens and dots (and is needed with a key).
 error-signature-too-long = The signature can be at most 2000 characters.
+
+nav-failed-mail = Failed mail
+email-setup-failed-link = Failed mail: messages that could not be filed
+failed-mail-title = Failed mail
+failed-mail-help = Inbound messages that could not be filed are kept here with the reason, never deleted. Download the original, fix the cause, then retry.
+failed-mail-none = No failed mail.
+failed-mail-received = Received
+failed-mail-sender = Sender
+failed-mail-subject = Subject
+failed-mail-error = Error
+failed-mail-unknown = unknown
+failed-mail-download = Download original
+failed-mail-retry = Retry
+failed-mail-retried = Queued for filing again.

@@ -349,3 +349,17 @@ email-setup-test-waiting = 尚未收到。
 error-dkim-key-invalid = DKIM 密钥必须是 PEM 格式的 RSA 私钥。
 error-dkim-selector-invalid = DKIM 选择器只能包含字母、数字、连字符和点（设置密钥时必填）。
 error-signature-too-long = 签名最多 2000 个字符。
+
+nav-failed-mail = 失败的邮件
+email-setup-failed-link = 失败的邮件：无法归档的邮件
+failed-mail-title = 失败的邮件
+failed-mail-help = 无法归档的来信会连同原因保留在这里，永不删除。可下载原始邮件，排除原因后重试。
+failed-mail-none = 没有失败的邮件。
+failed-mail-received = 收到时间
+failed-mail-sender = 发件人
+failed-mail-subject = 主题
+failed-mail-error = 错误
+failed-mail-unknown = 未知
+failed-mail-download = 下载原始邮件
+failed-mail-retry = 重试
+failed-mail-retried = 已重新排队归档。

@@ -150,6 +150,28 @@ pub fn list_failed(conn: &mut DbConnection, tenant: &TenantId, limit: i64) -> Ap
         .load(conn)?)
 }
 
+diesel::define_sql_function!(fn substr(x: diesel::sql_types::Binary, start: diesel::sql_types::Integer, len: diesel::sql_types::Integer) -> diesel::sql_types::Binary);
+
+/// How much of a quarantined message's start is read to show its sender and subject: enough for
+/// any sane header block, without loading a 30 MiB message per row.
+pub const HEAD_BYTES: i32 = 16 * 1024;
+
+/// This tenant's quarantined messages, newest first, each with the first [`HEAD_BYTES`] of its
+/// raw bytes (for the console's list).
+pub fn list_failed_with_head(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    limit: i64,
+) -> AppResult<Vec<(Inbound, Vec<u8>)>> {
+    Ok(inbound_emails::table
+        .filter(inbound_emails::tenant_id.eq(tenant.as_str()))
+        .filter(inbound_emails::state.eq(state::FAILED))
+        .order((inbound_emails::received_at.desc(), inbound_emails::id.desc()))
+        .limit(limit)
+        .select((Inbound::as_select(), substr(inbound_emails::raw, 1, HEAD_BYTES)))
+        .load(conn)?)
+}
+
 /// What the API tells about a message that came by mail (from its inbound row).
 #[derive(Debug, Clone, Queryable)]
 pub struct MailFacts {

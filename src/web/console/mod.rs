@@ -3,6 +3,7 @@
 mod admin;
 mod api_reference;
 mod email_setup;
+mod failed_mail;
 mod inbox;
 
 mod live;
@@ -160,6 +161,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(email_setup::routes)
+            .configure(failed_mail::routes)
             .default_service(web::to(crate::web::not_found)),
     );
 }

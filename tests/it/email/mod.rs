@@ -45,6 +45,7 @@ macro_rules! both_mail {
 mod corpus;
 mod crash;
 mod doors;
+pub(crate) mod failed_mail;
 mod outbound;
 mod replies;
 mod sink;
