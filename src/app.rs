@@ -220,6 +220,10 @@ pub fn default_registry(state: &AppState) -> Registry {
         i18n: state.i18n.clone(),
         domain: state.config.inbound_domain.clone(),
         default_max_attempts: state.config.job_max_attempts,
+        throttle: (state.config.mail_throttle_tickets > 0).then_some(crate::email::filing::Throttle {
+            tickets: state.config.mail_throttle_tickets,
+            minutes: state.config.mail_throttle_minutes,
+        }),
     };
     r.register(crate::email::FILE_JOB, move |ctx| {
         let filer = filer.clone();
