@@ -44,6 +44,8 @@ pub struct AppState {
     pub batcher: crate::db::batch::Batcher,
     /// The one door tickets are opened through.
     pub intake: Intake,
+    /// Group commit of received mail, shared by the SMTP listener and the HTTP door.
+    pub receiver: crate::email::store::Receiver,
     /// Cached inbox sidebar counts.
     pub view_counts: Arc<ViewCounts>,
     /// Where outgoing mail goes (the relay, or the outbox folder).
@@ -90,6 +92,7 @@ impl AppState {
             )?),
             batcher: crate::db::batch::Batcher::new(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(Unrouted), changes.clone()),
+            receiver: crate::email::store::Receiver::new(db.clone()),
             changes,
             blobs: match &config.s3 {
                 Some(s3) => crate::tickets::attachments::Blobs::s3(db.clone(), s3, config.max_attachment_bytes)?,

@@ -44,6 +44,8 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
+    /// Commits received messages, grouped with other deliveries' (see [`store::Receiver`]).
+    pub receiver: store::Receiver,
     /// Wakes this process's job worker after a message is stored.
     pub jobs_wakeup: Arc<Notify>,
     /// Offers STARTTLS with this certificate, when configured.
@@ -455,17 +457,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Session<'a, S> {
                 (t.clone(), envelope)
             })
             .collect();
-        let stored = self
-            .services
-            .db
-            .write(move |c| {
-                let mut ids = Vec::with_capacity(envelopes.len());
-                for (tenant, envelope) in &envelopes {
-                    ids.push(store::store(c, tenant, envelope, &raw, &sha)?);
-                }
-                Ok(ids)
-            })
-            .await;
+        let stored = self.services.receiver.store(store::Received { envelopes, raw, sha256: sha }).await;
         match stored {
             Ok(ids) => {
                 self.services.jobs_wakeup.notify_one();

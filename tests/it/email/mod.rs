@@ -46,6 +46,7 @@ mod corpus;
 mod crash;
 mod doors;
 pub(crate) mod failed_mail;
+mod group_commit;
 mod outbound;
 mod replies;
 mod sink;
