@@ -44,6 +44,8 @@ pub struct AppState {
     pub batcher: crate::db::batch::Batcher,
     /// The one door tickets are opened through.
     pub intake: Intake,
+    /// Group commit of received mail, shared by the SMTP listener and the HTTP door.
+    pub receiver: crate::email::store::Receiver,
     /// Cached inbox sidebar counts.
     pub view_counts: Arc<ViewCounts>,
     /// Where outgoing mail goes (the relay, or the outbox folder).
@@ -90,6 +92,7 @@ impl AppState {
             )?),
             batcher: crate::db::batch::Batcher::new(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(crate::routing::router::ShiftRouter), changes.clone()),
+            receiver: crate::email::store::Receiver::new(db.clone()),
             changes,
             blobs: match &config.s3 {
                 Some(s3) => crate::tickets::attachments::Blobs::s3(db.clone(), s3, config.max_attachment_bytes)?,
@@ -220,6 +223,10 @@ pub fn default_registry(state: &AppState) -> Registry {
         i18n: state.i18n.clone(),
         domain: state.config.inbound_domain.clone(),
         default_max_attempts: state.config.job_max_attempts,
+        throttle: (state.config.mail_throttle_tickets > 0).then_some(crate::email::filing::Throttle {
+            tickets: state.config.mail_throttle_tickets,
+            minutes: state.config.mail_throttle_minutes,
+        }),
     };
     r.register(crate::email::FILE_JOB, move |ctx| {
         let filer = filer.clone();

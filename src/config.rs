@@ -218,6 +218,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "largest inbound email accepted, raw (SMTP answers 552 beyond, HTTP 413)",
     },
     Setting {
+        key: "mail_throttle_tickets",
+        env: "MERIDIAN_MAIL_THROTTLE_TICKETS",
+        default: "5",
+        help: "new tickets one sender may open by mail within mail_throttle_minutes; more of their new mail joins their latest ticket, tagged mail-throttled (0: off)",
+    },
+    Setting {
+        key: "mail_throttle_minutes",
+        env: "MERIDIAN_MAIL_THROTTLE_MINUTES",
+        default: "10",
+        help: "the window of mail_throttle_tickets",
+    },
+    Setting {
         key: "smtp_max_connections",
         env: "MERIDIAN_SMTP_MAX_CONNECTIONS",
         default: "100",
@@ -340,6 +352,9 @@ pub struct Config {
     /// The domain inbound addresses live under (lowercase).
     pub inbound_domain: String,
     pub max_message_bytes: usize,
+    /// New tickets one sender may open by mail per `mail_throttle_minutes` (0: no throttle).
+    pub mail_throttle_tickets: i64,
+    pub mail_throttle_minutes: i64,
     pub smtp_max_connections: usize,
     pub smtp_max_recipients: usize,
     pub smtp_timeout_secs: u64,
@@ -517,6 +532,12 @@ impl Config {
             max_message_bytes: opt(get("max_message_bytes"), "MERIDIAN_MAX_MESSAGE_BYTES")?
                 .unwrap_or(30 << 20)
                 .max(1024),
+            mail_throttle_tickets: opt(get("mail_throttle_tickets"), "MERIDIAN_MAIL_THROTTLE_TICKETS")?
+                .unwrap_or(5)
+                .max(0),
+            mail_throttle_minutes: opt(get("mail_throttle_minutes"), "MERIDIAN_MAIL_THROTTLE_MINUTES")?
+                .unwrap_or(10)
+                .max(1),
             smtp_max_connections: opt(get("smtp_max_connections"), "MERIDIAN_SMTP_MAX_CONNECTIONS")?
                 .unwrap_or(100)
                 .max(1),

@@ -103,14 +103,18 @@ impl Metrics {
 
 /// Counters of a group-commit path: how many batches and items it wrote (their ratio is the
 /// mean batch size).
-pub fn render_batches(path: &str, batches: u64, items: u64) -> String {
+pub fn render_batches(paths: &[(&str, u64, u64)]) -> String {
     let mut out = String::new();
     out.push_str("# HELP meridian_write_batches_total Group-commit transactions by write path.\n");
     out.push_str("# TYPE meridian_write_batches_total counter\n");
-    let _ = writeln!(out, "meridian_write_batches_total{{path=\"{}\"}} {batches}", esc(path));
+    for (path, batches, _) in paths {
+        let _ = writeln!(out, "meridian_write_batches_total{{path=\"{}\"}} {batches}", esc(path));
+    }
     out.push_str("# HELP meridian_write_batch_items_total Writes carried by those transactions.\n");
     out.push_str("# TYPE meridian_write_batch_items_total counter\n");
-    let _ = writeln!(out, "meridian_write_batch_items_total{{path=\"{}\"}} {items}", esc(path));
+    for (path, _, items) in paths {
+        let _ = writeln!(out, "meridian_write_batch_items_total{{path=\"{}\"}} {items}", esc(path));
+    }
     out
 }
 

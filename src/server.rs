@@ -136,8 +136,12 @@ pub async fn start_with_consumers(
                 Some((cert, key)) => Some(crate::email::tls::acceptor(cert, key)?),
                 None => None,
             };
-            let services =
-                crate::email::smtp::Services { db: state.db.clone(), jobs_wakeup: state.jobs_wakeup.clone(), tls };
+            let services = crate::email::smtp::Services {
+                db: state.db.clone(),
+                receiver: state.receiver.clone(),
+                jobs_wakeup: state.jobs_wakeup.clone(),
+                tls,
+            };
             let settings = crate::email::smtp::Settings {
                 domain: config.inbound_domain.clone(),
                 max_message_bytes: config.max_message_bytes,

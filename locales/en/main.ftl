@@ -405,3 +405,17 @@ presence-away = Away
 presence-offline = Offline
 presence-set = Set presence
 presence-saved = Presence saved.
+
+nav-failed-mail = Failed mail
+email-setup-failed-link = Failed mail: messages that could not be filed
+failed-mail-title = Failed mail
+failed-mail-help = Inbound messages that could not be filed are kept here with the reason, never deleted. Download the original, fix the cause, then retry.
+failed-mail-none = No failed mail.
+failed-mail-received = Received
+failed-mail-sender = Sender
+failed-mail-subject = Subject
+failed-mail-error = Error
+failed-mail-unknown = unknown
+failed-mail-download = Download original
+failed-mail-retry = Retry
+failed-mail-retried = Queued for filing again.

@@ -414,3 +414,17 @@ presence-away = 离开
 presence-offline = 离线
 presence-set = 设置状态
 presence-saved = 状态已保存。
+
+nav-failed-mail = 失败的邮件
+email-setup-failed-link = 失败的邮件：无法归档的邮件
+failed-mail-title = 失败的邮件
+failed-mail-help = 无法归档的来信会连同原因保留在这里，永不删除。可下载原始邮件，排除原因后重试。
+failed-mail-none = 没有失败的邮件。
+failed-mail-received = 收到时间
+failed-mail-sender = 发件人
+failed-mail-subject = 主题
+failed-mail-error = 错误
+failed-mail-unknown = 未知
+failed-mail-download = 下载原始邮件
+failed-mail-retry = 重试
+failed-mail-retried = 已重新排队归档。

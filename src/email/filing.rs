@@ -25,10 +25,13 @@ use crate::tenancy::TenantId;
 use crate::tickets::attachments::{self, Blobs, StoredBlob};
 use crate::tickets::commands::{self, Creation, NewMessage, NewTicket, Requester, TicketChanges};
 use crate::tickets::intake::Intake;
-use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
+use crate::tickets::{Actor, Channel, Message, MessageKind, Priority, Status, Ticket};
+use crate::types::{MessageId, TicketId};
 
 /// The tag automatic mail (auto-replies, bounces, lists) puts on its ticket.
 pub const AUTOMATIC_TAG: &str = "auto-reply";
+/// The tag a ticket gets when a sender's mail was throttled into it rather than opening more.
+pub const THROTTLED_TAG: &str = "mail-throttled";
 /// HTML parts larger than this are dropped (the text part and the raw message stay).
 const MAX_HTML_BYTES: usize = 2 << 20;
 
@@ -44,6 +47,16 @@ pub struct Filer {
     pub domain: String,
     /// The configured attempts of jobs that set none.
     pub default_max_attempts: i32,
+    /// Sender throttling: past this many new tickets in the window, a sender's new mail joins
+    /// their latest ticket instead; `None` when off.
+    pub throttle: Option<Throttle>,
+}
+
+/// How many tickets one sender may open by mail within how many minutes.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    pub tickets: i64,
+    pub minutes: i64,
 }
 
 /// Why filing stopped.
@@ -187,20 +200,8 @@ impl Filer {
                     Some(a) => Actor::Agent(a.id.clone()),
                     None => Actor::Contact(contacts::find_or_create(c, tenant, &sender, name.as_deref())?.id),
                 };
-                let msg = NewMessage {
-                    kind: MessageKind::Reply,
-                    channel: Channel::Email,
-                    body_text: content.text.clone(),
-                    body_html: content.html.clone(),
-                    attachments: blobs.to_vec(),
-                };
-                let (mut ticket, message) = commands::add_message(c, tenant, &actor, &t.id, &msg)?;
-                if automatic && ticket.status != Status::Closed && !ticket.tag_list().iter().any(|x| x == AUTOMATIC_TAG)
-                {
-                    let changes = TicketChanges { add_tags: vec![AUTOMATIC_TAG.into()], ..Default::default() };
-                    ticket = commands::update_ticket(c, tenant, &Actor::System, &ticket.id, &changes, None)?;
-                }
-                (ticket, message)
+                let tags: &[&str] = if automatic { &[AUTOMATIC_TAG] } else { &[] };
+                join(c, tenant, &t, &actor, content, blobs, tags)?
             }
             linked => {
                 // An agent (or one of the desk's own addresses, the tenant's support address
@@ -215,6 +216,21 @@ impl Filer {
                     }
                     _ => None,
                 };
+                // A sender opening ticket after ticket (a script, a mail loop we did not
+                // recognise) is throttled into their latest one. Agents and forwards (whose
+                // requester is someone else) are not.
+                if forward.is_none() && agent.is_none() {
+                    if let Some(t) = self.throttled_into(c, tenant, &sender)? {
+                        tracing::info!(ticket_id = %t.id, "inbound mail throttled into the sender's latest ticket");
+                        let actor = match automatic {
+                            true => Actor::System,
+                            false => Actor::Contact(t.requester_id.clone()),
+                        };
+                        let tags: &[&str] = if automatic { &[THROTTLED_TAG, AUTOMATIC_TAG] } else { &[THROTTLED_TAG] };
+                        let (ticket, message) = join(c, tenant, &t, &actor, content, blobs, tags)?;
+                        return self.finish(c, tenant, row, parsed, content, &ticket.id, &message.id);
+                    }
+                }
                 let (email, name, subject) = match forward {
                     Some((email, name)) => {
                         let subject = parsed
@@ -252,12 +268,53 @@ impl Filer {
                 (ticket, message)
             }
         };
-        commands::set_full_text(c, tenant, &message.id, &content.full)?;
-        self.record(c, tenant, row, parsed, &ticket.id, Some(message.id.as_str()))?;
+        self.finish(c, tenant, row, parsed, content, &ticket.id, &message.id)
+    }
+
+    /// After the message is on its ticket: its full text, its key, the row's outcome, the
+    /// people copied.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        c: &mut DbConnection,
+        tenant: &TenantId,
+        row: &Inbound,
+        parsed: &ParsedMail,
+        content: &Content,
+        ticket_id: &TicketId,
+        message_id: &MessageId,
+    ) -> AppResult<bool> {
+        commands::set_full_text(c, tenant, message_id, &content.full)?;
+        self.record(c, tenant, row, parsed, ticket_id, Some(message_id.as_str()))?;
         let copied: Vec<String> =
             parsed.addresses.iter().filter(|a| !super::address::is_ours(a, &self.domain)).cloned().collect();
-        threads::add_participants(c, tenant, &ticket.id, &copied)?;
+        threads::add_participants(c, tenant, ticket_id, &copied)?;
         Ok(true)
+    }
+
+    /// The ticket a sender's new mail goes to instead of opening another, when the sender has
+    /// opened the throttle's number of email tickets within its window: the latest of them that
+    /// is still open to messages.
+    fn throttled_into(&self, c: &mut DbConnection, tenant: &TenantId, sender: &str) -> AppResult<Option<Ticket>> {
+        let Some(th) = self.throttle else { return Ok(None) };
+        let Some(contact) = contacts::by_email(c, tenant, sender)? else { return Ok(None) };
+        let since = crate::db::now() - chrono::Duration::minutes(th.minutes);
+        let recent: Vec<(String, String)> = tickets::table
+            .filter(tickets::tenant_id.eq(tenant.as_str()))
+            .filter(tickets::requester_id.eq(contact.id.as_str()))
+            .filter(tickets::channel.eq(Channel::Email.as_str()))
+            .filter(tickets::created_at.ge(since))
+            .order((tickets::created_at.desc(), tickets::id.desc()))
+            .limit(th.tickets)
+            .select((tickets::id, tickets::status))
+            .load(c)?;
+        if (recent.len() as i64) < th.tickets {
+            return Ok(None);
+        }
+        let closed = Status::Closed.as_str();
+        let Some((id, _)) = recent.into_iter().find(|(_, status)| status != closed) else { return Ok(None) };
+        let t = commands::get(c, tenant, &id.as_str().into())?;
+        Ok(t.merged_into_id.is_none().then_some(t))
     }
 
     /// Record the message's key on its ticket and the row's outcome.
@@ -354,6 +411,34 @@ impl Filer {
         }
         threads::is_participant(c, tenant, &t.id, sender)
     }
+}
+
+/// Add the message to ticket `t` as `actor`, and put `tags` on the ticket (not on a closed one,
+/// which only takes the message).
+fn join(
+    c: &mut DbConnection,
+    tenant: &TenantId,
+    t: &Ticket,
+    actor: &Actor,
+    content: &Content,
+    blobs: &[StoredBlob],
+    tags: &[&str],
+) -> AppResult<(Ticket, Message)> {
+    let msg = NewMessage {
+        kind: MessageKind::Reply,
+        channel: Channel::Email,
+        body_text: content.text.clone(),
+        body_html: content.html.clone(),
+        attachments: blobs.to_vec(),
+    };
+    let (mut ticket, message) = commands::add_message(c, tenant, actor, &t.id, &msg)?;
+    let missing: Vec<String> =
+        tags.iter().filter(|tag| !ticket.tag_list().iter().any(|x| x == *tag)).map(|tag| tag.to_string()).collect();
+    if ticket.status != Status::Closed && !missing.is_empty() {
+        let changes = TicketChanges { add_tags: missing, ..Default::default() };
+        ticket = commands::update_ticket(c, tenant, &Actor::System, &ticket.id, &changes, None)?;
+    }
+    Ok((ticket, message))
 }
 
 /// The header addresses kept on the inbound row for the API (`from`, `to`, `cc`), as JSON.

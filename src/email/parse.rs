@@ -73,6 +73,19 @@ fn clean(text: &str) -> String {
     text.replace('\0', "")
 }
 
+/// The sender and subject of a message's start (its header block), when they parse; for lists
+/// of mail that could not be filed, so both may be missing.
+pub fn summary(head: &[u8]) -> (Option<String>, Option<String>) {
+    let Some(msg) = mail_parser::MessageParser::default().parse_headers(head) else { return (None, None) };
+    let line = |s: &str| -> String {
+        let spaced: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        spaced.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(250).collect()
+    };
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address.as_deref()).map(line);
+    let subject = msg.subject().map(line).filter(|s| !s.is_empty());
+    (from.filter(|f| !f.is_empty()), subject)
+}
+
 /// Parse raw bytes; `envelope_from` is SMTP's `MAIL FROM` (empty for bounces).
 pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, String> {
     let msg = mail_parser::MessageParser::default().parse(raw).ok_or("the message has no headers or body")?;

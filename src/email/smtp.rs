@@ -44,6 +44,8 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct Services {
     pub db: Db,
+    /// Commits received messages, grouped with other deliveries' (see [`store::Receiver`]).
+    pub receiver: store::Receiver,
     /// Wakes this process's job worker after a message is stored.
     pub jobs_wakeup: Arc<Notify>,
     /// Offers STARTTLS with this certificate, when configured.
@@ -65,7 +67,11 @@ pub async fn serve(listener: TcpListener, services: Services, settings: Settings
             _ = shutdown.changed() => break,
         };
         let (stream, peer) = match accepted {
-            Ok(a) => a,
+            Ok(a) => {
+                // Replies are small and each is awaited by the client before its next command.
+                let _ = a.0.set_nodelay(true);
+                a
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "SMTP accept failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -181,8 +187,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Session<'a, S> {
     }
 
     async fn reply(&mut self, text: &str) -> Io {
-        self.io.write_all(text.as_bytes()).await?;
-        self.io.write_all(b"\r\n").await?;
+        // One write per reply: the text and its CRLF written apart stall on Nagle's algorithm
+        // meeting the client's delayed ACK (40 ms a command on Linux).
+        let mut line = Vec::with_capacity(text.len() + 2);
+        line.extend_from_slice(text.as_bytes());
+        line.extend_from_slice(b"\r\n");
+        self.io.write_all(&line).await?;
         self.io.flush().await
     }
 
@@ -455,17 +465,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Session<'a, S> {
                 (t.clone(), envelope)
             })
             .collect();
-        let stored = self
-            .services
-            .db
-            .write(move |c| {
-                let mut ids = Vec::with_capacity(envelopes.len());
-                for (tenant, envelope) in &envelopes {
-                    ids.push(store::store(c, tenant, envelope, &raw, &sha)?);
-                }
-                Ok(ids)
-            })
-            .await;
+        let stored = self.services.receiver.store(store::Received { envelopes, raw, sha256: sha }).await;
         match stored {
             Ok(ids) => {
                 self.services.jobs_wakeup.notify_one();

@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::db::batch::Combiner;
 use crate::db::schema::{inbound_emails, tenant_inbound_secrets};
-use crate::db::{new_id, now, DbConnection};
+use crate::db::{new_id, now, Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, NewJob};
 use crate::tenancy::TenantId;
@@ -115,6 +116,55 @@ pub fn store(
     Ok(id)
 }
 
+/// One received message to commit: a row (and job) per recipient tenant, all or none.
+pub struct Received {
+    pub envelopes: Vec<(TenantId, Envelope)>,
+    pub raw: Vec<u8>,
+    pub sha256: String,
+}
+
+/// Group commit for both doors: messages arriving while an earlier batch is being written share
+/// the next transaction, so a burst costs one commit (one fsync) per batch rather than per
+/// message. Each message is written in its own savepoint, so a message that fails rolls back alone;
+/// a batch whose commit fails is written again one message per transaction. The answer comes
+/// only after the commit that holds the message's rows, which is when a door may say 250 / 202.
+#[derive(Clone)]
+pub struct Receiver {
+    combiner: Combiner<Received, Vec<String>>,
+}
+
+impl Receiver {
+    /// A receiver writing to `db`.
+    pub fn new(db: Db) -> Self {
+        Receiver { combiner: Combiner::new(db, Box::new(write_received)) }
+    }
+
+    /// Commit `msg` (its rows, bytes and filing jobs); the row ids, one per envelope, in order.
+    pub async fn store(&self, msg: Received) -> AppResult<Vec<String>> {
+        // Batches are formed per first recipient tenant: a tenant's burst shares commits and
+        // different tenants' writers run side by side, as ticket intake does.
+        let Some((key, _)) = msg.envelopes.first() else { return Ok(vec![]) };
+        let key = key.clone();
+        self.combiner.submit(&key, msg).await
+    }
+
+    /// (batches written, messages in them) since start, for metrics.
+    pub fn totals(&self) -> (u64, u64) {
+        self.combiner.totals()
+    }
+}
+
+fn write_received(conn: &mut DbConnection, _: &TenantId, items: &[Received]) -> AppResult<Vec<AppResult<Vec<String>>>> {
+    Ok(items
+        .iter()
+        .map(|m| {
+            conn.transaction(|c| {
+                m.envelopes.iter().map(|(t, e)| store(c, t, e, &m.raw, &m.sha256)).collect::<AppResult<Vec<_>>>()
+            })
+        })
+        .collect())
+}
+
 fn enqueue_filing(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
     jobs::enqueue(conn, &NewJob::new(super::FILE_JOB, Some(tenant), serde_json::json!({ "inbound_id": id })))?;
     Ok(())
@@ -147,6 +197,28 @@ pub fn list_failed(conn: &mut DbConnection, tenant: &TenantId, limit: i64) -> Ap
         .order((inbound_emails::received_at.desc(), inbound_emails::id.desc()))
         .limit(limit)
         .select(Inbound::as_select())
+        .load(conn)?)
+}
+
+diesel::define_sql_function!(fn substr(x: diesel::sql_types::Binary, start: diesel::sql_types::Integer, len: diesel::sql_types::Integer) -> diesel::sql_types::Binary);
+
+/// How much of a quarantined message's start is read to show its sender and subject: enough for
+/// any sane header block, without loading a 30 MiB message per row.
+pub const HEAD_BYTES: i32 = 16 * 1024;
+
+/// This tenant's quarantined messages, newest first, each with the first [`HEAD_BYTES`] of its
+/// raw bytes (for the console's list).
+pub fn list_failed_with_head(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    limit: i64,
+) -> AppResult<Vec<(Inbound, Vec<u8>)>> {
+    Ok(inbound_emails::table
+        .filter(inbound_emails::tenant_id.eq(tenant.as_str()))
+        .filter(inbound_emails::state.eq(state::FAILED))
+        .order((inbound_emails::received_at.desc(), inbound_emails::id.desc()))
+        .limit(limit)
+        .select((Inbound::as_select(), substr(inbound_emails::raw, 1, HEAD_BYTES)))
         .load(conn)?)
 }
 

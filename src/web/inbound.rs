@@ -103,8 +103,13 @@ pub async fn receive(
         reply_token: token,
     };
     let sha = store::sha256_hex(&raw);
-    let (tid, digest) = (tenant.tenant_id(), sha.clone());
-    let id = app.db.write(move |c| store::store(c, &tid, &envelope, &raw, &digest)).await?;
+    let received = store::Received { envelopes: vec![(tenant.tenant_id(), envelope)], raw, sha256: sha.clone() };
+    let id = app
+        .receiver
+        .store(received)
+        .await?
+        .pop()
+        .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("the stored message has no row id")))?;
     app.wake_jobs();
     Ok(HttpResponse::Accepted().json(json!({ "id": id, "sha256": sha })))
 }

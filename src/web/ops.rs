@@ -46,7 +46,11 @@ pub async fn metrics(req: HttpRequest) -> AppResult<HttpResponse> {
     let depth = state.db.read(crate::jobs::depth_by_state).await.unwrap_or_default();
     let mut body = state.metrics.render(&depth, state.db.pool_state());
     let (batches, items) = state.intake.totals();
-    body.push_str(&crate::metrics::render_batches("tickets", batches, items));
+    let (mail_batches, mail_items) = state.receiver.totals();
+    body.push_str(&crate::metrics::render_batches(&[
+        ("tickets", batches, items),
+        ("inbound_mail", mail_batches, mail_items),
+    ]));
     if let Some(bytes) = state.db.wal_bytes() {
         body.push_str(&crate::metrics::render_wal(bytes, state.db.wal_stats()));
     }

@@ -171,13 +171,19 @@ async fn raw_download(req: HttpRequest, client: ApiClient, path: web::Path<Strin
             Ok((row, bytes))
         })
         .await?;
-    Ok(HttpResponse::Ok()
+    Ok(rfc822_download(&row, bytes))
+}
+
+/// A stored message's raw bytes as a `message/rfc822` download that browsers never render (the
+/// API and the console's failed-mail list serve it the same way).
+pub(crate) fn rfc822_download(row: &store::Inbound, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "message/rfc822"))
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}.eml\"", row.id)))
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("x-content-sha256", row.sha256.clone()))
-        .body(bytes))
+        .body(bytes)
 }
 
 #[utoipa::path(post, path = "/api/v1/mail/failed/{id}/retry", tag = "mail", summary = "File a quarantined message again",

@@ -1,7 +1,7 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
 mod directory;
-mod mail;
+pub(crate) mod mail;
 pub mod openapi;
 mod routing;
 mod rules;

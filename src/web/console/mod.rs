@@ -3,6 +3,7 @@
 mod admin;
 mod api_reference;
 mod email_setup;
+mod failed_mail;
 mod inbox;
 
 mod live;
@@ -163,6 +164,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin::routes)
             .configure(email_setup::routes)
             .configure(webhooks::routes)
+            .configure(failed_mail::routes)
             .default_service(web::to(crate::web::not_found)),
     );
 }

@@ -2,6 +2,7 @@
 
 mod console;
 mod email_setup;
+mod failed_mail;
 mod tickets;
 pub mod webdriver;
 

@@ -45,6 +45,8 @@ macro_rules! both_mail {
 mod corpus;
 mod crash;
 mod doors;
+pub(crate) mod failed_mail;
+mod group_commit;
 mod outbound;
 mod replies;
 mod routed;

@@ -227,3 +227,106 @@ async fn one_message_for_two_tenants(app: TestApp) {
     }
 }
 both_mail!(one_message_for_two_tenants);
+
+async fn a_sender_opening_ticket_after_ticket_is_throttled(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token_for(&app, &acme);
+    let to = format!("acme@{DOMAIN}");
+    // Seven unrelated messages in a row from one sender (the default throttle: 5 in 10 minutes),
+    // over one real SMTP connection; the filing job takes them in order.
+    let mut files = Vec::new();
+    for n in 1..=7 {
+        let raw = mail(
+            "Bot <bot@customer.example>",
+            &to,
+            &format!("Alert {n}"),
+            &format!("Message-ID: <alert{n}@customer.example>\r\n"),
+            &format!("Alert number {n}."),
+        );
+        let file = app.dir.path().join(format!("alert{n}.eml"));
+        std::fs::write(&file, raw).unwrap();
+        files.push(file.display().to_string());
+    }
+    let report = smtp_files(&app, "bot@customer.example", &[&to], files).await;
+    for r in report["results"].as_array().unwrap() {
+        accepted(r);
+    }
+    let other =
+        mail("Eve <eve@customer.example>", &to, "My own question", "Message-ID: <eve1@customer.example>\r\n", "Hi.");
+    accepted(&smtp(&app, "eve@customer.example", &[&to], &other).await);
+    let rows = settled(&app, &acme).await;
+    assert!(rows.iter().all(|r| r.state == "filed"), "{rows:?}");
+
+    let list = tickets(&app, &tok).await;
+    let bots: Vec<&serde_json::Value> =
+        list.iter().filter(|t| t["requester"]["email"] == "bot@customer.example").collect();
+    assert_eq!(bots.len(), 5, "five tickets, then the throttle: {list:?}");
+    // Which five opened tickets depends on the order the filing job takes them; the other two
+    // joined the latest of them, which is flagged.
+    let flagged = |t: &serde_json::Value| t["tags"].as_array().unwrap().iter().any(|x| x == "mail-throttled");
+    let throttled: Vec<&&serde_json::Value> = bots.iter().filter(|t| flagged(t)).collect();
+    assert_eq!(throttled.len(), 1, "one ticket is flagged: {bots:?}");
+    let mut all = Vec::new();
+    for t in &bots {
+        let bodies: Vec<String> = messages(&app, &tok, t["id"].as_str().unwrap())
+            .await
+            .iter()
+            .map(|m| m["body_text"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(bodies.len(), if flagged(t) { 3 } else { 1 }, "{t}: {bodies:?}");
+        all.extend(bodies);
+    }
+    for n in 1..=7 {
+        let found = all.iter().filter(|b| b.contains(&format!("Alert number {n}."))).count();
+        assert_eq!(found, 1, "alert {n} filed once: {all:?}");
+    }
+    // Someone else writing at the same time is not affected.
+    let eve = list.iter().find(|t| t["requester"]["email"] == "eve@customer.example").expect("eve's ticket");
+    assert_eq!(eve["subject"], "My own question");
+}
+both_mail!(a_sender_opening_ticket_after_ticket_is_throttled);
+
+async fn a_reply_whose_subject_changed_threads_by_in_reply_to(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token_for(&app, &acme);
+    let to = format!("acme@{DOMAIN}");
+    let first = mail(
+        "Fay <fay@customer.example>",
+        &to,
+        "Invoice 4411 is wrong",
+        "Message-ID: <f1@customer.example>\r\n",
+        "The total is off.",
+    );
+    accepted(&smtp(&app, "fay@customer.example", &[&to], &first).await);
+    settled(&app, &acme).await;
+    // No "Re:", no [#N], no plus address: nothing in the subject matches, only In-Reply-To.
+    let reply = mail(
+        "Fay <fay@customer.example>",
+        &to,
+        "Actually, also my address changed",
+        "Message-ID: <f2@customer.example>\r\nIn-Reply-To: <f1@customer.example>\r\n",
+        "New address: 1 Main St.",
+    );
+    accepted(&smtp(&app, "fay@customer.example", &[&to], &reply).await);
+    // And one whose References alone name the thread, its subject in another language.
+    let again = mail(
+        "Fay <fay@customer.example>",
+        &to,
+        "发票问题",
+        "Message-ID: <f3@customer.example>\r\nReferences: <f1@customer.example> <f2@customer.example>\r\n",
+        "还有一个问题。",
+    );
+    accepted(&smtp(&app, "fay@customer.example", &[&to], &again).await);
+    settled(&app, &acme).await;
+    let list = tickets(&app, &tok).await;
+    assert_eq!(list.len(), 1, "both replies joined the first ticket: {list:?}");
+    assert_eq!(list[0]["subject"], "Invoice 4411 is wrong", "the ticket keeps its subject");
+    let bodies: Vec<String> = messages(&app, &tok, list[0]["id"].as_str().unwrap())
+        .await
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(bodies.len(), 3, "{bodies:?}");
+    assert!(bodies[1].contains("1 Main St.") && bodies[2].contains("还有一个问题"), "{bodies:?}");
+}
+both_mail!(a_reply_whose_subject_changed_threads_by_in_reply_to);
