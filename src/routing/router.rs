@@ -54,23 +54,13 @@ pub fn facts(new: &NewTicket, lang: Option<String>) -> Facts {
 
 /// Whether the tenant has set up routing at all (a schedule on a team or an agent): until then
 /// tickets are left for people to pick up and their audit trail is not filled with "nobody".
+///
+/// Asked for every creation batch, so it is one round trip: both checks in one statement.
 pub fn configured(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<bool> {
-    let team: Option<String> = teams::table
-        .filter(teams::tenant_id.eq(tenant.as_str()))
-        .filter(teams::schedule.is_not_null())
-        .select(teams::id)
-        .first(conn)
-        .optional()?;
-    if team.is_some() {
-        return Ok(true);
-    }
-    let agent: Option<String> = agents::table
-        .filter(agents::tenant_id.eq(tenant.as_str()))
-        .filter(agents::schedule.is_not_null())
-        .select(agents::id)
-        .first(conn)
-        .optional()?;
-    Ok(agent.is_some())
+    use diesel::dsl::exists;
+    let team = teams::table.filter(teams::tenant_id.eq(tenant.as_str())).filter(teams::schedule.is_not_null());
+    let agent = agents::table.filter(agents::tenant_id.eq(tenant.as_str())).filter(agents::schedule.is_not_null());
+    Ok(diesel::select(exists(team).or(exists(agent))).get_result(conn)?)
 }
 
 /// A decision as the intake applies it.
