@@ -261,6 +261,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbound_email_chunks (tenant_id, inbound_id, seq) {
+        tenant_id -> Text,
+        inbound_id -> Text,
+        seq -> Integer,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
     inbound_emails (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::batch::Combiner;
-use crate::db::schema::{inbound_emails, tenant_inbound_secrets};
+use crate::db::schema::{inbound_email_chunks, inbound_emails, tenant_inbound_secrets};
 use crate::db::{new_id, now, Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, NewJob};
@@ -107,14 +107,27 @@ pub fn store(
             inbound_emails::reply_token.eq(envelope.reply_token.as_deref()),
             inbound_emails::size_bytes.eq(raw.len() as i64),
             inbound_emails::sha256.eq(sha256),
-            inbound_emails::raw.eq(raw),
+            inbound_emails::raw.eq(&raw[..raw.len().min(CHUNK_BYTES)]),
             inbound_emails::state.eq(state::RECEIVED),
             inbound_emails::auto_reply.eq(false),
         ))
         .execute(conn)?;
+    for (seq, piece) in raw.get(CHUNK_BYTES..).unwrap_or_default().chunks(CHUNK_BYTES).enumerate() {
+        diesel::insert_into(inbound_email_chunks::table)
+            .values((
+                inbound_email_chunks::tenant_id.eq(tenant.as_str()),
+                inbound_email_chunks::inbound_id.eq(&id),
+                inbound_email_chunks::seq.eq(seq as i32 + 1),
+                inbound_email_chunks::bytes.eq(piece),
+            ))
+            .execute(conn)?;
+    }
     enqueue_filing(conn, tenant, &id, envelope.from.as_deref())?;
     Ok(id)
 }
+
+/// Largest piece of a message stored in one row (see the `inbound_email_chunks` migration).
+pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// One received message to commit: a row (and job) per recipient tenant, all or none.
 pub struct Received {
@@ -182,7 +195,30 @@ pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<In
 
 /// The raw bytes of one inbound row of this tenant, exactly as received.
 pub fn raw(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Vec<u8>> {
-    Ok(inbound_emails::table.find((tenant.as_str(), id)).select(inbound_emails::raw).first(conn)?)
+    let (first, size): (Vec<u8>, i64) = inbound_emails::table
+        .find((tenant.as_str(), id))
+        .select((inbound_emails::raw, inbound_emails::size_bytes))
+        .first(conn)?;
+    if first.len() as i64 >= size {
+        return Ok(first);
+    }
+    let mut out = Vec::with_capacity(size.max(0) as usize);
+    out.extend_from_slice(&first);
+    drop(first);
+    // A piece at a time, so no more than one piece is in flight besides the message itself.
+    let count: i64 = inbound_email_chunks::table
+        .filter(inbound_email_chunks::tenant_id.eq(tenant.as_str()))
+        .filter(inbound_email_chunks::inbound_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    for seq in 1..=count as i32 {
+        let piece: Vec<u8> = inbound_email_chunks::table
+            .find((tenant.as_str(), id, seq))
+            .select(inbound_email_chunks::bytes)
+            .first(conn)?;
+        out.extend_from_slice(&piece);
+    }
+    Ok(out)
 }
 
 /// Every inbound row of this tenant, oldest first (tests and tools).

@@ -188,3 +188,65 @@ mod starttls {
         super::starttls(crate::harness::Backend::Postgres).await;
     }
 }
+
+/// A message of several mebibytes is stored in pieces and comes back byte for byte (to filing,
+/// the raw-source API and the failed-mail download alike), and its attachment is filed whole.
+async fn a_large_message_is_stored_in_pieces(backend: Backend) {
+    let adjust = |env: &mut std::collections::HashMap<String, String>| {
+        env.insert("MERIDIAN_MAX_MESSAGE_BYTES".into(), "8000000".into());
+    };
+    let Some(app) = TestApp::start_with(backend, adjust, meridian::jobs::Registry::new()).await else { return };
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token_for(&app, &acme);
+    let to = format!("acme@{DOMAIN}");
+    // 3.2 MiB of base64 lines: four pieces, the last one short.
+    let payload: Vec<u8> = (0..2_400_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&payload);
+    let lines: Vec<&str> = b64.as_bytes().chunks(76).map(|l| std::str::from_utf8(l).unwrap()).collect();
+    let raw = format!(
+        "From: Lee <lee@customer.example>\r\nTo: {to}\r\nSubject: Big logs\r\nMessage-ID: <big1@customer.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nLogs attached.\r\n--b\r\n\
+         Content-Type: application/octet-stream; name=\"logs.bin\"\r\nContent-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"logs.bin\"\r\n\r\n{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    );
+    assert!(raw.len() > 3 * store::CHUNK_BYTES);
+    accepted(&smtp(&app, "lee@customer.example", &[&to], &raw).await);
+    let rows = settled(&app, &acme).await;
+    assert_eq!((rows.len(), rows[0].state.as_str()), (1, "filed"), "{:?}", rows[0].error);
+    let (t, id) = (acme.tenant_id(), rows[0].id.clone());
+    let pieces: i64 = app
+        .state
+        .db
+        .read(move |c| {
+            use diesel::prelude::*;
+            use meridian::db::schema::inbound_email_chunks as k;
+            Ok(k::table.filter(k::tenant_id.eq(t.as_str())).filter(k::inbound_id.eq(&id)).count().get_result(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(pieces, 3, "the first piece is on the row, three more beside it");
+    let (t, id) = (acme.tenant_id(), rows[0].id.clone());
+    assert_eq!(app.state.db.read(move |c| store::raw(c, &t, &id)).await.unwrap(), raw.as_bytes());
+    let list = tickets(&app, &tok).await;
+    let msgs = messages(&app, &tok, list[0]["id"].as_str().unwrap()).await;
+    let raw_url = msgs[0]["raw_url"].as_str().expect("raw_url").to_string();
+    let got = reqwest::Client::new().get(app.url(&raw_url)).bearer_auth(&tok).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), raw.as_bytes(), "the raw-source API reassembles the pieces");
+    let att = &msgs[0]["attachments"][0];
+    assert_eq!((att["filename"].as_str(), att["size_bytes"].as_i64()), (Some("logs.bin"), Some(payload.len() as i64)));
+}
+
+mod a_large_message_is_stored_in_pieces {
+    #[actix_web::test]
+    async fn sqlite() {
+        super::a_large_message_is_stored_in_pieces(crate::harness::Backend::Sqlite).await;
+    }
+    #[actix_web::test]
+    async fn postgres() {
+        super::a_large_message_is_stored_in_pieces(crate::harness::Backend::Postgres).await;
+    }
+}
