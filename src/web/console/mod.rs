@@ -2,6 +2,7 @@
 
 mod admin;
 mod api_reference;
+mod chat_setup;
 mod email_setup;
 mod failed_mail;
 mod inbox;
@@ -163,6 +164,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(email_setup::routes)
+            .configure(chat_setup::routes)
             .configure(webhooks::routes)
             .configure(failed_mail::routes)
             .default_service(web::to(crate::web::not_found)),

@@ -5,7 +5,9 @@
 
 mod conversation;
 mod offline;
+mod processes;
 mod refused;
+mod setup;
 
 use std::time::Duration;
 
@@ -41,14 +43,19 @@ pub fn api_token(app: &TestApp, t: &Tenant) -> String {
     app.state.db.write_blocking(|c| tokens::create(c, &t.tenant_id(), "chat", None)).unwrap().1
 }
 
-fn ws_url(app: &TestApp, slug: &str) -> String {
-    format!("{}/widget/ws/{slug}", app.base.replacen("http://", "ws://", 1))
+fn ws_url(base: &str, slug: &str) -> String {
+    format!("{}/widget/ws/{slug}", base.replacen("http://", "ws://", 1))
 }
 
 impl Widget {
     /// Connect, sending `origin` as the browser would.
     pub async fn try_connect(app: &TestApp, slug: &str, origin: Option<&str>) -> Result<Widget, Ending> {
-        let mut req = ws_url(app, slug).into_client_request().unwrap();
+        Self::try_connect_at(&app.base, slug, origin).await
+    }
+
+    /// [`Widget::try_connect`] to the server at `base` (another process).
+    pub async fn try_connect_at(base: &str, slug: &str, origin: Option<&str>) -> Result<Widget, Ending> {
+        let mut req = ws_url(base, slug).into_client_request().unwrap();
         if let Some(o) = origin {
             req.headers_mut().insert("origin", o.parse().unwrap());
         }
@@ -65,7 +72,12 @@ impl Widget {
 
     /// Connect and say hello with `fields`; returns the socket and the welcome.
     pub async fn hello(app: &TestApp, slug: &str, fields: Value) -> (Widget, Value) {
-        let mut w = Self::connect(app, slug).await;
+        Self::hello_at(&app.base, slug, fields).await
+    }
+
+    /// [`Widget::hello`] to the server at `base`.
+    pub async fn hello_at(base: &str, slug: &str, fields: Value) -> (Widget, Value) {
+        let mut w = Self::try_connect_at(base, slug, None).await.expect("connect");
         let mut hello = json!({"type": "hello"});
         for (k, v) in fields.as_object().cloned().unwrap_or_default() {
             hello[k] = v;

@@ -1,0 +1,57 @@
+//! The agent's side in the console: the visitor's messages reach the agent's live stream, and
+//! the ticket page's composer reaches the widget (a note does not). On PostgreSQL the widget is
+//! connected to a second server process, so both directions cross processes (LISTEN/NOTIFY).
+
+use serde_json::json;
+
+use super::{api_token, Widget};
+use crate::harness::{wait_for_frame, Backend, TestApp};
+
+async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
+    let (acme, email, pw) = app.seed_tenant("acme");
+    let tok = api_token(&app, &acme);
+    let peer = match app.backend {
+        Backend::Postgres => Some(app.peer().await),
+        Backend::Sqlite => None,
+    };
+    let widget_base = peer.as_ref().map_or(app.base.clone(), |(_, b)| b.clone());
+    let (agent, csrf) = app.signed_in("acme", &email, &pw).await;
+    let res = agent.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut events = res.bytes_stream();
+    wait_for_frame(&mut events, 15, |f| f.contains("connected")).await.expect("stream open");
+
+    let (mut w, _) = Widget::hello_at(&widget_base, "acme", json!({"name": "Rita"})).await;
+    let ticket = w.say("c-1", "Hello from the other process").await["conversation_id"].as_str().unwrap().to_string();
+    let frame = wait_for_frame(&mut events, 15, |f| f.contains(&ticket)).await;
+    assert!(frame.is_some_and(|f| f.contains("\"created\"")), "the agent's stream hears of the new chat");
+    let number = app.api_json(&tok, &format!("/api/v1/tickets/{ticket}")).await["number"].as_i64().unwrap();
+
+    let said = w.say("c-2", "Are you there?").await;
+    assert_eq!(said["conversation_id"], ticket.as_str());
+    let frame = wait_for_frame(&mut events, 15, |f| f.contains(&ticket) && f.contains("message_added")).await;
+    assert!(frame.is_some(), "the visitor's second message reaches the agent's stream");
+
+    // The ticket page's composer: a note, then a reply. The widget's next agent frame is the reply.
+    for (kind, body) in [("note", "INTERNAL: VIP customer"), ("reply", "Yes, how can I help?")] {
+        let r = agent
+            .post(app.url(&format!("/tickets/{number}/messages")))
+            .form(&[("_csrf", csrf.as_str()), ("kind", kind), ("body", body)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{kind}");
+    }
+    let reply = loop {
+        let f = w.recv_type("message").await;
+        if f["author"] != "visitor" {
+            break f;
+        }
+    };
+    assert_eq!((reply["author"].as_str(), reply["body"].as_str()), (Some("agent"), Some("Yes, how can I help?")));
+    assert_eq!(reply["name"], "acme Owner");
+    if let Some((p, _)) = peer {
+        p.stop().await;
+    }
+}
+both!(the_console_and_the_widget_talk_live_across_processes);
