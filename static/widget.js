@@ -17,7 +17,9 @@
   var store = "meridian:" + base.host + ":" + tenant;
   var T = {};
   var state = load();
-  var ws = null, open = false, unread = 0, retries = 0, offlineAt = undefined, seen = {};
+  // The last message shown on this page: a reconnect asks for what came after it; a fresh page
+  // (empty list) asks for the whole conversation.
+  var ws = null, open = false, unread = 0, retries = 0, offlineAt = undefined, seen = {}, lastSeen = null;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(store)) || {}; } catch (e) { return {}; }
@@ -34,6 +36,7 @@
   }
 
   var host = document.createElement("div");
+  host.setAttribute("data-meridian-widget", "");
   var root = host.attachShadow({ mode: "closed" });
   root.innerHTML =
     "<style>" +
@@ -118,7 +121,7 @@
     ws.onopen = function () {
       var hello = { type: "hello", locale: locale, page_url: location.href.slice(0, 500) };
       if (state.token) hello.visitor_token = state.token;
-      if (state.lastSeen) hello.last_seen_id = state.lastSeen;
+      if (lastSeen) hello.last_seen_id = lastSeen;
       if (d.name) hello.name = d.name;
       if (state.email || d.email) hello.email = state.email || d.email;
       if (d.userId && d.email && d.signature) hello.identity = { user_id: d.userId, email: d.email, signature: d.signature };
@@ -130,7 +133,7 @@
       if (f.type === "welcome") {
         retries = 0;
         status.hidden = true;
-        if (state.token && state.token !== f.visitor_token) { state.lastSeen = null; list.textContent = ""; }
+        if (state.token && state.token !== f.visitor_token) { lastSeen = null; list.textContent = ""; }
         state.token = f.visitor_token;
         state.conversation = f.conversation_id;
         save();
@@ -143,12 +146,13 @@
         var p = list.querySelector("[data-client='" + CSS.escape(f.client_id) + "']");
         if (p) { p.dataset.id = f.message_id; p.classList.remove("pending"); }
       } else if (f.type === "message") {
-        state.lastSeen = f.id;
-        save();
+        lastSeen = f.id;
         if (seen[f.id]) return;
         seen[f.id] = true;
         var added = bubble(f.id, f.author, f.name, f.body, false);
-        if (added && !open && f.author !== "visitor") { unread++; showBadge(); }
+        // Unread: what the agent wrote after the visitor last had the panel open.
+        if (open) { state.readAt = f.sent_at; save(); }
+        else if (added && f.author !== "visitor" && f.sent_at > (state.readAt || "")) { unread++; showBadge(); }
       } else if (f.type === "offline") {
         offlineAt = f.back_at;
         showOffline();
@@ -157,7 +161,7 @@
     ws.onclose = function (ev) {
       ws = null;
       // Refused for good: a token of another desk (start afresh) or a forged identity.
-      if (ev.code === 4003) { state = { outbox: state.outbox }; save(); list.textContent = ""; }
+      if (ev.code === 4003) { state = { outbox: state.outbox }; lastSeen = null; save(); list.textContent = ""; }
       if (ev.code === 4004) return;
       status.textContent = t("reconnecting");
       status.hidden = false;
@@ -193,7 +197,13 @@
   launcher.onclick = function () {
     open = !open;
     panel.hidden = !open;
-    if (open) { unread = 0; showBadge(); input.focus(); }
+    if (open) {
+      unread = 0;
+      showBadge();
+      state.readAt = new Date().toISOString();
+      save();
+      input.focus();
+    }
   };
   $(".x").onclick = launcher.onclick;
 

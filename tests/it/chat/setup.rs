@@ -66,3 +66,22 @@ async fn admins_set_up_the_widget_in_the_console(app: TestApp) {
     assert_eq!(r.status(), 403);
 }
 both!(admins_set_up_the_widget_in_the_console);
+
+async fn the_script_and_its_strings_are_served(app: TestApp) {
+    let js = reqwest::get(app.url("/widget.js")).await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.text().await.unwrap().contains("attachShadow({ mode: \"closed\" })"));
+    let zh = reqwest::get(app.url("/widget/strings/zh-CN.json")).await.unwrap();
+    assert_eq!(zh.headers()["access-control-allow-origin"], "*");
+    let zh: serde_json::Value = zh.json().await.unwrap();
+    assert_eq!((zh["locale"].as_str(), zh["dir"].as_str()), (Some("zh-CN"), Some("ltr")));
+    assert_eq!(zh["strings"]["launcher"], "在线咨询");
+    let en: serde_json::Value =
+        reqwest::get(app.url("/widget/strings/pt-BR.json")).await.unwrap().json().await.unwrap();
+    assert_eq!((en["locale"].as_str(), en["strings"]["launcher"].as_str()), (Some("en"), Some("Chat with us")));
+    let ar: serde_json::Value = reqwest::get(app.url("/widget/strings/ar.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(ar["dir"], "rtl", "Arabic is laid out right to left (in English words until translated)");
+    assert_eq!(zh["strings"].as_object().unwrap().len(), en["strings"].as_object().unwrap().len());
+}
+both!(the_script_and_its_strings_are_served);
