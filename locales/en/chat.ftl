@@ -31,3 +31,4 @@ chat-setup-identity-new = The new secret (shown once; the previous one no longer
 chat-setup-identity-set = A secret is set.
 chat-setup-identity-none = No secret yet: identities are refused until you make one.
 chat-setup-identity-rotate = Make a new secret
+chat-visitor-typing = The visitor is typing…

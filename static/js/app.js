@@ -85,6 +85,15 @@ if (ticket) {
     if (data.ticket_id === id) reload();
   });
   es.addEventListener("resync", reload);
+  // A chat visitor typing: shown until a few seconds pass without another notice.
+  const typingNote = document.getElementById("typing");
+  let typingTimer = null;
+  es.addEventListener("typing", (e) => {
+    if (!typingNote || JSON.parse(e.data).ticket_id !== id) return;
+    typingNote.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { typingNote.hidden = true; }, 5000);
+  });
   es.addEventListener("presence", (e) => {
     const data = JSON.parse(e.data);
     if (data.ticket_id !== id) return;

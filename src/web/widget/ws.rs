@@ -38,6 +38,8 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the connection lease is renewed (well inside `visitors::LEASE_SECS`).
 const LEASE_EVERY: Duration = Duration::from_secs(40);
+/// Least time between two typing notices of one connection.
+const TYPING_EVERY: Duration = Duration::from_secs(2);
 /// Message ids remembered as sent, so a live event never sends one twice.
 const REMEMBERED: usize = 512;
 
@@ -86,6 +88,7 @@ pub async fn connect(req: HttpRequest, body: web::Payload, slug: web::Path<Strin
         sent: VecDeque::new(),
         limit: RateLimit::default(),
         heard: Instant::now(),
+        typed: None,
     };
     actix_web::rt::spawn(conn.run(stream.max_frame_size(MAX_FRAME_BYTES)));
     Ok(response)
@@ -106,6 +109,8 @@ struct Connection {
     limit: RateLimit,
     /// When the client last sent anything (a frame or a pong).
     heard: Instant,
+    /// When this connection last passed on a typing notice.
+    typed: Option<Instant>,
 }
 
 /// What a `hello` resolved to.
@@ -256,10 +261,23 @@ impl Connection {
                 }
                 let ticket = conversations::current(c, &tid, &mut v)?;
                 visitors::lease(c, &tid, &v.id, true)?;
-                let offline = offline::check(c, &tid, v.locale.as_deref(), Utc::now())?;
-                Ok(Ok(Hello { visitor: v, token, ticket, offline, refused }))
+                Ok(Ok(Hello { visitor: v, token, ticket, offline: None, refused }))
             })
             .await;
+        // Whether anyone is on is a read of the routing state: outside the write transaction.
+        let resolved = match resolved {
+            Ok(Ok(mut h)) => {
+                let (tid, locale) = (self.tid.clone(), h.visitor.locale.clone());
+                match self.app.db.read(move |c| offline::check(c, &tid, locale.as_deref(), Utc::now())).await {
+                    Ok(o) => {
+                        h.offline = o;
+                        Ok(Ok(h))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            other => other,
+        };
         let hello = match resolved {
             Ok(Ok(h)) => h,
             Ok(Err(close)) => return Err(close.into()),
@@ -287,8 +305,18 @@ impl Connection {
     async fn on_frame(&mut self, frame: ClientFrame) -> Result<(), End> {
         match frame {
             ClientFrame::Message { client_id, body } => self.post(client_id, body).await,
-            // Accepted and counted against the rate limit; not relayed yet.
-            ClientFrame::Typing | ClientFrame::Read { .. } => Ok(()),
+            ClientFrame::Typing => {
+                // Shown to agents on the ticket page; one notice every few seconds is enough.
+                if let Some(t) = &self.ticket {
+                    if self.typed.is_none_or(|at| at.elapsed() >= TYPING_EVERY) {
+                        self.typed = Some(Instant::now());
+                        self.app.live.publish_typing(self.tid.as_str(), t);
+                    }
+                }
+                Ok(())
+            }
+            // Accepted and counted against the rate limit; read receipts are not kept yet.
+            ClientFrame::Read { .. } => Ok(()),
             ClientFrame::Hello { .. } => Err(Close::Malformed.into()),
         }
     }

@@ -1,5 +1,6 @@
 //! The agent's side in the console: the visitor's messages reach the agent's live stream, and
-//! the ticket page's composer reaches the widget (a note does not). On PostgreSQL the widget is
+//! the ticket page's composer reaches the widget (a note does not), and the visitor's typing shows
+//! on the ticket page. On PostgreSQL the widget is
 //! connected to a second server process, so both directions cross processes (LISTEN/NOTIFY).
 
 use serde_json::json;
@@ -31,6 +32,16 @@ async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
     assert_eq!(said["conversation_id"], ticket.as_str());
     let frame = wait_for_frame(&mut events, 15, |f| f.contains(&ticket) && f.contains("message_added")).await;
     assert!(frame.is_some(), "the visitor's second message reaches the agent's stream");
+
+    // The ticket page's stream shows the visitor typing (each notice lasts a few seconds).
+    let res = agent.get(app.url(&format!("/events?ticket={ticket}"))).send().await.unwrap();
+    let mut page_events = res.bytes_stream();
+    wait_for_frame(&mut page_events, 15, |f| f.contains("presence")).await.expect("ticket stream open");
+    w.send(json!({"type": "typing"})).await;
+    let typing = wait_for_frame(&mut page_events, 15, |f| f.starts_with("event: typing")).await;
+    assert!(typing.is_some_and(|f| f.contains(&ticket)), "the visitor's typing reaches the ticket page");
+    let page = agent.get(app.url(&format!("/tickets/{number}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"visitor-typing\""), "the page has a place to show it");
 
     // The ticket page's composer: a note, then a reply. The widget's next agent frame is the reply.
     for (kind, body) in [("note", "INTERNAL: VIP customer"), ("reply", "Yes, how can I help?")] {
