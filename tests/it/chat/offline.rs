@@ -1,6 +1,6 @@
 //! Nobody on shift: the widget is told when someone will be back, the conversation gets a
 //! localized notice, and an agent's later reply goes out by mail once the visitor has left
-//! (not while they read it live).
+//! (not while they read it live), and their mailed answer threads back into the conversation.
 
 use std::time::Duration;
 
@@ -104,6 +104,48 @@ async fn nobody_on_shift_says_when_and_replies_by_mail(app: TestApp) {
     assert_ne!(replies[0].message_row_id.as_deref(), live["id"].as_str());
     let kinds: Vec<String> = ticket_messages(&app, &tok, &ticket).await.into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, ["reply", "system", "reply", "reply"]);
+
+    // Rita answers the mail: it threads into the chat, and the widget shows it when she is back.
+    let (t, tk) = (acme.tenant_id(), ticket.clone());
+    let (secret, plus) = app
+        .state
+        .db
+        .write_blocking(move |c| {
+            let secret = meridian::email::store::inbound_secret(c, &t)?;
+            Ok((secret, meridian::email::threads::reply_token_for(c, &t, &tk)?))
+        })
+        .unwrap();
+    let raw = format!(
+        "From: Rita <rita@customer.example>\r\nTo: acme+{plus}@mail.desk.test\r\nSubject: Re: Is anyone there?\r\n\
+         Message-ID: <r1@customer.example>\r\nIn-Reply-To: <{}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nGreat, thank you!\r\n",
+        replies[0].message_id_header
+    );
+    let r = reqwest::Client::new()
+        .post(app.url("/inbound/email/acme"))
+        .bearer_auth(&secret)
+        .header("content-type", "message/rfc822")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let mut stored = vec![];
+    for _ in 0..300 {
+        stored = ticket_messages(&app, &tok, &ticket).await;
+        if stored.len() == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(stored.last().map(|(_, b)| b.as_str()), Some("Great, thank you!"), "{stored:?}");
+    let (mut w, _) = Widget::hello(&app, "acme", json!({"visitor_token": token})).await;
+    let mut bodies = vec![];
+    while bodies.len() < 5 {
+        let f = w.recv_type("message").await;
+        bodies.push((f["author"].as_str().unwrap().to_string(), f["body"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(bodies[4], ("visitor".into(), "Great, thank you!".into()), "{bodies:?}");
 }
 both!(nobody_on_shift_says_when_and_replies_by_mail);
 
