@@ -32,3 +32,4 @@ chat-setup-identity-set = A secret is set.
 chat-setup-identity-none = No secret yet: identities are refused until you make one.
 chat-setup-identity-rotate = Make a new secret
 chat-visitor-typing = The visitor is typing…
+chat-visitor-page = On the page:

@@ -32,3 +32,4 @@ chat-setup-identity-set = 已设置密钥。
 chat-setup-identity-none = 尚无密钥：在创建密钥之前，身份将被拒绝。
 chat-setup-identity-rotate = 生成新密钥
 chat-visitor-typing = 访客正在输入…
+chat-visitor-page = 所在页面：

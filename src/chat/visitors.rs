@@ -184,6 +184,35 @@ pub fn lease(conn: &mut DbConnection, tenant: &TenantId, id: &str, open: bool) -
     Ok(())
 }
 
+/// Longest page address kept.
+const MAX_PAGE_URL: usize = 1000;
+
+/// Note the page the visitor is on: an http(s) address, else nothing is kept (it is shown to
+/// agents as a link).
+pub fn set_page(conn: &mut DbConnection, tenant: &TenantId, id: &str, page_url: &str) -> AppResult<()> {
+    let ok = page_url.len() <= MAX_PAGE_URL
+        && url::Url::parse(page_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if ok {
+        diesel::update(chat_visitors::table.find((tenant.as_str(), id)))
+            .set(chat_visitors::page_url.eq(page_url))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The page the conversation's visitor was last on, if known.
+pub fn page_of(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<Option<String>> {
+    Ok(chat_visitors::table
+        .filter(chat_visitors::tenant_id.eq(tenant.as_str()))
+        .filter(chat_visitors::ticket_id.eq(ticket_id))
+        .filter(chat_visitors::page_url.is_not_null())
+        .order(chat_visitors::connected_until.desc())
+        .select(chat_visitors::page_url)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// Whether a widget showing this conversation is connected now (in any process).
 pub fn connected_to(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<bool> {
     use diesel::dsl::exists;

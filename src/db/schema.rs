@@ -485,6 +485,7 @@ diesel::table! {
         locale -> Nullable<Text>,
         ticket_id -> Nullable<Text>,
         connected_until -> Nullable<Timestamp>,
+        page_url -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

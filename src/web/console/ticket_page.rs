@@ -42,6 +42,8 @@ struct TicketPage {
     merged_into: Option<i64>,
     previous: Option<i64>,
     mail: MailStatus,
+    /// For a chat: the page of the site the visitor was last on.
+    chat_page: Option<String>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -108,7 +110,15 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
     let (mut d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
+    let chat_page = match d.ticket.channel {
+        Channel::Chat => {
+            let (tid, id) = (user.tenant_id(), d.ticket.id.to_string());
+            app.db.read(move |c| crate::chat::visitors::page_of(c, &tid, &id)).await?
+        }
+        _ => None,
+    };
     html(&TicketPage {
+        chat_page,
         tags: d.ticket.tags.clone(),
         ticket: d.ticket.clone(),
         d,

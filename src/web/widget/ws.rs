@@ -113,6 +113,14 @@ struct Connection {
     typed: Option<Instant>,
 }
 
+/// What a `hello` says about the visitor.
+struct Profile {
+    name: Option<String>,
+    email: Option<String>,
+    locale: Option<String>,
+    page_url: Option<String>,
+}
+
 /// What a `hello` resolved to.
 struct Hello {
     visitor: Visitor,
@@ -141,8 +149,8 @@ impl Connection {
         match tokio::time::timeout(HELLO_TIMEOUT, self.next_frame(stream)).await {
             Err(_) => return Close::HelloExpected.into(),
             Ok(Err(end)) => return end,
-            Ok(Ok(ClientFrame::Hello { visitor_token, last_seen_id, name, email, locale, identity, .. })) => {
-                let profile = (name, email, locale);
+            Ok(Ok(ClientFrame::Hello { visitor_token, last_seen_id, name, email, locale, identity, page_url })) => {
+                let profile = Profile { name, email, locale, page_url };
                 if let Err(end) = self.hello(visitor_token, last_seen_id, profile, identity).await {
                     return end;
                 }
@@ -226,7 +234,7 @@ impl Connection {
         &mut self,
         token: Option<String>,
         last_seen_id: Option<String>,
-        profile: (Option<String>, Option<String>, Option<String>),
+        profile: Profile,
         identity: Option<Identity>,
     ) -> Result<(), End> {
         let (tid, secret) = (self.tid.clone(), self.settings.identity_secret.clone());
@@ -249,7 +257,10 @@ impl Connection {
                         return Ok(Err(Close::IdentityRefused));
                     }
                 }
-                let (name, email, locale) = profile;
+                let Profile { name, email, locale, page_url } = profile;
+                if let Some(u) = &page_url {
+                    visitors::set_page(c, &tid, &v.id, u)?;
+                }
                 let refused =
                     match visitors::update_profile(c, &mut v, name.as_deref(), email.as_deref(), locale.as_deref()) {
                         Ok(()) => None,

@@ -22,7 +22,8 @@ async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
     let mut events = res.bytes_stream();
     wait_for_frame(&mut events, 15, |f| f.contains("connected")).await.expect("stream open");
 
-    let (mut w, _) = Widget::hello_at(&widget_base, "acme", json!({"name": "Rita"})).await;
+    let hello = json!({"name": "Rita", "page_url": "https://shop.acme.example/orders/1234?tab=track"});
+    let (mut w, _) = Widget::hello_at(&widget_base, "acme", hello).await;
     let ticket = w.say("c-1", "Hello from the other process").await["conversation_id"].as_str().unwrap().to_string();
     let frame = wait_for_frame(&mut events, 15, |f| f.contains(&ticket)).await;
     assert!(frame.is_some_and(|f| f.contains("\"created\"")), "the agent's stream hears of the new chat");
@@ -42,6 +43,7 @@ async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
     assert!(typing.is_some_and(|f| f.contains(&ticket)), "the visitor's typing reaches the ticket page");
     let page = agent.get(app.url(&format!("/tickets/{number}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-testid=\"visitor-typing\""), "the page has a place to show it");
+    assert!(page.contains("https://shop.acme.example/orders/1234?tab=track"), "the agent sees the visitor's page");
 
     // The ticket page's composer: a note, then a reply. The widget's next agent frame is the reply.
     for (kind, body) in [("note", "INTERNAL: VIP customer"), ("reply", "Yes, how can I help?")] {
