@@ -19,6 +19,7 @@
   var state = load();
   // The last message shown on this page: a reconnect asks for what came after it; a fresh page
   // (empty list) asks for the whole conversation.
+  var typingTimer = null;
   var ws = null, open = false, unread = 0, retries = 0, offlineAt = undefined, seen = {}, lastSeen = null;
 
   function load() {
@@ -53,7 +54,7 @@
     ".m{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}" +
     ".i{max-width:80%;padding:6px 10px;border-radius:10px;background:#eef;white-space:pre-wrap;word-wrap:break-word}" +
     ".i.visitor{align-self:flex-end;background:#1f5eff;color:#fff}.i.system{align-self:center;background:#f4f4f4;color:#555;font-size:12px}" +
-    ".i.pending{opacity:.6}.n{font-size:11px;opacity:.7}" +
+    ".i.pending{opacity:.6}.n{font-size:11px;opacity:.7}.t{padding:0 12px 4px}.t[hidden]{display:none}" +
     ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
     "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
     "form.c button{border:0;background:none;color:#1f5eff;padding:0 14px;cursor:pointer}" +
@@ -62,10 +63,11 @@
     "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><button class='x'>×</button></div>" +
     "<div class='o' hidden></div><div class='s' hidden></div>" +
     "<form class='e' hidden><input type='email' required><button></button></form>" +
-    "<div class='m' aria-live='polite'></div>" +
+    "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
     "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
   var $ = function (s) { return root.querySelector(s); };
   var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
+  var typingNote = $(".t");
   var banner = $(".o"), emailForm = $(".e"), composer = $("form.c"), input = $("textarea");
 
   function label() {
@@ -73,6 +75,7 @@
     $(".ti").textContent = t("title");
     $(".x").setAttribute("aria-label", t("close"));
     input.placeholder = t("placeholder");
+    typingNote.textContent = t("agent-typing");
     composer.querySelector("button").textContent = t("send");
     emailForm.firstChild.placeholder = t("email-prompt");
     emailForm.querySelector("button").textContent = t("email-save");
@@ -153,6 +156,10 @@
         // Unread: what the agent wrote after the visitor last had the panel open.
         if (open) { state.readAt = f.sent_at; save(); }
         else if (added && f.author !== "visitor" && f.sent_at > (state.readAt || "")) { unread++; showBadge(); }
+      } else if (f.type === "typing") {
+        typingNote.hidden = false;
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typingNote.hidden = true; }, 5000);
       } else if (f.type === "offline") {
         offlineAt = f.back_at;
         showOffline();

@@ -32,8 +32,8 @@ pub enum LiveMessage {
     Event { tenant_id: String, event: Arc<DomainEvent> },
     /// Who is viewing a ticket now.
     Presence { tenant_id: String, ticket_id: String, viewers: Vec<String> },
-    /// A chat visitor is typing in a ticket's conversation.
-    Typing { tenant_id: String, ticket_id: String },
+    /// Someone is typing in a ticket's chat: the visitor (`by_agent` false) or an agent.
+    Typing { tenant_id: String, ticket_id: String, by_agent: bool },
 }
 
 impl LiveMessage {
@@ -60,7 +60,7 @@ pub struct LiveHub {
     // connections and memory.
     streams: Mutex<HashMap<String, usize>>,
     // Typing notices for the other processes, until the live channel takes them (bounded).
-    typing: Mutex<Vec<(String, String)>>,
+    typing: Mutex<Vec<(String, String, bool)>>,
 }
 
 /// Most typing notices waiting for the live channel; beyond it they are dropped (they are
@@ -161,13 +161,14 @@ impl LiveHub {
         self.presence.leave(tenant, ticket, agent)
     }
 
-    /// A chat visitor is typing: tell this process's streams and (sharing a database) the others.
-    pub fn publish_typing(&self, tenant: &str, ticket: &str) {
-        self.publish(LiveMessage::Typing { tenant_id: tenant.into(), ticket_id: ticket.into() });
+    /// Someone is typing in a chat: tell this process's streams and (sharing a database) the
+    /// others.
+    pub fn publish_typing(&self, tenant: &str, ticket: &str, by_agent: bool) {
+        self.publish(LiveMessage::Typing { tenant_id: tenant.into(), ticket_id: ticket.into(), by_agent });
         if self.presence.announcing() {
             let mut q = self.typing.lock().unwrap_or_else(|p| p.into_inner());
             if q.len() < TYPING_QUEUE {
-                q.push((tenant.into(), ticket.into()));
+                q.push((tenant.into(), ticket.into(), by_agent));
             }
         }
     }
@@ -190,10 +191,11 @@ impl LiveHub {
                 ticket_id,
                 viewers,
             })
-            .chain(typing.into_iter().map(|(tenant_id, ticket_id)| Wire::Typing {
+            .chain(typing.into_iter().map(|(tenant_id, ticket_id, by_agent)| Wire::Typing {
                 tenant_id,
                 origin: origin.clone(),
                 ticket_id,
+                by_agent,
             }))
             .collect()
     }
@@ -215,8 +217,8 @@ impl LiveHub {
                 }
             }
             // Our own notices come back on the channel too: they were published here already.
-            Wire::Typing { tenant_id, origin, ticket_id } if origin != self.presence.process => {
-                self.publish(LiveMessage::Typing { tenant_id, ticket_id })
+            Wire::Typing { tenant_id, origin, ticket_id, by_agent } if origin != self.presence.process => {
+                self.publish(LiveMessage::Typing { tenant_id, ticket_id, by_agent })
             }
             Wire::Typing { .. } | Wire::Rate { .. } => {}
         }

@@ -103,6 +103,22 @@ if (ticket) {
     viewers.dataset.viewers = others.map((v) => v.id).join(",");
   });
 
+  // Writing in a chat's composer: the visitor's widget shows that someone is typing.
+  const composerBody = document.getElementById("body");
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  let typedAt = 0;
+  if (composerBody && csrf && ticket.dataset.channel === "chat") {
+    composerBody.addEventListener("input", () => {
+      if (Date.now() - typedAt < 3000) return;
+      typedAt = Date.now();
+      fetch(`/tickets/${encodeURIComponent(id)}/typing`, {
+        method: "POST",
+        credentials: "same-origin",
+        body: new URLSearchParams({ _csrf: csrf }),
+      }).catch(() => {});
+    });
+  }
+
   const queue = JSON.parse(sessionStorage.getItem("meridian.queue") || "[]");
   const here = queue.indexOf(`/tickets/${ticket.dataset.number}`);
   const body = document.getElementById("body");

@@ -146,10 +146,10 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
             };
             match next {
                 Err(_) => return Some((Ok(web::Bytes::from_static(b": keepalive\n\n")), s)),
-                Ok(Ok(LiveMessage::Typing { tenant_id, ticket_id })) => {
-                    // Only the ticket page of that conversation shows it.
+                Ok(Ok(LiveMessage::Typing { tenant_id, ticket_id, by_agent })) => {
+                    // Only the ticket page of that conversation shows the visitor typing.
                     let viewing = s._presence.as_ref().is_some_and(|p| p.ticket == ticket_id);
-                    if tenant_id == s.tenant && viewing {
+                    if tenant_id == s.tenant && viewing && !by_agent {
                         let data = serde_json::json!({"kind": "typing", "ticket_id": ticket_id});
                         return Some((Ok(web::Bytes::from(format!("event: typing\ndata: {data}\n\n"))), s));
                     }

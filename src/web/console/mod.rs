@@ -152,6 +152,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{key}", web::get().to(ticket_page::show))
             .route("/tickets/{key}/timeline", web::get().to(ticket_page::timeline))
             .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
+            .route("/tickets/{key}/typing", web::post().to(ticket_page::typing))
             .route("/tickets/{key}/update", web::post().to(ticket_page::update))
             .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
             .route("/tickets/{key}/mail/{id}/retry", web::post().to(ticket_page::retry_mail))

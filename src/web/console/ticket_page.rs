@@ -135,6 +135,22 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
     })
 }
 
+/// POST /tickets/{key}/typing: the agent is writing in the composer; a chat's widget shows it.
+pub async fn typing(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let key = path.into_inner();
+    let t = app.db.read(move |c| resolve(c, &tid, &key)).await?;
+    if t.channel == Channel::Chat {
+        app.live.publish_typing(f.user.tenant.id.as_str(), t.id.as_str(), true);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// GET /tickets/{key}/timeline: the timeline and history alone, for live refresh.
 pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;

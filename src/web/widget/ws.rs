@@ -321,7 +321,7 @@ impl Connection {
                 if let Some(t) = &self.ticket {
                     if self.typed.is_none_or(|at| at.elapsed() >= TYPING_EVERY) {
                         self.typed = Some(Instant::now());
-                        self.app.live.publish_typing(self.tid.as_str(), t);
+                        self.app.live.publish_typing(self.tid.as_str(), t, false);
                     }
                 }
                 Ok(())
@@ -391,7 +391,15 @@ impl Connection {
     }
 
     async fn on_live(&mut self, m: LiveMessage) -> Result<(), End> {
-        let LiveMessage::Event { tenant_id, event } = m else { return Ok(()) };
+        let (tenant_id, event) = match m {
+            LiveMessage::Event { tenant_id, event } => (tenant_id, event),
+            LiveMessage::Typing { tenant_id, ticket_id, by_agent: true }
+                if tenant_id == self.tid.as_str() && self.ticket.as_deref() == Some(ticket_id.as_str()) =>
+            {
+                return self.send(&ServerFrame::Typing).await;
+            }
+            _ => return Ok(()),
+        };
         if tenant_id != self.tid.as_str() {
             return Ok(());
         }

@@ -1,6 +1,6 @@
 //! The agent's side in the console: the visitor's messages reach the agent's live stream, and
-//! the ticket page's composer reaches the widget (a note does not), and the visitor's typing shows
-//! on the ticket page. On PostgreSQL the widget is
+//! the ticket page's composer reaches the widget (a note does not), and each side sees the other
+//! typing. On PostgreSQL the widget is
 //! connected to a second server process, so both directions cross processes (LISTEN/NOTIFY).
 
 use serde_json::json;
@@ -45,6 +45,16 @@ async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
     assert!(page.contains("data-testid=\"visitor-typing\""), "the page has a place to show it");
     assert!(page.contains("https://shop.acme.example/orders/1234?tab=track"), "the agent sees the visitor's page");
 
+    // The agent writing in the composer shows in the widget.
+    let r = agent
+        .post(app.url(&format!("/tickets/{number}/typing")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(w.recv_type("typing").await, json!({"type": "typing"}));
+
     // The ticket page's composer: a note, then a reply. The widget's next agent frame is the reply.
     for (kind, body) in [("note", "INTERNAL: VIP customer"), ("reply", "Yes, how can I help?")] {
         let r = agent
@@ -63,6 +73,12 @@ async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
     };
     assert_eq!((reply["author"].as_str(), reply["body"].as_str()), (Some("agent"), Some("Yes, how can I help?")));
     assert_eq!(reply["name"], "acme Owner");
+    // Another workspace's agent cannot type into this chat (nor learn it exists).
+    app.seed_tenant("globex");
+    let (g, gcsrf) = app.signed_in("globex", "owner@globex.example", "pw-globex-correct-horse").await;
+    let r =
+        g.post(app.url(&format!("/tickets/{ticket}/typing"))).form(&[("_csrf", gcsrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 404);
     if let Some((p, _)) = peer {
         p.stop().await;
     }
