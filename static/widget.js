@@ -154,7 +154,7 @@
         seen[f.id] = true;
         var added = bubble(f.id, f.author, f.name, f.body, false);
         // Unread: what the agent wrote after the visitor last had the panel open.
-        if (open) { state.readAt = f.sent_at; save(); }
+        if (open) { state.readAt = f.sent_at; save(); send({ type: "read", message_id: f.id }); }
         else if (added && f.author !== "visitor" && f.sent_at > (state.readAt || "")) { unread++; showBadge(); }
       } else if (f.type === "typing") {
         typingNote.hidden = false;
@@ -209,6 +209,7 @@
       showBadge();
       state.readAt = new Date().toISOString();
       save();
+      if (lastSeen) send({ type: "read", message_id: lastSeen });
       input.focus();
     }
   };

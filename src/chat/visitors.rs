@@ -213,6 +213,50 @@ pub fn page_of(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> A
         .flatten())
 }
 
+/// The visitor has seen the conversation up to `message_id` (one of its ticket's messages;
+/// anything else is ignored).
+pub fn mark_read(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    id: &str,
+    ticket_id: &str,
+    message_id: &str,
+) -> AppResult<()> {
+    use crate::db::schema::messages;
+    let of_ticket: Option<String> = messages::table
+        .find((tenant.as_str(), message_id))
+        .filter(messages::ticket_id.eq(ticket_id))
+        .select(messages::id)
+        .first(conn)
+        .optional()?;
+    if of_ticket.is_some() {
+        diesel::update(chat_visitors::table.find((tenant.as_str(), id)))
+            .set(chat_visitors::read_message_id.eq(message_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// When the newest message the conversation's visitor has seen was sent, if known.
+pub fn read_up_to(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<Option<NaiveDateTime>> {
+    use crate::db::schema::messages;
+    let ids: Vec<String> = chat_visitors::table
+        .filter(chat_visitors::tenant_id.eq(tenant.as_str()))
+        .filter(chat_visitors::ticket_id.eq(ticket_id))
+        .filter(chat_visitors::read_message_id.is_not_null())
+        .select(chat_visitors::read_message_id.assume_not_null())
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    Ok(messages::table
+        .filter(messages::tenant_id.eq(tenant.as_str()))
+        .filter(messages::ticket_id.eq(ticket_id))
+        .filter(messages::id.eq_any(&ids))
+        .select(diesel::dsl::max(messages::created_at))
+        .first(conn)?)
+}
+
 /// Whether a widget showing this conversation is connected now (in any process).
 pub fn connected_to(conn: &mut DbConnection, tenant: &TenantId, ticket_id: &str) -> AppResult<bool> {
     use diesel::dsl::exists;

@@ -486,6 +486,7 @@ diesel::table! {
         ticket_id -> Nullable<Text>,
         connected_until -> Nullable<Timestamp>,
         page_url -> Nullable<Text>,
+        read_message_id -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

@@ -12,7 +12,8 @@ CREATE TABLE chat_settings (
 -- One browser (its localStorage) of a tenant's site. The token is shown once, to the widget;
 -- only its sha256 is kept. `ticket_id` is its current conversation; `connected_until` is a lease
 -- that open sockets refresh, so outbound mail knows whether the visitor is there to read a reply;
--- `page_url` is the page of the site they were last on, for the agent.
+-- `page_url` is the page of the site they were last on and `read_message_id` the last message
+-- their widget showed them with the panel open, both for the agent.
 CREATE TABLE chat_visitors (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     id TEXT NOT NULL,
@@ -25,6 +26,7 @@ CREATE TABLE chat_visitors (
     ticket_id TEXT,
     connected_until TIMESTAMP,
     page_url TEXT,
+    read_message_id TEXT,
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );

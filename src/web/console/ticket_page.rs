@@ -44,6 +44,8 @@ struct TicketPage {
     mail: MailStatus,
     /// For a chat: the page of the site the visitor was last on.
     chat_page: Option<String>,
+    /// For a chat: when the newest message the visitor has seen was sent.
+    chat_read: Option<chrono::NaiveDateTime>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -110,15 +112,21 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
     let (mut d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
-    let chat_page = match d.ticket.channel {
+    let (chat_page, chat_read) = match d.ticket.channel {
         Channel::Chat => {
             let (tid, id) = (user.tenant_id(), d.ticket.id.to_string());
-            app.db.read(move |c| crate::chat::visitors::page_of(c, &tid, &id)).await?
+            app.db
+                .read(move |c| {
+                    use crate::chat::visitors;
+                    Ok((visitors::page_of(c, &tid, &id)?, visitors::read_up_to(c, &tid, &id)?))
+                })
+                .await?
         }
-        _ => None,
+        _ => (None, None),
     };
     html(&TicketPage {
         chat_page,
+        chat_read,
         tags: d.ticket.tags.clone(),
         ticket: d.ticket.clone(),
         d,

@@ -326,8 +326,17 @@ impl Connection {
                 }
                 Ok(())
             }
-            // Accepted and counted against the rate limit; read receipts are not kept yet.
-            ClientFrame::Read { .. } => Ok(()),
+            ClientFrame::Read { message_id } => {
+                let (Some(ticket), Some(v)) = (self.ticket.clone(), self.visitor.as_ref().map(|v| v.id.clone())) else {
+                    return Ok(());
+                };
+                let tid = self.tid.clone();
+                let marked = self.app.db.write(move |c| visitors::mark_read(c, &tid, &v, &ticket, &message_id)).await;
+                if let Err(e) = marked {
+                    tracing::warn!(error = %e, "storing a read receipt failed");
+                }
+                Ok(())
+            }
             ClientFrame::Hello { .. } => Err(Close::Malformed.into()),
         }
     }

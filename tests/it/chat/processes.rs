@@ -73,6 +73,18 @@ async fn the_console_and_the_widget_talk_live_across_processes(app: TestApp) {
     };
     assert_eq!((reply["author"].as_str(), reply["body"].as_str()), (Some("agent"), Some("Yes, how can I help?")));
     assert_eq!(reply["name"], "acme Owner");
+    // The widget says the visitor saw it: the ticket page shows it.
+    w.send(json!({"type": "read", "message_id": reply["id"]})).await;
+    let mut seen = false;
+    for _ in 0..150 {
+        let page = agent.get(app.url(&format!("/tickets/{number}"))).send().await.unwrap().text().await.unwrap();
+        if page.contains("data-testid=\"visitor-read\"") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the read receipt reaches the ticket page");
     // Another workspace's agent cannot type into this chat (nor learn it exists).
     app.seed_tenant("globex");
     let (g, gcsrf) = app.signed_in("globex", "owner@globex.example", "pw-globex-correct-horse").await;
