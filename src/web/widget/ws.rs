@@ -356,7 +356,9 @@ impl Connection {
                 if !p.replayed {
                     self.app.tickets_changed(&self.tid);
                 }
-                if self.ticket.as_deref() != Some(p.ticket_id.as_str()) {
+                // A replayed client id names the ticket it went to then, which need not be the
+                // conversation now (a follow-up since): only a new message moves the socket.
+                if !p.replayed && self.ticket.as_deref() != Some(p.ticket_id.as_str()) {
                     self.ticket = Some(p.ticket_id.clone());
                     if let Some(v) = self.visitor.as_mut() {
                         v.ticket_id = Some(p.ticket_id.clone());

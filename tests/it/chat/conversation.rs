@@ -160,3 +160,43 @@ async fn bad_messages_get_a_precise_error_and_the_connection_stays(app: TestApp)
     assert_eq!(w.say("c-2", "still here").await["conversation_id"], ack["conversation_id"]);
 }
 both!(bad_messages_get_a_precise_error_and_the_connection_stays);
+
+async fn a_closed_conversation_continues_in_a_follow_up(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = api_token(&app, &acme);
+    let agent = owner_id(&app, &tok).await;
+    let (mut w, welcome) = Widget::hello(&app, "acme", json!({})).await;
+    let token = welcome["visitor_token"].as_str().unwrap().to_string();
+    let first = w.say("c-1", "first question").await["conversation_id"].as_str().unwrap().to_string();
+    for status in ["solved", "closed"] {
+        let r = reqwest::Client::new()
+            .patch(app.url(&format!("/api/v1/tickets/{first}")))
+            .bearer_auth(&tok)
+            .json(&json!({"status": status}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{status}");
+    }
+    // Writing again opens a follow-up, which becomes the conversation.
+    let ack = w.say("c-2", "one more thing").await;
+    let follow = ack["conversation_id"].as_str().unwrap().to_string();
+    assert_ne!(follow, first);
+    let t = app.api_json(&tok, &format!("/api/v1/tickets/{follow}")).await;
+    assert_eq!((t["channel"].as_str(), t["previous_ticket_id"].as_str()), (Some("chat"), Some(first.as_str())));
+    // A resent old client id is answered as before and does not move the conversation back.
+    assert_eq!(w.say("c-1", "first question").await["conversation_id"], first.as_str());
+    agent_posts(&app, &tok, &follow, &agent, "reply", "about that thing").await;
+    loop {
+        let f = w.recv_type("message").await;
+        if f["author"] == "agent" {
+            assert_eq!(f["body"], "about that thing");
+            break;
+        }
+    }
+    // After a reload the widget is in the follow-up.
+    w.vanish();
+    let (_, welcome) = Widget::hello(&app, "acme", json!({"visitor_token": token})).await;
+    assert_eq!(welcome["conversation_id"], follow.as_str());
+}
+both!(a_closed_conversation_continues_in_a_follow_up);
