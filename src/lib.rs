@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod chat;
 pub mod config;
 pub mod db;
 pub mod demo;

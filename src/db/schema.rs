@@ -473,3 +473,41 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhook_attempts);
+
+diesel::table! {
+    chat_settings (tenant_id) {
+        tenant_id -> Text,
+        allowed_origins -> Text,
+        identity_secret -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chat_visitors (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        token_hash -> Text,
+        contact_id -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        ticket_id -> Nullable<Text>,
+        connected_until -> Nullable<Timestamp>,
+        page_url -> Nullable<Text>,
+        read_message_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chat_client_messages (tenant_id, visitor_id, client_id) {
+        tenant_id -> Text,
+        visitor_id -> Text,
+        client_id -> Text,
+        ticket_id -> Text,
+        message_id -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -32,13 +32,17 @@ pub enum LiveMessage {
     Event { tenant_id: String, event: Arc<DomainEvent> },
     /// Who is viewing a ticket now.
     Presence { tenant_id: String, ticket_id: String, viewers: Vec<String> },
+    /// Someone is typing in a ticket's chat: the visitor (`by_agent` false) or an agent.
+    Typing { tenant_id: String, ticket_id: String, by_agent: bool },
 }
 
 impl LiveMessage {
     /// The tenant the message belongs to; streams only pass on their own tenant's.
     pub fn tenant_id(&self) -> &str {
         match self {
-            LiveMessage::Event { tenant_id, .. } | LiveMessage::Presence { tenant_id, .. } => tenant_id,
+            LiveMessage::Event { tenant_id, .. }
+            | LiveMessage::Presence { tenant_id, .. }
+            | LiveMessage::Typing { tenant_id, .. } => tenant_id,
         }
     }
 }
@@ -55,7 +59,13 @@ pub struct LiveHub {
     // Open live streams per holder (a console session), so one holder cannot tie up unbounded
     // connections and memory.
     streams: Mutex<HashMap<String, usize>>,
+    // Typing notices for the other processes, until the live channel takes them (bounded).
+    typing: Mutex<Vec<(String, String, bool)>>,
 }
+
+/// Most typing notices waiting for the live channel; beyond it they are dropped (they are
+/// only a hint, and the next keystroke sends another).
+const TYPING_QUEUE: usize = 1000;
 
 /// One open live stream of a holder; frees its place when dropped (the stream ended).
 pub struct StreamSlot {
@@ -83,6 +93,7 @@ impl Default for LiveHub {
             presence: presence::Presence::default(),
             generations: Mutex::new(HashMap::new()),
             streams: Mutex::new(HashMap::new()),
+            typing: Mutex::new(Vec::new()),
         }
     }
 }
@@ -150,21 +161,42 @@ impl LiveHub {
         self.presence.leave(tenant, ticket, agent)
     }
 
-    /// Messages for the other processes (presence announcements), to send on the live channel.
+    /// Someone is typing in a chat: tell this process's streams and (sharing a database) the
+    /// others.
+    pub fn publish_typing(&self, tenant: &str, ticket: &str, by_agent: bool) {
+        self.publish(LiveMessage::Typing { tenant_id: tenant.into(), ticket_id: ticket.into(), by_agent });
+        if self.presence.announcing() {
+            let mut q = self.typing.lock().unwrap_or_else(|p| p.into_inner());
+            if q.len() < TYPING_QUEUE {
+                q.push((tenant.into(), ticket.into(), by_agent));
+            }
+        }
+    }
+
+    /// Messages for the other processes (presence announcements, typing), to send on the live
+    /// channel.
     pub fn outgoing(&self) -> Vec<Wire> {
+        let typing = std::mem::take(&mut *self.typing.lock().unwrap_or_else(|p| p.into_inner()));
         let (announcements, expired) = self.presence.take_outgoing();
         for (tenant, ticket) in expired {
             let viewers = self.presence.viewers(&tenant, &ticket);
             self.publish_presence(&tenant, &ticket, viewers);
         }
+        let origin = &self.presence.process;
         announcements
             .into_iter()
             .map(|(tenant_id, ticket_id, viewers)| Wire::Presence {
                 tenant_id,
-                origin: self.presence.process.clone(),
+                origin: origin.clone(),
                 ticket_id,
                 viewers,
             })
+            .chain(typing.into_iter().map(|(tenant_id, ticket_id, by_agent)| Wire::Typing {
+                tenant_id,
+                origin: origin.clone(),
+                ticket_id,
+                by_agent,
+            }))
             .collect()
     }
 
@@ -184,7 +216,11 @@ impl LiveHub {
                     self.publish_presence(&tenant_id, &ticket_id, viewers);
                 }
             }
-            Wire::Rate { .. } => {}
+            // Our own notices come back on the channel too: they were published here already.
+            Wire::Typing { tenant_id, origin, ticket_id, by_agent } if origin != self.presence.process => {
+                self.publish(LiveMessage::Typing { tenant_id, ticket_id, by_agent })
+            }
+            Wire::Typing { .. } | Wire::Rate { .. } => {}
         }
     }
 }

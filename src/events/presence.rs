@@ -63,6 +63,11 @@ impl Presence {
         lock(&self.outbox).get_or_insert_with(Vec::new);
     }
 
+    /// Whether this process announces to others (it shares a database with them).
+    pub fn announcing(&self) -> bool {
+        lock(&self.outbox).is_some()
+    }
+
     /// Register a viewer (an agent id) here; returns the ids of everyone viewing the ticket now.
     pub fn join(&self, tenant: &str, ticket: &str, agent: &str) -> Vec<String> {
         let key = (tenant.to_string(), ticket.to_string());

@@ -1,5 +1,5 @@
 //! What travels between server processes on the PostgreSQL live channel: one tagged envelope for
-//! domain events, presence announcements and API rate reports.
+//! domain events, presence announcements, chat typing and API rate reports.
 
 use std::collections::HashMap;
 
@@ -18,6 +18,14 @@ pub enum Wire {
     Event { tenant_id: String, event: DomainEvent },
     /// A process's own viewers of a ticket (it re-announces them periodically).
     Presence { tenant_id: String, origin: String, ticket_id: String, viewers: Vec<String> },
+    /// Someone is typing in a ticket's chat (for the widget or the agents elsewhere).
+    Typing {
+        tenant_id: String,
+        origin: String,
+        ticket_id: String,
+        #[serde(default)]
+        by_agent: bool,
+    },
     /// What a process's API tokens used since its last report.
     Rate { origin: String, used: HashMap<String, u32> },
 }
@@ -60,6 +68,7 @@ mod tests {
             },
             Wire::Presence { tenant_id: "t".into(), origin: "p".into(), ticket_id: "k".into(), viewers: vec![] },
             Wire::Rate { origin: "p".into(), used: [("tok".to_string(), 3)].into_iter().collect() },
+            Wire::Typing { tenant_id: "t".into(), origin: "p".into(), ticket_id: "k".into(), by_agent: true },
         ];
         for m in msgs {
             assert_eq!(Wire::decode(&m.encode().unwrap()), Some(m));

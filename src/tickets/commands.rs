@@ -207,6 +207,37 @@ pub(super) fn insert_message(
     Ok(m)
 }
 
+/// Add a message written by Meridian itself (`kind` system), stored with its Fluent key and
+/// arguments so the console shows it in the viewer's language; `text` is what other readers
+/// (the API, the chat widget) get. Neither reopens nor counts as an answer.
+pub fn add_system_message(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    ticket: &Ticket,
+    channel: Channel,
+    key: &str,
+    args: &serde_json::Value,
+    text: &str,
+) -> AppResult<Message> {
+    let m = new_message(tenant, ticket.id.as_str(), MessageKind::System, &Actor::System, channel, text, None);
+    diesel::insert_into(messages::table)
+        .values((&m, messages::system_key.eq(key), messages::system_args.eq(args.to_string())))
+        .execute(conn)?;
+    record_domain(
+        conn,
+        tenant,
+        &[DomainEvent::MessageCreated {
+            ticket_id: ticket.id.clone(),
+            number: ticket.number,
+            message_id: m.id.clone(),
+            kind: MessageKind::System,
+            channel,
+            actor: Actor::System,
+        }],
+    )?;
+    Ok(m)
+}
+
 /// Keep the whole text a message's visible `body_text` was cut from (mail: the text part with
 /// its quoted history), in the transaction that stored the message.
 pub fn set_full_text(conn: &mut DbConnection, tenant: &TenantId, message: &MessageId, full: &str) -> AppResult<()> {

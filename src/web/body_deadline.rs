@@ -91,7 +91,10 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    // A WebSocket's "body" is the connection's lifetime of frames; the socket has its own limits.
+    let upgrade = req.headers().get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|_| !upgrade) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let limits = BodyDeadline {

@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod input;
 pub mod middleware;
 pub mod ops;
+pub mod widget;
 
 use actix_web::{web, HttpRequest};
 
@@ -33,6 +34,7 @@ pub fn configure(max_body: usize, max_attachment: usize) -> impl FnOnce(&mut web
             .route("/metrics", web::get().to(ops::metrics))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .route("/inbound/email/{slug}", web::post().to(inbound::receive))
+            .configure(widget::routes)
             .service(api::scope(max_message_body))
             .configure(help::routes)
             .configure(console::routes);

@@ -85,6 +85,15 @@ if (ticket) {
     if (data.ticket_id === id) reload();
   });
   es.addEventListener("resync", reload);
+  // A chat visitor typing: shown until a few seconds pass without another notice.
+  const typingNote = document.getElementById("typing");
+  let typingTimer = null;
+  es.addEventListener("typing", (e) => {
+    if (!typingNote || JSON.parse(e.data).ticket_id !== id) return;
+    typingNote.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { typingNote.hidden = true; }, 5000);
+  });
   es.addEventListener("presence", (e) => {
     const data = JSON.parse(e.data);
     if (data.ticket_id !== id) return;
@@ -93,6 +102,22 @@ if (ticket) {
     viewers.textContent = others.length ? `${viewers.dataset.prefix}${names.join(", ")}` : "";
     viewers.dataset.viewers = others.map((v) => v.id).join(",");
   });
+
+  // Writing in a chat's composer: the visitor's widget shows that someone is typing.
+  const composerBody = document.getElementById("body");
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  let typedAt = 0;
+  if (composerBody && csrf && ticket.dataset.channel === "chat") {
+    composerBody.addEventListener("input", () => {
+      if (Date.now() - typedAt < 3000) return;
+      typedAt = Date.now();
+      fetch(`/tickets/${encodeURIComponent(id)}/typing`, {
+        method: "POST",
+        credentials: "same-origin",
+        body: new URLSearchParams({ _csrf: csrf }),
+      }).catch(() => {});
+    });
+  }
 
   const queue = JSON.parse(sessionStorage.getItem("meridian.queue") || "[]");
   const here = queue.indexOf(`/tickets/${ticket.dataset.number}`);

@@ -9,6 +9,7 @@ mod attachments;
 mod auth;
 mod body_timeout;
 mod browser;
+mod chat;
 mod cli;
 mod config;
 mod console_tickets;

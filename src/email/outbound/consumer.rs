@@ -7,7 +7,8 @@
 //! written in the console or through the API (mail an agent sent in by email already went where
 //! its author addressed it); the solved notice when an agent or token solves a ticket. Never:
 //! acknowledgements or notices for tickets opened by automatic mail (auto-replies, bounces,
-//! lists), mail to our own addresses, or more than [`ACK_LIMIT`] acknowledgements an hour to one
+//! lists), a reply to a chat whose visitor has the widget open (they read it live), mail to our
+//! own addresses, or more than [`ACK_LIMIT`] acknowledgements an hour to one
 //! requester, so two auto-responders cannot keep each other busy through us.
 
 use std::collections::HashMap;
@@ -83,6 +84,10 @@ impl Consumer for MailConsumer {
                 DomainEvent::MessageCreated {
                     ticket_id, message_id, kind: MessageKind::Reply, channel, actor, ..
                 } if by_person(actor) && *channel != Channel::Email => {
+                    // A chat visitor reading the conversation live got the reply already.
+                    if crate::chat::visitors::connected_to(conn, t, ticket_id.as_str())? {
+                        continue;
+                    }
                     self.plan(conn, t, ticket_id, kind::REPLY, Some(message_id.as_str()))?;
                     replied.push((t, ticket_id));
                 }

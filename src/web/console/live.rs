@@ -1,4 +1,5 @@
-//! GET /events: Server-Sent Events for the console (ticket changes, who is viewing a ticket).
+//! GET /events: Server-Sent Events for the console (ticket changes, who is viewing a ticket, a
+//! chat visitor typing).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -52,7 +53,7 @@ struct StreamState {
 /// command (its status and assignment events are part of the `changed` frame already).
 fn frame(m: &LiveMessage) -> Option<String> {
     let (kind, data) = match m {
-        LiveMessage::Presence { .. } => return None,
+        LiveMessage::Presence { .. } | LiveMessage::Typing { .. } => return None,
         LiveMessage::Event { event, .. } => {
             let action = match &**event {
                 DomainEvent::TicketCreated { .. } => "created",
@@ -145,6 +146,15 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
             };
             match next {
                 Err(_) => return Some((Ok(web::Bytes::from_static(b": keepalive\n\n")), s)),
+                Ok(Ok(LiveMessage::Typing { tenant_id, ticket_id, by_agent })) => {
+                    // Only the ticket page of that conversation shows the visitor typing.
+                    let viewing = s._presence.as_ref().is_some_and(|p| p.ticket == ticket_id);
+                    if tenant_id == s.tenant && viewing && !by_agent {
+                        let data = serde_json::json!({"kind": "typing", "ticket_id": ticket_id});
+                        return Some((Ok(web::Bytes::from(format!("event: typing\ndata: {data}\n\n"))), s));
+                    }
+                    continue;
+                }
                 Ok(Ok(LiveMessage::Presence { tenant_id, ticket_id, viewers })) if tenant_id == s.tenant => {
                     let f = presence_frame(&mut s, &ticket_id, &viewers).await;
                     return Some((Ok(web::Bytes::from(f)), s));

@@ -2,6 +2,7 @@
 
 mod admin;
 mod api_reference;
+mod chat_setup;
 mod email_setup;
 mod failed_mail;
 mod inbox;
@@ -151,6 +152,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{key}", web::get().to(ticket_page::show))
             .route("/tickets/{key}/timeline", web::get().to(ticket_page::timeline))
             .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
+            .route("/tickets/{key}/typing", web::post().to(ticket_page::typing))
             .route("/tickets/{key}/update", web::post().to(ticket_page::update))
             .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
             .route("/tickets/{key}/mail/{id}/retry", web::post().to(ticket_page::retry_mail))
@@ -163,6 +165,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(email_setup::routes)
+            .configure(chat_setup::routes)
             .configure(webhooks::routes)
             .configure(failed_mail::routes)
             .default_service(web::to(crate::web::not_found)),

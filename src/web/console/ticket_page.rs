@@ -42,6 +42,10 @@ struct TicketPage {
     merged_into: Option<i64>,
     previous: Option<i64>,
     mail: MailStatus,
+    /// For a chat: the page of the site the visitor was last on.
+    chat_page: Option<String>,
+    /// For a chat: when the newest message the visitor has seen was sent.
+    chat_read: Option<chrono::NaiveDateTime>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -108,7 +112,21 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
     let (mut d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
+    let (chat_page, chat_read) = match d.ticket.channel {
+        Channel::Chat => {
+            let (tid, id) = (user.tenant_id(), d.ticket.id.to_string());
+            app.db
+                .read(move |c| {
+                    use crate::chat::visitors;
+                    Ok((visitors::page_of(c, &tid, &id)?, visitors::read_up_to(c, &tid, &id)?))
+                })
+                .await?
+        }
+        _ => (None, None),
+    };
     html(&TicketPage {
+        chat_page,
+        chat_read,
         tags: d.ticket.tags.clone(),
         ticket: d.ticket.clone(),
         d,
@@ -123,6 +141,22 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
         mail,
         page: Page::for_user(&user, "inbox").with_mail_banner(&app),
     })
+}
+
+/// POST /tickets/{key}/typing: the agent is writing in the composer; a chat's widget shows it.
+pub async fn typing(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let key = path.into_inner();
+    let t = app.db.read(move |c| resolve(c, &tid, &key)).await?;
+    if t.channel == Channel::Chat {
+        app.live.publish_typing(f.user.tenant.id.as_str(), t.id.as_str(), true);
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// GET /tickets/{key}/timeline: the timeline and history alone, for live refresh.

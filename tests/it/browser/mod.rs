@@ -5,6 +5,7 @@ mod email_setup;
 mod failed_mail;
 mod tickets;
 pub mod webdriver;
+mod widget;
 
 pub use webdriver::{Browser, Until};
 

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 
 /// The key W3C WebDriver uses for element references in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// The key W3C WebDriver uses for shadow root references.
+const SHADOW_KEY: &str = "shadow-6066-11e4-a52e-4f735466cecf";
 const POLL: Duration = Duration::from_millis(100);
 
 /// Where the browser and its driver live on disk.
@@ -140,6 +142,25 @@ impl Browser {
         element_of(&value)
     }
 
+    /// The first element matching `css` inside the shadow root of the first `host` element
+    /// (open or closed: the driver reaches both, page scripts only open ones).
+    pub async fn find_in_shadow(&self, host: &str, css: &str) -> Result<Element> {
+        let host_el = self.find(host).await?;
+        let root = self.cmd("GET", &format!("/element/{}/shadow", host_el.0), None).await?;
+        let id = root[SHADOW_KEY].as_str().ok_or_else(|| anyhow!("no shadow root reference in {root}"))?;
+        let body = json!({"using": "css selector", "value": css});
+        let value = self
+            .cmd("POST", &format!("/shadow/{id}/element"), Some(body))
+            .await
+            .with_context(|| format!("finding {css:?} in {host:?}'s shadow root"))?;
+        element_of(&value)
+    }
+
+    /// The rendered text of an element.
+    pub async fn element_text(&self, el: &Element) -> Result<String> {
+        as_string(self.cmd("GET", &format!("/element/{}/text", el.0), None).await?)
+    }
+
     /// Every element matching a CSS selector (possibly none).
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
         let body = json!({"using": "css selector", "value": css});
@@ -162,6 +183,20 @@ impl Browser {
         let el = self.find(css).await?;
         self.cmd("POST", &format!("/element/{}/clear", el.0), Some(json!({}))).await?;
         self.send_keys(&el, text).await.with_context(|| format!("typing into {css:?}"))
+    }
+
+    /// Type `text` into whatever has the focus, one key at a time (for elements the driver
+    /// cannot address for typing, such as those in a closed shadow root).
+    pub async fn type_focused(&self, text: &str) -> Result<()> {
+        let keys: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})]
+            })
+            .collect();
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": keys}]});
+        self.cmd("POST", "/actions", Some(actions)).await.context("typing")?;
+        Ok(())
     }
 
     /// Press a key that should open an alert dialog; returns its text and dismisses it (an error

@@ -1,0 +1,15 @@
+//! Chat: the widget's conversations. A conversation is a ticket of channel `chat`, opened through
+//! the intake at the visitor's first message (so routing applies) and continued with
+//! `tickets::commands::add_message`. This module knows nothing of WebSocket: `web::widget` speaks
+//! the protocol and calls these functions.
+//!
+//! - [`settings`]: a tenant's allowed origins and identity secret;
+//! - [`visitors`]: visitor tokens (stored hashed), signed identities, the connection lease;
+//! - [`conversations`]: posting a visitor's message exactly once per client id, and the
+//!   messages a widget may show (never internal notes);
+//! - [`offline`]: whether anyone can answer now, and when someone will be back.
+
+pub mod conversations;
+pub mod offline;
+pub mod settings;
+pub mod visitors;

@@ -1,0 +1,106 @@
+//! The tenant's chat widget setup (admins only): the snippet to embed, the origins allowed to
+//! connect (with a warning while there are none), and the identity secret.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{html, see_other, Page};
+use crate::chat::settings::{self, ChatSettings};
+use crate::error::{AppError, AppResult};
+use crate::web::auth::{self, ConsoleUser, CsrfForm};
+
+/// Chat setup routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/chat", web::get().to(show))
+        .route("/admin/chat", web::post().to(save))
+        .route("/admin/chat/identity-secret", web::post().to(rotate));
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_chat.html")]
+struct ChatPage {
+    page: Page,
+    snippet: String,
+    origins: String,
+    settings: ChatSettings,
+    /// A secret made just now (shown this once).
+    new_secret: Option<String>,
+    saved: bool,
+    /// A refused origin list, with the reason.
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    saved: Option<String>,
+}
+
+fn page(app: &crate::app::AppState, user: &ConsoleUser, settings: ChatSettings) -> ChatPage {
+    ChatPage {
+        snippet: crate::web::api::chat::snippet(
+            app.config.base_url.as_str(),
+            &user.tenant.slug,
+            &user.tenant.default_locale,
+        ),
+        origins: settings.allowed_origins.join("\n"),
+        settings,
+        new_secret: None,
+        saved: false,
+        error: None,
+        page: Page::for_user(user, "admin-chat"),
+    }
+}
+
+async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = user.tenant_id();
+    let s = app.db.read(move |c| settings::get(c, &tid)).await?;
+    let mut p = page(&app, &user, s);
+    p.saved = q.saved.is_some();
+    html(&p)
+}
+
+#[derive(Deserialize)]
+struct SaveForm {
+    /// One origin a line.
+    origins: String,
+}
+
+async fn save(req: HttpRequest, f: CsrfForm<SaveForm>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let list: Vec<String> =
+        f.form.origins.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+    match app.db.write(move |c| settings::set_allowed_origins(c, &tid, &list)).await {
+        Ok(_) => Ok(see_other("/admin/chat?saved=1")),
+        Err(AppError::Invalid { key, detail, .. }) => {
+            let tid = f.user.tenant_id();
+            let s = app.db.read(move |c| settings::get(c, &tid)).await?;
+            let mut p = page(&app, &f.user, s);
+            p.origins = f.form.origins.clone();
+            p.error = Some(format!("{} ({detail})", f.user.tr.t(key)));
+            let body = p.render().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+            Ok(HttpResponse::UnprocessableEntity().content_type("text/html; charset=utf-8").body(body))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn rotate(req: HttpRequest, f: CsrfForm<std::collections::HashMap<String, String>>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let (secret, s) = app
+        .db
+        .write(move |c| {
+            let secret = settings::rotate_identity_secret(c, &tid)?;
+            Ok((secret, settings::get(c, &tid)?))
+        })
+        .await?;
+    let mut p = page(&app, &f.user, s);
+    p.new_secret = Some(secret);
+    html(&p)
+}

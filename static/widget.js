@@ -1,0 +1,230 @@
+/* Meridian chat widget. Embed with:
+ *   <script src="https://desk.example/widget.js" data-tenant="acme" data-locale="pt-BR" async></script>
+ * Optional: data-user-id, data-email, data-signature (hex HMAC-SHA256 of "user_id:email" with the
+ * tenant's identity secret), data-name.
+ * Plain JS, no build step. The UI lives in a closed shadow root, so the host page can neither
+ * style nor read it. Unsent messages wait in localStorage until the server acknowledges them. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__meridianWidget) return;
+  window.__meridianWidget = true;
+  var d = script.dataset;
+  var tenant = d.tenant;
+  if (!tenant) return;
+  var base = new URL(script.src, location.href);
+  var locale = d.locale || navigator.language || "en";
+  var store = "meridian:" + base.host + ":" + tenant;
+  var T = {};
+  var state = load();
+  // The last message shown on this page: a reconnect asks for what came after it; a fresh page
+  // (empty list) asks for the whole conversation.
+  var typingTimer = null;
+  var ws = null, open = false, unread = 0, retries = 0, offlineAt = undefined, seen = {}, lastSeen = null;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(store)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try { localStorage.setItem(store, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  state.outbox = state.outbox || [];
+
+  function t(key, args) {
+    var s = T[key] || key;
+    for (var k in args || {}) s = s.split("{$" + k + "}").join(args[k]).split("{ $" + k + " }").join(args[k]);
+    return s;
+  }
+
+  var host = document.createElement("div");
+  host.setAttribute("data-meridian-widget", "");
+  var root = host.attachShadow({ mode: "closed" });
+  root.innerHTML =
+    "<style>" +
+    ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
+    ".l{position:fixed;bottom:20px;inset-inline-end:20px;z-index:2147483647;border:0;border-radius:28px;" +
+    "padding:12px 18px;background:#1f5eff;color:#fff;cursor:pointer;box-shadow:0 2px 10px #0004}" +
+    ".b{display:inline-block;min-width:18px;margin-inline-start:8px;padding:0 5px;border-radius:9px;" +
+    "background:#e11;color:#fff;font-size:12px}.b[hidden],.p[hidden],.o[hidden],.e[hidden]{display:none}" +
+    ".p{position:fixed;bottom:80px;inset-inline-end:20px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);" +
+    "height:460px;max-height:calc(100vh - 120px);display:flex;flex-direction:column;background:#fff;color:#111;" +
+    "border-radius:12px;box-shadow:0 4px 24px #0005;overflow:hidden}" +
+    ".h{display:flex;justify-content:space-between;padding:10px 14px;background:#1f5eff;color:#fff}" +
+    ".h button{background:none;border:0;color:#fff;cursor:pointer;font-size:18px}" +
+    ".m{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}" +
+    ".i{max-width:80%;padding:6px 10px;border-radius:10px;background:#eef;white-space:pre-wrap;word-wrap:break-word}" +
+    ".i.visitor{align-self:flex-end;background:#1f5eff;color:#fff}.i.system{align-self:center;background:#f4f4f4;color:#555;font-size:12px}" +
+    ".i.pending{opacity:.6}.n{font-size:11px;opacity:.7}.t{padding:0 12px 4px}.t[hidden]{display:none}" +
+    ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
+    "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
+    "form.c button{border:0;background:none;color:#1f5eff;padding:0 14px;cursor:pointer}" +
+    "</style>" +
+    "<button class='l' part='launcher'><span class='lt'></span><span class='b' hidden></span></button>" +
+    "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><button class='x'>×</button></div>" +
+    "<div class='o' hidden></div><div class='s' hidden></div>" +
+    "<form class='e' hidden><input type='email' required><button></button></form>" +
+    "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
+    "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
+  var $ = function (s) { return root.querySelector(s); };
+  var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
+  var typingNote = $(".t");
+  var banner = $(".o"), emailForm = $(".e"), composer = $("form.c"), input = $("textarea");
+
+  function label() {
+    launcher.querySelector(".lt").textContent = t("launcher");
+    $(".ti").textContent = t("title");
+    $(".x").setAttribute("aria-label", t("close"));
+    input.placeholder = t("placeholder");
+    typingNote.textContent = t("agent-typing");
+    composer.querySelector("button").textContent = t("send");
+    emailForm.firstChild.placeholder = t("email-prompt");
+    emailForm.querySelector("button").textContent = t("email-save");
+    showOffline();
+  }
+
+  function showBadge() {
+    badge.hidden = unread === 0;
+    badge.textContent = unread;
+    badge.setAttribute("aria-label", t("unread", { count: unread }));
+  }
+
+  function showOffline() {
+    if (offlineAt === undefined) { banner.hidden = true; emailForm.hidden = true; return; }
+    var when = offlineAt ? new Date(offlineAt).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) : "";
+    banner.textContent = offlineAt ? t("offline", { at: when }) : t("offline-unknown");
+    banner.hidden = false;
+    emailForm.hidden = !!state.email;
+  }
+
+  function bubble(id, author, name, body, pending) {
+    var el = id ? list.querySelector("[data-id='" + CSS.escape(id) + "']") : null;
+    if (el) { el.classList.remove("pending"); return false; }
+    el = document.createElement("div");
+    el.className = "i " + author + (pending ? " pending" : "");
+    if (id) el.dataset.id = id;
+    if (name && author === "agent") {
+      var n = document.createElement("div");
+      n.className = "n";
+      n.textContent = name;
+      el.appendChild(n);
+    }
+    el.appendChild(document.createTextNode(body));
+    list.appendChild(el);
+    list.scrollTop = list.scrollHeight;
+    return true;
+  }
+
+  function send(frame) {
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify(frame));
+  }
+
+  function connect() {
+    var url = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/widget/ws/" + encodeURIComponent(tenant);
+    ws = new WebSocket(url);
+    ws.onopen = function () {
+      var hello = { type: "hello", locale: locale, page_url: location.href.slice(0, 500) };
+      if (state.token) hello.visitor_token = state.token;
+      if (lastSeen) hello.last_seen_id = lastSeen;
+      if (d.name) hello.name = d.name;
+      if (state.email || d.email) hello.email = state.email || d.email;
+      if (d.userId && d.email && d.signature) hello.identity = { user_id: d.userId, email: d.email, signature: d.signature };
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = function (ev) {
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      if (f.type === "welcome") {
+        retries = 0;
+        status.hidden = true;
+        if (state.token && state.token !== f.visitor_token) { lastSeen = null; list.textContent = ""; }
+        state.token = f.visitor_token;
+        state.conversation = f.conversation_id;
+        save();
+        // Whatever was not acknowledged goes again, under its client id: stored once.
+        state.outbox.forEach(function (m) { send({ type: "message", client_id: m.client_id, body: m.body }); });
+      } else if (f.type === "ack") {
+        state.outbox = state.outbox.filter(function (m) { return m.client_id !== f.client_id; });
+        state.conversation = f.conversation_id;
+        save();
+        var p = list.querySelector("[data-client='" + CSS.escape(f.client_id) + "']");
+        if (p) { p.dataset.id = f.message_id; p.classList.remove("pending"); }
+      } else if (f.type === "message") {
+        lastSeen = f.id;
+        if (seen[f.id]) return;
+        seen[f.id] = true;
+        var added = bubble(f.id, f.author, f.name, f.body, false);
+        // Unread: what the agent wrote after the visitor last had the panel open.
+        if (open) { state.readAt = f.sent_at; save(); send({ type: "read", message_id: f.id }); }
+        else if (added && f.author !== "visitor" && f.sent_at > (state.readAt || "")) { unread++; showBadge(); }
+      } else if (f.type === "typing") {
+        typingNote.hidden = false;
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typingNote.hidden = true; }, 5000);
+      } else if (f.type === "offline") {
+        offlineAt = f.back_at;
+        showOffline();
+      }
+    };
+    ws.onclose = function (ev) {
+      ws = null;
+      // Refused for good: a token of another desk (start afresh) or a forged identity.
+      if (ev.code === 4003) { state = { outbox: state.outbox }; lastSeen = null; save(); list.textContent = ""; }
+      if (ev.code === 4004) return;
+      status.textContent = t("reconnecting");
+      status.hidden = false;
+      var delay = Math.min(30000, 500 * Math.pow(2, retries++)) * (0.5 + Math.random() / 2);
+      setTimeout(connect, delay);
+    };
+  }
+
+  composer.onsubmit = function (e) {
+    e.preventDefault();
+    var body = input.value.trim();
+    if (!body) return;
+    input.value = "";
+    var id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+    state.outbox.push({ client_id: id, body: body });
+    save();
+    bubble(null, "visitor", "", body, true);
+    list.lastChild.dataset.client = id;
+    send({ type: "message", client_id: id, body: body });
+  };
+  input.onkeydown = function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
+    else send({ type: "typing" });
+  };
+  emailForm.onsubmit = function (e) {
+    e.preventDefault();
+    state.email = emailForm.firstChild.value.trim();
+    save();
+    emailForm.hidden = true;
+    // The next hello carries it; reconnecting now makes that at once.
+    if (ws) ws.close(1000);
+  };
+  launcher.onclick = function () {
+    open = !open;
+    panel.hidden = !open;
+    if (open) {
+      unread = 0;
+      showBadge();
+      state.readAt = new Date().toISOString();
+      save();
+      if (lastSeen) send({ type: "read", message_id: lastSeen });
+      input.focus();
+    }
+  };
+  $(".x").onclick = launcher.onclick;
+
+  fetch(new URL("/widget/strings/" + encodeURIComponent(locale) + ".json", base))
+    .then(function (r) { return r.json(); })
+    .catch(function () { return { strings: {}, dir: "ltr" }; })
+    .then(function (s) {
+      T = s.strings || {};
+      root.host.dir = s.dir || "ltr";
+      panel.dir = s.dir || "ltr";
+      label();
+      showBadge();
+      document.body.appendChild(host);
+      connect();
+    });
+})();

@@ -1,0 +1,120 @@
+//! The chat widget in headless Chromium, embedded in a host page of another origin: its strings
+//! in the page's language, a message that becomes a chat ticket, the agent's answer shown live
+//! with the unread badge while the panel is closed, and the conversation back after a reload.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::console::WAIT;
+use super::{launch, Browser};
+use crate::harness::{Backend, TestApp};
+
+const HOST: &str = "[data-meridian-widget]";
+
+/// A one-page site on its own port (another origin than the desk), embedding the widget.
+async fn host_page(desk: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let html = format!(
+        "<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>\
+         <script src=\"{desk}/widget.js\" data-tenant=\"acme\" data-locale=\"zh-CN\" async></script></body></html>"
+    );
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let html = html.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    html.len()
+                );
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(html.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+/// Poll for an element inside the widget's (closed) shadow root whose text contains `want`.
+async fn wait_shadow_text(b: &Browser, css: &str, want: &str) -> Result<String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(el) = b.find_in_shadow(HOST, css).await {
+            let text = b.element_text(&el).await.unwrap_or_default();
+            if text.contains(want) {
+                return Ok(text);
+            }
+        }
+        ensure!(tokio::time::Instant::now() < deadline, "no {css:?} with {want:?} in the widget");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_visitor_chats_with_an_agent_and_finds_it_after_a_reload() -> Result<()> {
+    let Some(b) = launch().await else { return Ok(()) };
+    let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = crate::chat::api_token(&app, &acme);
+    let agent = crate::chat::owner_id(&app, &tok).await;
+    let site = host_page(&app.base).await;
+    b.goto(&site).await?;
+
+    let launcher = wait_shadow_text(&b, ".l", "在线咨询").await?;
+    ensure!(launcher.contains("在线咨询"), "{launcher}");
+    // The page cannot reach into the widget.
+    let peek = b.execute("return document.querySelector('[data-meridian-widget]').shadowRoot === null").await?;
+    ensure!(peek == true, "the shadow root is closed");
+
+    let l = b.find_in_shadow(HOST, ".l").await?;
+    b.click(&l).await?;
+    // Opening the panel focuses the composer.
+    b.type_focused("我的订单还没到").await?;
+    let send = b.find_in_shadow(HOST, "form.c button").await?;
+    b.click(&send).await?;
+
+    let mut ticket = None;
+    for _ in 0..150 {
+        let list = app.api_json(&tok, "/api/v1/tickets?channel=chat").await;
+        if let Some(t) = list["data"].as_array().and_then(|a| a.first()) {
+            ticket = t["id"].as_str().map(str::to_string);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ticket = ticket.context("the message opened a chat ticket")?;
+    wait_shadow_text(&b, ".i.visitor[data-id]", "我的订单还没到").await?;
+
+    // Closed panel: the answer arrives live and counts as unread.
+    let x = b.find_in_shadow(HOST, ".x").await?;
+    b.click(&x).await?;
+    crate::chat::agent_posts(&app, &tok, &ticket, &agent, "reply", "正在为您查询").await;
+    wait_shadow_text(&b, ".b", "1").await?;
+    let l = b.find_in_shadow(HOST, ".l").await?;
+    b.click(&l).await?;
+    wait_shadow_text(&b, ".i.agent", "正在为您查询").await?;
+
+    // A reload keeps the visitor and shows the conversation again, once.
+    b.goto(&site).await?;
+    wait_shadow_text(&b, ".l", "在线咨询").await?;
+    // The history comes back while the panel is closed; the answer was read before the reload,
+    // so it is not counted again.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while b.find_in_shadow(HOST, ".i.agent[data-id]").await.is_err() {
+        ensure!(tokio::time::Instant::now() < deadline, "the history came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let badge = b.find_in_shadow(HOST, ".b").await?;
+    ensure!(b.element_text(&badge).await?.is_empty(), "no unread badge for what was read");
+    let l = b.find_in_shadow(HOST, ".l").await?;
+    b.click(&l).await?;
+    wait_shadow_text(&b, ".i.agent", "正在为您查询").await?;
+    wait_shadow_text(&b, ".i.visitor", "我的订单还没到").await?;
+    let list = app.api_json(&tok, "/api/v1/tickets?channel=chat").await;
+    ensure!(list["data"].as_array().map(Vec::len) == Some(1), "still one conversation: {list}");
+    Ok(())
+}
