@@ -1,6 +1,7 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
 mod directory;
+pub(crate) mod kb;
 pub(crate) mod mail;
 pub mod openapi;
 mod routing;
@@ -40,6 +41,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(mail::routes)
                 .configure(webhooks::routes)
                 .configure(routing::routes)
+                .configure(kb::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -1,0 +1,761 @@
+//! /api/v1/kb: categories, sections, articles with their translations and history, and search.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::support::{idempotent, stored_response, ApiJson};
+use crate::error::{AppError, AppResult};
+use crate::kb::articles::{self, Article, ArticlePatch, NewArticle, Translation, TranslationIn, Version};
+use crate::kb::structure::{self, Category, NameIn, Section};
+use crate::kb::{Audience, Status, Visibility};
+use crate::types::Actor;
+use crate::web::auth::{self, ApiClient};
+
+fn ts(t: &chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Who saved a translation.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct AuthorOut {
+    /// `agent`, `api` or `system`.
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+}
+
+/// One locale's text of an article.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbTranslation {
+    locale: String,
+    title: String,
+    body_markdown: String,
+    /// The body rendered and sanitised.
+    body_html: String,
+    keywords: Vec<String>,
+    #[schema(value_type = String)]
+    status: String,
+    author: AuthorOut,
+    /// 1 for the first save, one more for each save after.
+    version: i32,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+fn translation_json(t: &Translation) -> KbTranslation {
+    KbTranslation {
+        locale: t.locale.clone(),
+        title: t.title.clone(),
+        body_markdown: t.body_markdown.clone(),
+        body_html: t.body_html.clone(),
+        keywords: t.keyword_list(),
+        status: t.status.clone(),
+        author: AuthorOut { kind: t.author_type.clone(), id: t.author_id.clone() },
+        version: t.version,
+        created_at: ts(&t.created_at),
+        updated_at: ts(&t.updated_at),
+    }
+}
+
+/// A knowledge-base article with all its translations.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbArticle {
+    id: String,
+    section_id: Option<String>,
+    #[schema(value_type = String)]
+    visibility: String,
+    position: i32,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    translations: Vec<KbTranslation>,
+}
+
+fn article_json(a: &Article, ts_: &[Translation]) -> KbArticle {
+    KbArticle {
+        id: a.id.clone(),
+        section_id: a.section_id.clone(),
+        visibility: a.visibility.clone(),
+        position: a.position,
+        created_at: ts(&a.created_at),
+        updated_at: ts(&a.updated_at),
+        translations: ts_.iter().filter(|t| t.article_id == a.id).map(translation_json).collect(),
+    }
+}
+
+/// `{"data": [...]}`
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbArticleList {
+    data: Vec<KbArticle>,
+}
+
+/// A translation in a new article.
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbTranslationIn {
+    locale: String,
+    title: String,
+    body_markdown: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+    /// `draft` when absent.
+    status: Option<Status>,
+}
+
+/// A new article: an optional section, who may read it, and at least one translation.
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbArticleIn {
+    /// The section it is listed in; an article needs none.
+    section_id: Option<String>,
+    /// `public` when absent.
+    visibility: Option<Visibility>,
+    translations: Vec<KbTranslationIn>,
+}
+
+fn some_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Changes to an article; absent fields stay. `section_id: null` takes it out of its section.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbArticlePatch {
+    #[serde(default, deserialize_with = "some_or_null")]
+    #[schema(value_type = Option<String>)]
+    section_id: Option<Option<String>>,
+    visibility: Option<Visibility>,
+    position: Option<i32>,
+}
+
+/// The text of one translation (its locale is in the path).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbTranslationPut {
+    title: String,
+    body_markdown: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+    /// `draft` when absent.
+    status: Option<Status>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ArticleQuery {
+    /// Only the articles of this section.
+    section_id: Option<String>,
+    limit: Option<i64>,
+}
+
+fn limit(l: Option<i64>) -> AppResult<i64> {
+    let l = l.unwrap_or(50);
+    if !(1..=200).contains(&l) {
+        return Err(AppError::invalid("limit", "error-limit-invalid", "limit is 1 to 200"));
+    }
+    Ok(l)
+}
+
+fn actor(client: &ApiClient) -> Actor {
+    Actor::Api(client.token.id.as_str().into())
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/articles", tag = "knowledge base", summary = "List articles",
+    description = "Articles newest first, each with every translation (drafts and internal articles included).",
+    params(ArticleQuery),
+    responses((status = 200, description = "`{\"data\": [...]}`", body = KbArticleList)), security(("bearer" = [])))]
+pub(crate) async fn list_articles(
+    req: HttpRequest,
+    client: ApiClient,
+    q: web::Query<ArticleQuery>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, limit, section) = (client.tenant_id(), limit(q.limit)?, q.section_id.clone());
+    let (rows, trs) = app
+        .db
+        .read(move |c| {
+            let rows = articles::list(c, &tid, section.as_deref(), limit)?;
+            let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
+            let trs = articles::translations_of(c, &tid, &ids)?;
+            Ok((rows, trs))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(KbArticleList { data: rows.iter().map(|a| article_json(a, &trs)).collect() }))
+}
+
+#[utoipa::path(post, path = "/api/v1/kb/articles", tag = "knowledge base", summary = "Create an article",
+    description = "An article with its first translations (one per locale). Markdown is rendered and sanitised on save. Send an `Idempotency-Key` header to make retries safe.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    request_body = KbArticleIn,
+    responses((status = 201, description = "Created", body = KbArticle)), security(("bearer" = [])))]
+pub(crate) async fn create_article(
+    req: HttpRequest,
+    client: ApiClient,
+    body: ApiJson<KbArticleIn>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, b, who) = (client.tenant_id(), body.value.clone(), actor(&client));
+    let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
+        let new = NewArticle {
+            section_id: b.section_id.clone(),
+            visibility: b.visibility.unwrap_or(Visibility::Public),
+            translations: b
+                .translations
+                .iter()
+                .map(|t| TranslationIn {
+                    locale: Some(t.locale.clone()),
+                    title: t.title.clone(),
+                    body_markdown: t.body_markdown.clone(),
+                    keywords: t.keywords.clone(),
+                    status: t.status,
+                })
+                .collect(),
+        };
+        let a = articles::create(c, &tid, &who, &new)?;
+        let trs = articles::translations(c, &tid, &a.id)?;
+        Ok((201, serde_json::to_value(article_json(&a, &trs))?))
+    })
+    .await?;
+    app.wake_jobs();
+    Ok(stored_response(stored, None))
+}
+
+async fn article_response(app: &crate::app::AppState, client: &ApiClient, id: String) -> AppResult<KbArticle> {
+    let tid = client.tenant_id();
+    let (a, trs) = app
+        .db
+        .read(move |c| {
+            let a = articles::get(c, &tid, &id)?;
+            let trs = articles::translations(c, &tid, &id)?;
+            Ok((a, trs))
+        })
+        .await?;
+    Ok(article_json(&a, &trs))
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}", tag = "knowledge base", summary = "Get an article",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The article with its translations", body = KbArticle)), security(("bearer" = [])))]
+pub(crate) async fn get_article(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    Ok(HttpResponse::Ok().json(article_response(&app, &client, path.into_inner()).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/kb/articles/{id}", tag = "knowledge base", summary = "Change an article",
+    description = "Move it to a section (`null`: none), change who may read it or its position.",
+    params(("id" = String, Path)), request_body = KbArticlePatch,
+    responses((status = 200, description = "The article", body = KbArticle)), security(("bearer" = [])))]
+pub(crate) async fn patch_article(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<KbArticlePatch>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id, b) = (client.tenant_id(), path.into_inner(), body.value);
+    let patch = ArticlePatch { section_id: b.section_id, visibility: b.visibility, position: b.position };
+    let id2 = id.clone();
+    app.db.write(move |c| articles::update(c, &tid, &id2, &patch)).await?;
+    app.wake_jobs();
+    Ok(HttpResponse::Ok().json(article_response(&app, &client, id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/kb/articles/{id}", tag = "knowledge base", summary = "Delete an article",
+    description = "Deletes it with every translation and its history; it leaves search shortly after.",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted")), security(("bearer" = [])))]
+pub(crate) async fn delete_article(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    app.db.write(move |c| articles::delete(c, &tid, &id)).await?;
+    app.wake_jobs();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(put, path = "/api/v1/kb/articles/{id}/translations/{locale}", tag = "knowledge base", summary = "Create or replace a translation",
+    description = "Saves a new version of the article's text in this locale (201 when the locale is new). Every save is kept in the translation's history.",
+    params(("id" = String, Path), ("locale" = String, Path, description = "A BCP 47 tag (`pt-BR`)")), request_body = KbTranslationPut,
+    responses((status = 200, description = "Replaced", body = KbTranslation), (status = 201, description = "Created", body = KbTranslation)),
+    security(("bearer" = [])))]
+pub(crate) async fn put_translation(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<(String, String)>,
+    body: ApiJson<KbTranslationPut>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (id, locale) = path.into_inner();
+    let (tid, b, who) = (client.tenant_id(), body.value, actor(&client));
+    let input = TranslationIn {
+        locale: None,
+        title: b.title,
+        body_markdown: b.body_markdown,
+        keywords: b.keywords,
+        status: b.status,
+    };
+    let t = app.db.write(move |c| articles::put_translation(c, &tid, &id, &locale, &who, &input)).await?;
+    app.wake_jobs();
+    let status = if t.version == 1 { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
+    Ok(HttpResponse::build(status).json(translation_json(&t)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/kb/articles/{id}/translations/{locale}", tag = "knowledge base", summary = "Delete a translation",
+    description = "The last translation cannot be deleted (409): delete the article.",
+    params(("id" = String, Path), ("locale" = String, Path)),
+    responses((status = 204, description = "Deleted")), security(("bearer" = [])))]
+pub(crate) async fn delete_translation(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (id, locale) = path.into_inner();
+    let tid = client.tenant_id();
+    app.db.write(move |c| articles::delete_translation(c, &tid, &id, &locale)).await?;
+    app.wake_jobs();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A saved version of a translation.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbVersion {
+    version: i32,
+    title: String,
+    body_markdown: String,
+    keywords: Vec<String>,
+    #[schema(value_type = String)]
+    status: String,
+    author: AuthorOut,
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+/// `{"data": [...]}`, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbVersionList {
+    data: Vec<KbVersion>,
+}
+
+fn version_json(v: &Version) -> KbVersion {
+    KbVersion {
+        version: v.version,
+        title: v.title.clone(),
+        body_markdown: v.body_markdown.clone(),
+        keywords: serde_json::from_str(&v.keywords).unwrap_or_default(),
+        status: v.status.clone(),
+        author: AuthorOut { kind: v.author_type.clone(), id: v.author_id.clone() },
+        created_at: ts(&v.created_at),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}/translations/{locale}/versions", tag = "knowledge base", summary = "A translation's history",
+    params(("id" = String, Path), ("locale" = String, Path)),
+    responses((status = 200, description = "`{\"data\": [...]}`, newest first", body = KbVersionList)), security(("bearer" = [])))]
+pub(crate) async fn versions(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (id, locale) = path.into_inner();
+    let tid = client.tenant_id();
+    let rows = app.db.read(move |c| articles::versions(c, &tid, &id, &locale)).await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok().json(KbVersionList { data: rows.iter().map(version_json).collect() }))
+}
+
+/// A category (or section) name in one locale.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbName {
+    locale: String,
+    name: String,
+    description: Option<String>,
+}
+
+fn names_json(names: Vec<NameIn>) -> Vec<KbName> {
+    names.into_iter().map(|n| KbName { locale: n.locale, name: n.name, description: n.description }).collect()
+}
+
+/// A category of the knowledge base.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbCategory {
+    id: String,
+    position: i32,
+    translations: Vec<KbName>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+fn category_json(c: &Category) -> KbCategory {
+    KbCategory {
+        id: c.id.clone(),
+        position: c.position,
+        translations: names_json(c.names()),
+        created_at: ts(&c.created_at),
+        updated_at: ts(&c.updated_at),
+    }
+}
+
+/// `{"data": [...]}`
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbCategoryList {
+    data: Vec<KbCategory>,
+}
+
+/// A name in one locale, as sent.
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbNameIn {
+    locale: String,
+    name: String,
+    description: Option<String>,
+}
+
+fn names_in(v: &[KbNameIn]) -> Vec<NameIn> {
+    v.iter()
+        .map(|n| NameIn { locale: n.locale.clone(), name: n.name.clone(), description: n.description.clone() })
+        .collect()
+}
+
+/// A new category.
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbCategoryIn {
+    position: Option<i32>,
+    translations: Vec<KbNameIn>,
+}
+
+/// Changes to a category; a `translations` list replaces the stored one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbCategoryPatch {
+    position: Option<i32>,
+    translations: Option<Vec<KbNameIn>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/categories", tag = "knowledge base", summary = "List categories",
+    responses((status = 200, description = "`{\"data\": [...]}` in order", body = KbCategoryList)), security(("bearer" = [])))]
+pub(crate) async fn list_categories(req: HttpRequest, client: ApiClient) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let tid = client.tenant_id();
+    let rows = app.db.read(move |c| structure::list_categories(c, &tid)).await?;
+    Ok(HttpResponse::Ok().json(KbCategoryList { data: rows.iter().map(category_json).collect() }))
+}
+
+#[utoipa::path(post, path = "/api/v1/kb/categories", tag = "knowledge base", summary = "Create a category",
+    request_body = KbCategoryIn,
+    responses((status = 201, description = "Created", body = KbCategory)), security(("bearer" = [])))]
+pub(crate) async fn create_category(
+    req: HttpRequest,
+    client: ApiClient,
+    body: ApiJson<KbCategoryIn>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, b) = (client.tenant_id(), body.value);
+    let row =
+        app.db.write(move |c| structure::create_category(c, &tid, b.position, &names_in(&b.translations))).await?;
+    Ok(HttpResponse::Created().json(category_json(&row)))
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/categories/{id}", tag = "knowledge base", summary = "Get a category",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The category", body = KbCategory)), security(("bearer" = [])))]
+pub(crate) async fn get_category(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let row = app.db.read(move |c| structure::get_category(c, &tid, &id)).await?;
+    Ok(HttpResponse::Ok().json(category_json(&row)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/kb/categories/{id}", tag = "knowledge base", summary = "Change a category",
+    params(("id" = String, Path)), request_body = KbCategoryPatch,
+    responses((status = 200, description = "The category", body = KbCategory)), security(("bearer" = [])))]
+pub(crate) async fn patch_category(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<KbCategoryPatch>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id, b) = (client.tenant_id(), path.into_inner(), body.value);
+    let row = app
+        .db
+        .write(move |c| {
+            let names = b.translations.as_deref().map(names_in);
+            structure::update_category(c, &tid, &id, b.position, names.as_deref())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(category_json(&row)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/kb/categories/{id}", tag = "knowledge base", summary = "Delete a category",
+    description = "Only an empty category can be deleted (409 while it has sections).",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 409, description = "It still has sections", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_category(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    app.db.write(move |c| structure::delete_category(c, &tid, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A section of a category.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbSection {
+    id: String,
+    category_id: String,
+    position: i32,
+    translations: Vec<KbName>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+fn section_json(s: &Section) -> KbSection {
+    KbSection {
+        id: s.id.clone(),
+        category_id: s.category_id.clone(),
+        position: s.position,
+        translations: names_json(s.names()),
+        created_at: ts(&s.created_at),
+        updated_at: ts(&s.updated_at),
+    }
+}
+
+/// `{"data": [...]}`
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbSectionList {
+    data: Vec<KbSection>,
+}
+
+/// A new section.
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbSectionIn {
+    category_id: String,
+    position: Option<i32>,
+    translations: Vec<KbNameIn>,
+}
+
+/// Changes to a section; a `translations` list replaces the stored one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KbSectionPatch {
+    category_id: Option<String>,
+    position: Option<i32>,
+    translations: Option<Vec<KbNameIn>>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SectionQuery {
+    /// Only the sections of this category.
+    category_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/sections", tag = "knowledge base", summary = "List sections",
+    params(SectionQuery),
+    responses((status = 200, description = "`{\"data\": [...]}` in order", body = KbSectionList)), security(("bearer" = [])))]
+pub(crate) async fn list_sections(
+    req: HttpRequest,
+    client: ApiClient,
+    q: web::Query<SectionQuery>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, cat) = (client.tenant_id(), q.category_id.clone());
+    let rows = app.db.read(move |c| structure::list_sections(c, &tid, cat.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(KbSectionList { data: rows.iter().map(section_json).collect() }))
+}
+
+#[utoipa::path(post, path = "/api/v1/kb/sections", tag = "knowledge base", summary = "Create a section",
+    request_body = KbSectionIn,
+    responses((status = 201, description = "Created", body = KbSection)), security(("bearer" = [])))]
+pub(crate) async fn create_section(
+    req: HttpRequest,
+    client: ApiClient,
+    body: ApiJson<KbSectionIn>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, b) = (client.tenant_id(), body.value);
+    let row = app
+        .db
+        .write(move |c| structure::create_section(c, &tid, &b.category_id, b.position, &names_in(&b.translations)))
+        .await?;
+    Ok(HttpResponse::Created().json(section_json(&row)))
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/sections/{id}", tag = "knowledge base", summary = "Get a section",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The section", body = KbSection)), security(("bearer" = [])))]
+pub(crate) async fn get_section(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    let row = app.db.read(move |c| structure::get_section(c, &tid, &id)).await?;
+    Ok(HttpResponse::Ok().json(section_json(&row)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/kb/sections/{id}", tag = "knowledge base", summary = "Change a section",
+    params(("id" = String, Path)), request_body = KbSectionPatch,
+    responses((status = 200, description = "The section", body = KbSection)), security(("bearer" = [])))]
+pub(crate) async fn patch_section(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<KbSectionPatch>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id, b) = (client.tenant_id(), path.into_inner(), body.value);
+    let row = app
+        .db
+        .write(move |c| {
+            let names = b.translations.as_deref().map(names_in);
+            structure::update_section(c, &tid, &id, b.category_id.as_deref(), b.position, names.as_deref())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(section_json(&row)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/kb/sections/{id}", tag = "knowledge base", summary = "Delete a section",
+    description = "Only an empty section can be deleted (409 while articles are in it).",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 409, description = "Articles are in it", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_section(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    app.db.write(move |c| structure::delete_section(c, &tid, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One search result.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbSearchHit {
+    /// The article's id.
+    pub(crate) id: String,
+    pub(crate) title: String,
+    /// The article's page on the help center (path).
+    pub(crate) url: String,
+    /// The text around the match, HTML-escaped, matches in `<mark>`.
+    pub(crate) snippet: String,
+    /// The translation's locale (the reader's, or one of its fallbacks).
+    pub(crate) locale: String,
+}
+
+/// Search results, best first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct KbSearchResults {
+    data: Vec<KbSearchHit>,
+    /// The search index failed and the database answered (substring match, no ranking).
+    fallback: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SearchParams {
+    /// The words to look for.
+    q: Option<String>,
+    /// The reader's locale; its fallbacks and the tenant's default are searched too. An
+    /// unknown tag means the tenant's default.
+    locale: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Run a search for a reader of `locale` and shape the results (shared with the help center).
+pub(crate) async fn run_search(
+    app: &crate::app::AppState,
+    tenant: &crate::tenancy::Tenant,
+    q: &str,
+    locale: Option<&str>,
+    audience: Audience,
+    limit: usize,
+) -> AppResult<(Vec<KbSearchHit>, bool)> {
+    let locale =
+        locale.and_then(|l| crate::kb::parse_locale("locale", l).ok()).unwrap_or_else(|| tenant.default_locale.clone());
+    let q: String = q.chars().take(200).collect();
+    let out = app.search.search(&app.db, tenant, &q, &locale, audience, limit).await?;
+    let hits = out
+        .hits
+        .into_iter()
+        .map(|h| KbSearchHit {
+            url: format!("/h/{}/{}/articles/{}", tenant.slug, h.locale, h.article_id),
+            id: h.article_id,
+            title: h.title,
+            snippet: h.snippet,
+            locale: h.locale,
+        })
+        .collect();
+    Ok((hits, out.fallback))
+}
+
+#[utoipa::path(get, path = "/api/v1/kb/search", tag = "knowledge base", summary = "Search articles",
+    description = "Published translations in the locale, its fallbacks (`pt-BR` → `pt` → the tenant's default), public and internal articles, best first. `fallback: true` means the search index failed and the database answered.",
+    params(SearchParams),
+    responses((status = 200, description = "`{\"data\": [...], \"fallback\": false}`", body = KbSearchResults)), security(("bearer" = [])))]
+pub(crate) async fn search(
+    req: HttpRequest,
+    client: ApiClient,
+    q: web::Query<SearchParams>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let limit = limit(q.limit.or(Some(10)))? as usize;
+    let (data, fallback) =
+        run_search(&app, &client.tenant, q.q.as_deref().unwrap_or(""), q.locale.as_deref(), Audience::Agent, limit)
+            .await?;
+    Ok(HttpResponse::Ok().json(KbSearchResults { data, fallback }))
+}
+
+/// Routes under /api/v1.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/kb/articles", web::get().to(list_articles))
+        .route("/kb/articles", web::post().to(create_article))
+        .route("/kb/articles/{id}", web::get().to(get_article))
+        .route("/kb/articles/{id}", web::patch().to(patch_article))
+        .route("/kb/articles/{id}", web::delete().to(delete_article))
+        .route("/kb/articles/{id}/translations/{locale}", web::put().to(put_translation))
+        .route("/kb/articles/{id}/translations/{locale}", web::delete().to(delete_translation))
+        .route("/kb/articles/{id}/translations/{locale}/versions", web::get().to(versions))
+        .route("/kb/categories", web::get().to(list_categories))
+        .route("/kb/categories", web::post().to(create_category))
+        .route("/kb/categories/{id}", web::get().to(get_category))
+        .route("/kb/categories/{id}", web::patch().to(patch_category))
+        .route("/kb/categories/{id}", web::delete().to(delete_category))
+        .route("/kb/sections", web::get().to(list_sections))
+        .route("/kb/sections", web::post().to(create_section))
+        .route("/kb/sections/{id}", web::get().to(get_section))
+        .route("/kb/sections/{id}", web::patch().to(patch_section))
+        .route("/kb/sections/{id}", web::delete().to(delete_section))
+        .route("/kb/search", web::get().to(search));
+}
