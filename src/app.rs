@@ -260,6 +260,19 @@ pub fn default_registry(state: &AppState) -> Registry {
     });
     let (db, search) = (state.db.clone(), state.search.clone());
     r.register(crate::kb::INDEX_JOB, move |ctx| crate::search::indexing::run_job(db.clone(), search.clone(), ctx));
+    let (db, search) = (state.db.clone(), state.search.clone());
+    r.register(crate::search::indexing::REINDEX_JOB, move |ctx| {
+        crate::search::indexing::run_reindex_job(db.clone(), search.clone(), ctx)
+    });
+    let (db, search) = (state.db.clone(), state.search.clone());
+    r.every("kb.consistency", every, move || {
+        let (db, search) = (db.clone(), search.clone());
+        async move {
+            if let Err(e) = crate::search::indexing::check_consistency(&db, &search).await {
+                tracing::warn!(error = %e, "knowledge-base consistency check failed");
+            }
+        }
+    });
     let db = state.db.clone();
     r.every("webhooks.purge", every, move || {
         let db = db.clone();

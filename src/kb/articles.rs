@@ -88,7 +88,7 @@ pub struct Version {
 }
 
 /// A translation as a client sends it (the locale comes from the path on `PUT`).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TranslationIn {
     /// Absent on `PUT …/translations/{locale}`, where the path names it.
@@ -307,6 +307,7 @@ pub fn put_translation(
     actor: &Actor,
     t: &TranslationIn,
 ) -> AppResult<Translation> {
+    get(conn, tenant, article_id)?;
     // The path's locale is not a body field: a bad one names `locale`.
     let c = check_translation("", t, locale)?;
     if let Some(body_locale) = &t.locale {

@@ -27,6 +27,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 /// Who may read an article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = KbVisibility)]
 pub enum Visibility {
     /// Everyone, on the help center.
     Public,
@@ -56,6 +57,7 @@ impl Visibility {
 /// Whether a translation is visible to readers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = KbStatus)]
 pub enum Status {
     /// Being written; agents see it, readers do not.
     Draft,

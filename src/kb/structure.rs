@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// A category's or section's name in one locale.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NameIn {
     pub locale: String,

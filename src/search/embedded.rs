@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING};
 use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken};
@@ -163,7 +163,10 @@ impl Inner {
         doc
     }
 
-    fn query(&self, q: &SearchQuery) -> Option<Box<dyn Query>> {
+    /// The query, where at least `strict` words must match: half the words, else (when that
+    /// finds nothing) any one of them, as a long question still finds the article that holds
+    /// its key word.
+    fn query(&self, q: &SearchQuery, strict: bool) -> Option<Box<dyn Query>> {
         let f = &self.f;
         let term = |field: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))
@@ -201,9 +204,7 @@ impl Inner {
             }
             words.push((Occur::Should, Box::new(BooleanQuery::new(variants))));
         }
-        // At least half the words must match (a long question still finds the article that
-        // holds its key words).
-        let needed = words.len().div_ceil(2);
+        let needed = if strict { words.len().div_ceil(2) } else { 1 };
         let text_query = BooleanQuery::with_minimum_required_clauses(words, needed);
         let langs: Vec<(Occur, Box<dyn Query>)> =
             q.languages().iter().map(|l| (Occur::Should, term(f.lang, l))).collect();
@@ -221,9 +222,15 @@ impl Inner {
     }
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
-        let Some(query) = self.query(q) else { return Ok(vec![]) };
+        let Some(query) = self.query(q, true) else { return Ok(vec![]) };
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(q.limit.max(1) * 5)).map_err(err)?;
+        let collector = TopDocs::with_limit(q.limit.max(1) * 5);
+        let mut top = searcher.search(&query, &collector).map_err(err)?;
+        if top.is_empty() {
+            if let Some(loose) = self.query(q, false) {
+                top = searcher.search(&loose, &collector).map_err(err)?;
+            }
+        }
         let mut hits = Vec::with_capacity(top.len());
         let stored = |doc: &TantivyDocument, field: Field| -> String {
             doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string()
@@ -282,5 +289,14 @@ impl SearchIndex for Embedded {
     async fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let q = q.clone();
         self.blocking(move |inner| inner.search(&q)).await
+    }
+
+    async fn count(&self, tenant: &str) -> Result<usize, SearchError> {
+        let tenant = tenant.to_string();
+        self.blocking(move |inner| {
+            let q = TermQuery::new(Term::from_field_text(inner.f.tenant, &tenant), IndexRecordOption::Basic);
+            inner.reader.searcher().search(&q, &Count).map_err(err)
+        })
+        .await
     }
 }

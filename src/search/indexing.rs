@@ -60,6 +60,69 @@ pub async fn run_job(db: Db, search: Search, ctx: JobContext) -> Result<(), Stri
     sync(&db, &search, &TenantId::from_trusted(tenant), vec![article]).await.map_err(|e| e.to_string())
 }
 
+/// Kind of the job that rebuilds one tenant's index (queued by the consistency check).
+pub const REINDEX_JOB: &str = "kb.reindex";
+
+/// Rebuild one tenant's documents from the database.
+pub async fn reindex_tenant(db: &Db, search: &Search, tenant: &TenantId) -> AppResult<usize> {
+    let tid = tenant.clone();
+    let ids = db.read(move |c| articles::all_article_ids(c, &tid)).await?;
+    search.index.clear_tenant(tenant.as_str()).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    for batch in ids.chunks(BATCH) {
+        sync(db, search, tenant, batch.to_vec()).await?;
+    }
+    Ok(ids.len())
+}
+
+/// The `kb.reindex` job handler.
+pub async fn run_reindex_job(db: Db, search: Search, ctx: JobContext) -> Result<(), String> {
+    let tenant = TenantId::from_trusted(ctx.job.tenant_id.clone().ok_or("job has no tenant")?);
+    let n = reindex_tenant(&db, &search, &tenant).await.map_err(|e| e.to_string())?;
+    tracing::info!(tenant = %tenant.as_str(), articles = n, "knowledge-base index rebuilt");
+    Ok(())
+}
+
+/// The periodic consistency check: for each tenant whose translations in the database and
+/// documents in the index differ in number (a lost or restored index folder, writes that never
+/// reached it), queue a `kb.reindex`, unless index work for it is still waiting (which would
+/// explain the difference). Counting is cheap; the rebuild runs
+/// as a job, so the chore stays short.
+pub async fn check_consistency(db: &Db, search: &Search) -> AppResult<usize> {
+    use crate::db::schema::jobs;
+    use crate::kb::schema::kb_translations;
+    let (counts, waiting): (Vec<(String, i64)>, Vec<Option<String>>) = db
+        .read(|c| {
+            let counts = kb_translations::table
+                .group_by(kb_translations::tenant_id)
+                .select((kb_translations::tenant_id, diesel::dsl::count_star()))
+                .load(c)?;
+            let waiting = jobs::table
+                .filter(jobs::kind.eq_any([REINDEX_JOB, crate::kb::INDEX_JOB]))
+                .filter(jobs::state.eq_any(["queued", "running"]))
+                .select(jobs::tenant_id)
+                .load(c)?;
+            Ok((counts, waiting))
+        })
+        .await?;
+    let mut queued = 0;
+    for (tenant, in_db) in counts {
+        if waiting.iter().any(|w| w.as_deref() == Some(tenant.as_str())) {
+            continue;
+        }
+        let in_index = search.index.count(&tenant).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        if in_index as i64 != in_db {
+            tracing::warn!(tenant = %tenant, in_db, in_index, "knowledge-base index differs from the database; rebuilding");
+            let tid = TenantId::from_trusted(tenant);
+            db.write(move |c| {
+                crate::jobs::enqueue(c, &crate::jobs::NewJob::new(REINDEX_JOB, Some(&tid), serde_json::json!({})))
+            })
+            .await?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
 /// Rebuild the index of one tenant (by slug) or of all, calling `progress(done, total)` as it goes.
 pub async fn reindex(
     db: &Db,

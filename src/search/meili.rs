@@ -209,6 +209,7 @@ fn documents(d: &SearchDoc) -> Vec<Map<String, Value>> {
             m.insert("status".into(), d.status.clone().into());
             m.insert("visibility".into(), d.visibility.clone().into());
             m.insert("category_id".into(), d.category_id.clone().unwrap_or_default().into());
+            m.insert("chunk".into(), i.into());
             m.insert(format!("title_{g}"), d.title.clone().into());
             m.insert(format!("keywords_{g}"), d.keywords.clone().into());
             m.insert(format!("body_{g}"), body.into());
@@ -287,6 +288,17 @@ impl SearchIndex for Meili {
             })
             .collect();
         Ok(super::best_per_article(hits, &q.chain, q.limit))
+    }
+
+    async fn count(&self, tenant: &str) -> Result<usize, SearchError> {
+        self.ensure().await?;
+        // Each translation's first chunk stands for it.
+        let filter = format!("tenant_id = {} AND chunk = 0", quoted(tenant));
+        let index = self.client.index(&self.uid);
+        let mut query = index.search();
+        query.with_filter(&filter).with_limit(0);
+        let results = query.execute::<Map<String, Value>>().await.map_err(err)?;
+        Ok(results.estimated_total_hits.unwrap_or(0))
     }
 }
 

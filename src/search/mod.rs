@@ -85,6 +85,8 @@ pub trait SearchIndex: Send + Sync {
     async fn clear_tenant(&self, tenant: &str) -> Result<(), SearchError>;
     /// Matching translations the audience may read, in the chain's languages, best first.
     async fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError>;
+    /// How many translations of the tenant the index holds (the consistency check).
+    async fn count(&self, tenant: &str) -> Result<usize, SearchError>;
 }
 
 /// The answer to a search.

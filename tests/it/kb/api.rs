@@ -176,6 +176,9 @@ async fn kb_crud_and_validation(app: TestApp) {
         assert!(doc["paths"][p][m].is_object(), "{m} {p} documented");
     }
     assert_eq!(doc["components"]["schemas"]["KbTranslationIn"]["properties"]["title"]["maxLength"], 200);
+    // The ticket's `Status` keeps its name; the article's is its own.
+    assert!(doc["components"]["schemas"]["Status"]["enum"].as_array().unwrap().contains(&json!("new")));
+    assert_eq!(doc["components"]["schemas"]["KbStatus"]["enum"], json!(["draft", "published"]));
 }
 both!(kb_crud_and_validation);
 
