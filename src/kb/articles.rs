@@ -328,6 +328,29 @@ pub fn put_translation(
         .first(conn)?)
 }
 
+/// Save an earlier version of a translation again, as its newest version.
+pub fn restore(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    article_id: &str,
+    locale: &str,
+    version: i32,
+    actor: &Actor,
+) -> AppResult<Translation> {
+    let old = versions(conn, tenant, article_id, locale)?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or(AppError::NotFound)?;
+    let input = TranslationIn {
+        locale: None,
+        title: old.title,
+        body_markdown: old.body_markdown,
+        keywords: serde_json::from_str(&old.keywords).unwrap_or_default(),
+        status: Some(Status::parse(&old.status)?),
+    };
+    put_translation(conn, tenant, article_id, &old.locale, actor, &input)
+}
+
 /// Delete one translation; the last one cannot go (delete the article instead).
 pub fn delete_translation(conn: &mut DbConnection, tenant: &TenantId, article_id: &str, locale: &str) -> AppResult<()> {
     get(conn, tenant, article_id)?;

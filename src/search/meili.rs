@@ -24,8 +24,10 @@ use crate::kb::Audience;
 /// Longest body chunk, in characters. A position is a word, and a hard separator (`.`) counts
 /// eight: 8,000 characters of `a.` are 4,000 words and 4,000 separators, 36,000 positions.
 pub const CHUNK_CHARS: usize = 8_000;
-/// How long a write waits for Meilisearch to finish its task.
+/// How long a write waits for Meilisearch to finish its task, and how often it asks. Without the
+/// SDK's own reqwest feature it sleeps on a thread per poll, so polls are not too frequent.
 const TASK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+const TASK_POLL: Option<std::time::Duration> = Some(std::time::Duration::from_millis(100));
 
 /// Script groups with their own attributes, and the Meilisearch locale each is tokenized as.
 const GROUPS: &[(&str, Option<&str>)] =
@@ -86,10 +88,6 @@ impl HttpClient for Http {
             body = "null".into();
         }
         parse_response(status, expected_status_code, &body, url)
-    }
-
-    fn is_tokio(&self) -> bool {
-        true
     }
 }
 
@@ -165,7 +163,8 @@ impl Meili {
                 match self.client.create_index(&self.uid, Some("id")).await {
                     Ok(task) => {
                         // Already existing is fine: the settings below make it what we need.
-                        let _ = task.wait_for_completion(&self.client, None, Some(TASK_TIMEOUT)).await.map_err(err)?;
+                        let _ =
+                            task.wait_for_completion(&self.client, TASK_POLL, Some(TASK_TIMEOUT)).await.map_err(err)?;
                     }
                     Err(e) => return Err(err(e)),
                 }
@@ -177,7 +176,7 @@ impl Meili {
     }
 
     async fn wait(&self, task: meilisearch_sdk::task_info::TaskInfo) -> Result<(), SearchError> {
-        let done = task.wait_for_completion(&self.client, None, Some(TASK_TIMEOUT)).await.map_err(err)?;
+        let done = task.wait_for_completion(&self.client, TASK_POLL, Some(TASK_TIMEOUT)).await.map_err(err)?;
         if done.is_failure() {
             return Err(SearchError(format!("Meilisearch task failed: {}", done.unwrap_failure())));
         }

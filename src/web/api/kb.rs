@@ -377,6 +377,24 @@ pub(crate) async fn versions(
     Ok(HttpResponse::Ok().json(KbVersionList { data: rows.iter().map(version_json).collect() }))
 }
 
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/translations/{locale}/versions/{version}/restore", tag = "knowledge base", summary = "Restore a version",
+    description = "Saves that version's title, body, keywords and status again as the translation's newest version.",
+    params(("id" = String, Path), ("locale" = String, Path), ("version" = String, Path, description = "A version number from the history")),
+    responses((status = 200, description = "The translation as restored", body = KbTranslation)), security(("bearer" = [])))]
+pub(crate) async fn restore(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (id, locale, version) = path.into_inner();
+    let version: i32 = version.parse().map_err(|_| AppError::NotFound)?;
+    let (tid, who) = (client.tenant_id(), actor(&client));
+    let t = app.db.write(move |c| articles::restore(c, &tid, &id, &locale, version, &who)).await?;
+    app.wake_jobs();
+    Ok(HttpResponse::Ok().json(translation_json(&t)))
+}
+
 /// A category (or section) name in one locale.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct KbName {
@@ -747,6 +765,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/kb/articles/{id}/translations/{locale}", web::put().to(put_translation))
         .route("/kb/articles/{id}/translations/{locale}", web::delete().to(delete_translation))
         .route("/kb/articles/{id}/translations/{locale}/versions", web::get().to(versions))
+        .route("/kb/articles/{id}/translations/{locale}/versions/{version}/restore", web::post().to(restore))
         .route("/kb/categories", web::get().to(list_categories))
         .route("/kb/categories", web::post().to(create_category))
         .route("/kb/categories/{id}", web::get().to(get_category))

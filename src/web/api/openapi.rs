@@ -53,7 +53,7 @@ impl Modify for BearerAuth {
         routing::get_schedule, routing::put_schedule, routing::patch_agent, routing::preview,
         routing::get_settings, routing::put_settings, routing::get_rules, routing::put_rules,
         kb::list_articles, kb::create_article, kb::get_article, kb::patch_article, kb::delete_article,
-        kb::put_translation, kb::delete_translation, kb::versions,
+        kb::put_translation, kb::delete_translation, kb::versions, kb::restore,
         kb::list_categories, kb::create_category, kb::get_category, kb::patch_category, kb::delete_category,
         kb::list_sections, kb::create_section, kb::get_section, kb::patch_section, kb::delete_section,
         kb::search,

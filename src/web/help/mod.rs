@@ -174,7 +174,9 @@ impl Layout {
 pub async fn home_for_slug(state: &AppState, req: &HttpRequest, slug: String) -> AppResult<HttpResponse> {
     let tenant = state.db.read(move |c| tenancy::by_slug(c, &slug)).await?;
     let site = Site { tenant, prefix: String::new() };
-    pages::home(state, req, site, None).await
+    let mut res = pages::home(state, req, site, None).await?;
+    res.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
+    Ok(res)
 }
 
 /// `/h/{slug}/…` routes, and the same pages on a tenant's own host.

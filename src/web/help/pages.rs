@@ -176,7 +176,10 @@ pub(super) async fn home(
 async fn home_any(req: HttpRequest) -> AppResult<HttpResponse> {
     let state = auth::state(&req)?;
     let site = super::site(&state, &req).await?;
-    home(&state, &req, site, None).await
+    let mut res = home(&state, &req, site, None).await?;
+    // Its language is the browser's choice.
+    res.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
+    Ok(res)
 }
 
 async fn home_in(req: HttpRequest) -> AppResult<HttpResponse> {

@@ -69,6 +69,23 @@ async fn kb_crud_and_validation(app: TestApp) {
     assert_eq!(s, 200);
     let titles: Vec<&str> = v["data"].as_array().unwrap().iter().map(|v| v["title"].as_str().unwrap()).collect();
     assert_eq!(titles, vec!["Baixar a fatura", "Baixar fatura"]);
+    let (s, b) = call(&app, &tok, Method::POST, &format!("{path}/versions/1/restore"), None).await;
+    assert_eq!(
+        (s, b["version"].clone(), b["title"].clone(), b["status"].clone()),
+        (200, json!(3), json!("Baixar fatura"), json!("draft")),
+        "{b}"
+    );
+    let (s, _) = call(&app, &tok, Method::POST, &format!("{path}/versions/9/restore"), None).await;
+    assert_eq!(s, 404);
+    let (s, b) = call(
+        &app,
+        &tok,
+        Method::PUT,
+        &path,
+        Some(json!({"title": "Baixar a fatura", "body_markdown": "x", "status": "published"})),
+    )
+    .await;
+    assert_eq!((s, b["version"].clone()), (200, json!(4)));
 
     let (s, got) = call(&app, &tok, Method::GET, &format!("/api/v1/kb/articles/{id}"), None).await;
     assert_eq!(s, 200);
@@ -215,6 +232,7 @@ async fn kb_cross_tenant_ids_are_not_found(app: TestApp) {
         (Method::PUT, format!("/api/v1/kb/articles/{art}/translations/fr"), Some(put)),
         (Method::DELETE, format!("/api/v1/kb/articles/{art}/translations/en"), None),
         (Method::GET, format!("/api/v1/kb/articles/{art}/translations/en/versions"), None),
+        (Method::POST, format!("/api/v1/kb/articles/{art}/translations/en/versions/1/restore"), None),
         (Method::DELETE, format!("/api/v1/kb/articles/{art}"), None),
         (Method::GET, format!("/api/v1/kb/categories/{cat}"), None),
         (Method::PATCH, format!("/api/v1/kb/categories/{cat}"), Some(names.clone())),
