@@ -136,7 +136,7 @@ impl Search {
                 let tid = tenant.tenant_id();
                 let q2 = q.trim().to_string();
                 let rows =
-                    db.read(move |c| kb::articles::like_search(c, &tid, &q2, &chain, audience, limit as i64)).await?;
+                    db.read(move |c| kb::reading::like_search(c, &tid, &q2, &chain, audience, limit as i64)).await?;
                 let hits = rows
                     .into_iter()
                     .map(|(_, t)| {

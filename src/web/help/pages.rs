@@ -12,6 +12,7 @@ use super::{Layout, Site};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::kb::articles::{self, Article, Translation};
+use crate::kb::reading;
 use crate::kb::structure::{self, NameIn};
 use crate::kb::{self, Audience};
 use crate::web::auth;
@@ -139,7 +140,7 @@ pub(super) async fn home(
     let tid = site.tenant.tenant_id();
     let (mut available, categories) = state
         .db
-        .read(move |c| Ok((articles::published_locales(c, &tid)?, structure::list_categories(c, &tid)?)))
+        .read(move |c| Ok((reading::published_locales(c, &tid)?, structure::list_categories(c, &tid)?)))
         .await?;
     if !available.contains(&site.tenant.default_locale) {
         available.push(site.tenant.default_locale.clone());
@@ -151,7 +152,7 @@ pub(super) async fn home(
     let loose = state
         .db
         .read(move |c| {
-            let all = articles::readable_in(c, &tid, None, &ch, Audience::Public)?;
+            let all = reading::readable_in(c, &tid, None, &ch, Audience::Public)?;
             Ok(all.into_iter().filter(|(a, _)| a.section_id.is_none()).collect::<Vec<_>>())
         })
         .await?;
@@ -201,7 +202,7 @@ async fn category(req: HttpRequest) -> AppResult<HttpResponse> {
             let cat = structure::get_category(c, &tid, &id)?;
             let mut sections = Vec::new();
             for s in structure::list_sections(c, &tid, Some(&cat.id))? {
-                let listed = articles::readable_in(c, &tid, Some(&s.id), &ch, Audience::Public)?;
+                let listed = reading::readable_in(c, &tid, Some(&s.id), &ch, Audience::Public)?;
                 sections.push((s, listed));
             }
             Ok((cat, sections))
@@ -244,7 +245,7 @@ async fn section(req: HttpRequest) -> AppResult<HttpResponse> {
         .read(move |c| {
             let sec = structure::get_section(c, &tid, &id)?;
             let cat = structure::get_category(c, &tid, &sec.category_id)?;
-            let listed = articles::readable_in(c, &tid, Some(&sec.id), &ch, Audience::Public)?;
+            let listed = reading::readable_in(c, &tid, Some(&sec.id), &ch, Audience::Public)?;
             Ok((sec, cat, listed))
         })
         .await?;
@@ -297,7 +298,7 @@ async fn article(req: HttpRequest) -> AppResult<HttpResponse> {
             Ok((a, trs, place))
         })
         .await?;
-    let readable: Vec<&Translation> = trs.iter().filter(|t| articles::readable(&a, t, Audience::Public)).collect();
+    let readable: Vec<&Translation> = trs.iter().filter(|t| reading::readable(&a, t, Audience::Public)).collect();
     if readable.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -351,12 +352,13 @@ async fn search_page(req: HttpRequest, q: web::Query<SearchParams>) -> AppResult
     let locale = url_locale(&req)?;
     let text = q.q.clone().unwrap_or_default();
     let (hits, fallback) =
-        crate::web::api::kb::run_search(&state, &site.tenant, &text, Some(&locale), Audience::Public, 20).await?;
+        crate::web::api::kb::search::run_search(&state, &site.tenant, &text, Some(&locale), Audience::Public, 20)
+            .await?;
     let title = state.i18n.format(&locale, "help-search-button", None);
     let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
     // Results pages exist in every language the help center has; they are not indexed.
     let tid = site.tenant.tenant_id();
-    let mut locales = state.db.read(move |c| articles::published_locales(c, &tid)).await?;
+    let mut locales = state.db.read(move |c| reading::published_locales(c, &tid)).await?;
     if !locales.contains(&locale) {
         locales.push(locale.clone());
     }
@@ -388,7 +390,7 @@ async fn api_search(req: HttpRequest, q: web::Query<SearchParams>) -> HttpRespon
             return Err(AppError::invalid("limit", "error-limit-invalid", "limit is 1 to 20"));
         }
         let text = q.q.clone().unwrap_or_default();
-        let (data, fallback) = crate::web::api::kb::run_search(
+        let (data, fallback) = crate::web::api::kb::search::run_search(
             &state,
             &site.tenant,
             &text,
@@ -414,7 +416,7 @@ async fn sitemap(req: HttpRequest) -> AppResult<HttpResponse> {
     let state = auth::state(&req)?;
     let site = super::site(&state, &req).await?;
     let tid = site.tenant.tenant_id();
-    let rows = state.db.read(move |c| articles::published_public(c, &tid)).await?;
+    let rows = state.db.read(move |c| reading::published_public(c, &tid)).await?;
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
