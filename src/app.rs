@@ -50,6 +50,10 @@ pub struct AppState {
     pub view_counts: Arc<ViewCounts>,
     /// Where outgoing mail goes (the relay, or the outbox folder).
     pub mailer: Arc<crate::email::outbound::send::Transport>,
+    /// Knowledge-base search (embedded index or Meilisearch).
+    pub search: crate::search::Search,
+    /// Requests submitted on the help centers, per client address.
+    pub help_requests: Arc<crate::web::help::RequestLimiter>,
 }
 
 impl AppState {
@@ -90,6 +94,8 @@ impl AppState {
                 &config.data_dir,
                 &config.inbound_domain,
             )?),
+            search: crate::search::Search::from_config(&config)?,
+            help_requests: Arc::new(crate::web::help::RequestLimiter::default()),
             batcher: crate::db::batch::Batcher::new(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(crate::routing::router::ShiftRouter), changes.clone()),
             receiver: crate::email::store::Receiver::new(db.clone()),
@@ -252,6 +258,21 @@ pub fn default_registry(state: &AppState) -> Registry {
     r.register(crate::webhooks::DELIVER_JOB, move |ctx| {
         let deliverer = deliverer.clone();
         async move { deliverer.run(ctx).await }
+    });
+    let (db, search) = (state.db.clone(), state.search.clone());
+    r.register(crate::kb::INDEX_JOB, move |ctx| crate::search::indexing::run_job(db.clone(), search.clone(), ctx));
+    let (db, search) = (state.db.clone(), state.search.clone());
+    r.register(crate::search::indexing::REINDEX_JOB, move |ctx| {
+        crate::search::indexing::run_reindex_job(db.clone(), search.clone(), ctx)
+    });
+    let (db, search) = (state.db.clone(), state.search.clone());
+    r.every("kb.consistency", every, move || {
+        let (db, search) = (db.clone(), search.clone());
+        async move {
+            if let Err(e) = crate::search::indexing::check_consistency(&db, &search).await {
+                tracing::warn!(error = %e, "knowledge-base consistency check failed");
+            }
+        }
     });
     let db = state.db.clone();
     r.every("webhooks.purge", every, move || {

@@ -290,6 +290,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "seconds before each webhook delivery attempt (one entry per attempt; a tenth of jitter is added)",
     },
     Setting {
+        key: "meili_url",
+        env: "MEILI_URL",
+        default: "(none: the embedded index under <data_dir>/search)",
+        help: "Meilisearch server for knowledge-base search, e.g. http://127.0.0.1:7700",
+    },
+    Setting { key: "meili_key", env: "MEILI_KEY", default: "(none)", help: "Meilisearch API key (never logged)" },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -376,6 +383,10 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// The delay before each webhook delivery attempt.
     pub webhook_retry_schedule: Vec<std::time::Duration>,
+    /// Meilisearch for knowledge-base search; `None` uses the embedded index.
+    pub meili_url: Option<String>,
+    /// Meilisearch API key.
+    pub meili_key: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -558,6 +569,8 @@ impl Config {
             webhook_allow_private: opt(get("webhook_allow_private"), "MERIDIAN_WEBHOOK_ALLOW_PRIVATE")?
                 .unwrap_or(false),
             webhook_retry_schedule,
+            meili_url: get("meili_url").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
+            meili_key: get("meili_key").map(str::to_string).filter(|k| !k.is_empty()),
         })
     }
 

@@ -61,6 +61,12 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Rebuild the knowledge-base search index from the database (all tenants, or one).
+    Reindex {
+        /// Tenant slug; every tenant when absent.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -302,6 +308,31 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
             db.write_blocking(|c| jobs::retry_dead(c, None, &id)).map_err(err)?;
             eprintln!("job {id} queued again");
         }
+        Command::Reindex { tenant } => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let started = std::time::Instant::now();
+            let done = runtime
+                .block_on(meridian::search::indexing::reindex(db, &state.search, tenant.as_deref(), progress_bar))
+                .map_err(|e| match e {
+                    meridian::error::AppError::NotFound => anyhow::anyhow!("no tenant with slug {tenant:?}"),
+                    other => err(other),
+                })?;
+            eprintln!(
+                "\nreindexed {done} articles in {:.1}s ({})",
+                started.elapsed().as_secs_f64(),
+                state.search.index.name()
+            );
+        }
     }
     Ok(())
+}
+
+/// A progress bar on stderr, redrawn in place.
+fn progress_bar(done: usize, total: usize) {
+    use std::io::Write;
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+    let mut err = std::io::stderr();
+    let _ = write!(err, "\r[{}{}] {done}/{total}", "#".repeat(filled), "-".repeat(WIDTH - filled));
+    let _ = err.flush();
 }

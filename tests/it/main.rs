@@ -20,6 +20,7 @@ mod i18n;
 mod inbox_empty;
 mod isolation;
 mod jobs;
+mod kb;
 mod live_streams;
 mod migrations;
 mod ops;

@@ -2,6 +2,7 @@
 
 pub(crate) mod chat;
 mod directory;
+pub(crate) mod kb;
 pub(crate) mod mail;
 pub mod openapi;
 mod routing;
@@ -42,6 +43,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(webhooks::routes)
                 .configure(routing::routes)
                 .configure(chat::routes)
+                .configure(kb::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{chat, directory, mail, routing, tickets, webhooks};
+use super::{chat, directory, kb, mail, routing, tickets, webhooks};
 
 /// An RFC 9457 problem, as every API error is sent.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks and the chat widget's settings of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
+    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks, the chat widget's settings and the knowledge base of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
     paths(
         super::me,
         tickets::create, tickets::list, tickets::get, tickets::patch, tickets::bulk, tickets::merge,
@@ -53,10 +53,17 @@ impl Modify for BearerAuth {
         routing::get_schedule, routing::put_schedule, routing::patch_agent, routing::preview,
         routing::get_settings, routing::put_settings, routing::get_rules, routing::put_rules,
         chat::get_settings, chat::put_settings, chat::rotate_secret,
+        kb::articles::list_articles, kb::articles::create_article, kb::articles::get_article,
+        kb::articles::patch_article, kb::articles::delete_article, kb::articles::put_translation,
+        kb::articles::delete_translation, kb::articles::versions, kb::articles::restore,
+        kb::structure::list_categories, kb::structure::create_category, kb::structure::get_category,
+        kb::structure::patch_category, kb::structure::delete_category, kb::structure::list_sections,
+        kb::structure::create_section, kb::structure::get_section, kb::structure::patch_section,
+        kb::structure::delete_section, kb::search::search,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
-    tags((name = "tickets"), (name = "contacts"), (name = "teams"), (name = "agents"), (name = "mail"), (name = "webhooks"), (name = "routing"), (name = "chat"), (name = "auth"))
+    tags((name = "tickets"), (name = "contacts"), (name = "teams"), (name = "agents"), (name = "mail"), (name = "webhooks"), (name = "routing"), (name = "chat"), (name = "knowledge base"), (name = "auth"))
 )]
 pub struct ApiDoc;
 

@@ -84,7 +84,7 @@ fn webhook_description() -> Value {
 fn properties() -> Vec<(&'static str, &'static str, Value)> {
     let id = no_nul();
     let opt_id = nullable(no_nul());
-    vec![
+    let mut v = vec![
         ("CreateTicket", "subject", line(250)),
         ("CreateTicket", "tags", tags()),
         ("CreateTicket", "language", nullable(language())),
@@ -198,6 +198,41 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
             json!({"type": ["string", "null"], "pattern": format!(r"^[{SPACE}]*[\w:-]{{1,40}}[{SPACE}]*$")}),
         ),
         ("SettingsIn", "fallback", json!({"type": "string", "enum": ["basic", "queue", "translate"]})),
+    ];
+    v.extend(kb_properties());
+    v
+}
+
+/// The knowledge base's bodies, as `kb::check_line`, `kb::structure::check_names` and
+/// `kb::articles::check_translation` take them.
+fn kb_properties() -> Vec<(&'static str, &'static str, Value)> {
+    let title = line(crate::kb::MAX_TITLE_CHARS);
+    let body = json!({"type": "string", "maxLength": crate::kb::MAX_BODY_CHARS, "pattern": r"^[^\u0000]*$"});
+    let keywords =
+        json!({"type": "array", "maxItems": crate::kb::MAX_KEYWORDS, "items": line(crate::kb::MAX_KEYWORD_CHARS)});
+    let list = |item: &str| json!({"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": format!("#/components/schemas/{item}")}});
+    let description =
+        json!({"type": ["string", "null"], "maxLength": crate::kb::MAX_DESCRIPTION_CHARS, "pattern": r"^[^\u0000]*$"});
+    vec![
+        ("KbArticleIn", "section_id", nullable(no_nul())),
+        ("KbArticleIn", "translations", list("KbTranslationIn")),
+        ("KbTranslationIn", "locale", language()),
+        ("KbTranslationIn", "title", title.clone()),
+        ("KbTranslationIn", "body_markdown", body.clone()),
+        ("KbTranslationIn", "keywords", keywords.clone()),
+        ("KbTranslationPut", "title", title.clone()),
+        ("KbTranslationPut", "body_markdown", body),
+        ("KbTranslationPut", "keywords", keywords),
+        ("KbArticlePatch", "section_id", nullable(no_nul())),
+        ("KbNameIn", "locale", language()),
+        ("KbNameIn", "name", title),
+        ("KbNameIn", "description", description),
+        ("KbCategoryIn", "translations", list("KbNameIn")),
+        ("KbCategoryPatch", "translations", nullable(list("KbNameIn"))),
+        ("KbSectionIn", "category_id", no_nul()),
+        ("KbSectionIn", "translations", list("KbNameIn")),
+        ("KbSectionPatch", "category_id", nullable(no_nul())),
+        ("KbSectionPatch", "translations", nullable(list("KbNameIn"))),
     ]
 }
 

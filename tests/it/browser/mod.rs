@@ -3,6 +3,7 @@
 mod console;
 mod email_setup;
 mod failed_mail;
+mod help_center;
 mod tickets;
 pub mod webdriver;
 mod widget;

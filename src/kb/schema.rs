@@ -1,0 +1,72 @@
+//! Diesel tables of the knowledge base (migration `kb`), kept beside the code that uses them.
+
+diesel::table! {
+    kb_categories (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        position -> Integer,
+        translations -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_sections (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        category_id -> Text,
+        position -> Integer,
+        translations -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_articles (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        section_id -> Nullable<Text>,
+        visibility -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_translations (tenant_id, article_id, locale) {
+        tenant_id -> Text,
+        article_id -> Text,
+        locale -> Text,
+        title -> Text,
+        body_markdown -> Text,
+        body_html -> Text,
+        keywords -> Text,
+        status -> Text,
+        author_type -> Text,
+        author_id -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_translation_versions (tenant_id, article_id, locale, version) {
+        tenant_id -> Text,
+        article_id -> Text,
+        locale -> Text,
+        version -> Integer,
+        title -> Text,
+        body_markdown -> Text,
+        keywords -> Text,
+        status -> Text,
+        author_type -> Text,
+        author_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(kb_categories, kb_sections, kb_articles, kb_translations);
