@@ -284,6 +284,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "seconds before each webhook delivery attempt (one entry per attempt; a tenth of jitter is added)",
     },
     Setting {
+        key: "webhook_disable_after_hours",
+        env: "MERIDIAN_WEBHOOK_DISABLE_AFTER_HOURS",
+        default: "120",
+        help: "a webhook whose every delivery attempt failed for this many hours (a fraction is allowed) is turned off and its tenant's admins told",
+    },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -368,6 +374,8 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// The delay before each webhook delivery attempt.
     pub webhook_retry_schedule: Vec<std::time::Duration>,
+    /// How long a webhook may fail every attempt before it is turned off.
+    pub webhook_disable_after: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -474,6 +482,18 @@ impl Config {
                 .map(|s| std::time::Duration::from_secs_f64(*s))
                 .collect(),
         };
+        let webhook_disable_after = match get("webhook_disable_after_hours") {
+            Some(t) => t
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|h| *h > 0.0)
+                .and_then(|h| std::time::Duration::try_from_secs_f64(h * 3600.0).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("MERIDIAN_WEBHOOK_DISABLE_AFTER_HOURS {t:?} is not a positive number of hours")
+                })?,
+            None => std::time::Duration::from_secs_f64(crate::webhooks::disable::DEFAULT_AFTER_HOURS * 3600.0),
+        };
         let secret_key = get("secret_key").map(str::to_string);
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -549,6 +569,7 @@ impl Config {
             webhook_allow_private: opt(get("webhook_allow_private"), "MERIDIAN_WEBHOOK_ALLOW_PRIVATE")?
                 .unwrap_or(false),
             webhook_retry_schedule,
+            webhook_disable_after,
         })
     }
 

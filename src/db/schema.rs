@@ -339,6 +339,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         arrived_at -> Nullable<Timestamp>,
+        webhook_subscription_id -> Nullable<Text>,
     }
 }
 
@@ -423,6 +424,7 @@ diesel::table! {
         next_seq -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
     }
 }
 
@@ -463,3 +465,39 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhook_attempts);
+
+diesel::table! {
+    alert_posts (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        received_at -> Timestamp,
+        format -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        raw -> Binary,
+        state -> Text,
+        alert_count -> Integer,
+        error -> Nullable<Text>,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    alert_tickets (tenant_id, fingerprint) {
+        tenant_id -> Text,
+        fingerprint -> Text,
+        ticket_id -> Text,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_settings (tenant_id) {
+        tenant_id -> Text,
+        solve_on_resolve -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(alert_tickets, tickets);

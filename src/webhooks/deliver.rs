@@ -90,7 +90,8 @@ impl Deliverer {
             "webhook-timestamp": timestamp.to_string(),
             "webhook-signature": signature,
         });
-        let outcome = if sub.enabled || delivery.event_type == super::PING {
+        let sent = sub.enabled || delivery.event_type == super::PING;
+        let outcome = if sent {
             self.post(&sub, &request_headers, &delivery.payload).await
         } else {
             Outcome::failed("the subscription is disabled".into())
@@ -144,6 +145,9 @@ impl Deliverer {
                     .execute(c)?;
                 if let Some(d) = next {
                     super::enqueue_attempt(c, &tenant, &delivery.id, attempt + 1, d)?;
+                }
+                if sent {
+                    super::disable::record_outcome(c, &tenant, &sub.id, ok, sent_at)?;
                 }
                 if gone {
                     super::disable(c, &tenant, &sub.id, "the endpoint answered 410 Gone")?;

@@ -1,5 +1,6 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
+mod alerts;
 mod directory;
 pub(crate) mod mail;
 pub mod openapi;
@@ -40,6 +41,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(mail::routes)
                 .configure(webhooks::routes)
                 .configure(routing::routes)
+                .configure(alerts::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

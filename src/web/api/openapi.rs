@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{directory, mail, routing, tickets, webhooks};
+use super::{alerts, directory, mail, routing, tickets, webhooks};
 
 /// An RFC 9457 problem, as every API error is sent.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine) and webhooks of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
+    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks and alert settings of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
     paths(
         super::me,
         tickets::create, tickets::list, tickets::get, tickets::patch, tickets::bulk, tickets::merge,
@@ -52,10 +52,11 @@ impl Modify for BearerAuth {
         webhooks::rotate, webhooks::test, webhooks::deliveries, webhooks::retry,
         routing::get_schedule, routing::put_schedule, routing::patch_agent, routing::preview,
         routing::get_settings, routing::put_settings, routing::get_rules, routing::put_rules,
+        alerts::get_settings, alerts::patch_settings, alerts::list_failed,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
-    tags((name = "tickets"), (name = "contacts"), (name = "teams"), (name = "agents"), (name = "mail"), (name = "webhooks"), (name = "routing"), (name = "auth"))
+    tags((name = "tickets"), (name = "contacts"), (name = "teams"), (name = "agents"), (name = "mail"), (name = "webhooks"), (name = "routing"), (name = "alerts"), (name = "auth"))
 )]
 pub struct ApiDoc;
 
