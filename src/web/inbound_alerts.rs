@@ -31,19 +31,22 @@ pub async fn receive(
     if client.tenant.slug != path.into_inner() {
         return Err(AppError::Unauthenticated);
     }
+    let raw = read_body(&req, &mut payload, app.config.max_body_bytes).await?;
+    // An unknown `?format=` fails the post as a malformed body does: stored, then 400.
     let hint = match query.format.as_deref() {
-        None | Some("") => None,
-        Some(f) => Some(parse::Format::parse(f).ok_or_else(|| AppError::Malformed {
+        None | Some("") => Ok(None),
+        Some(f) => parse::Format::parse(f).map(Some).ok_or_else(|| parse::Malformed {
             field: "format".into(),
             detail: "one of alertmanager, grafana, grafana_legacy, zabbix, generic".into(),
-        })?),
+            format: None,
+        }),
     };
-    let raw = read_body(&req, &mut payload, app.config.max_body_bytes).await?;
     let tenant = client.tenant_id();
     let (id, outcome) = app
         .db
         .write(move |c| {
-            let parsed = parse::parse(&raw, hint);
+            let parsed = hint.clone().and_then(|h| parse::parse(&raw, h));
+            let hint = hint.unwrap_or(None);
             let id = match &parsed {
                 Ok(p) => alerts::store(c, &tenant, Some(p.format), &raw, p.alerts.len(), None)?,
                 Err(m) => {

@@ -93,6 +93,10 @@ async fn every_format_is_read(app: TestApp) {
     assert_eq!((s, v["field"].as_str()), (400, Some("fingerprint")), "{v}");
     let (s, v) = post_at(&app, "/inbound/alerts/acme?format=nagios", &tok, ZABBIX).await;
     assert_eq!((s, v["field"].as_str()), (400, Some("format")), "{v}");
+    let failed = app.api_json(&tok, "/api/v1/alerts/failed").await;
+    let failed = failed["data"].as_array().unwrap();
+    assert_eq!(failed.len(), 2, "both refused posts are kept: {failed:?}");
+    assert_eq!((failed[0]["body"].as_str(), failed[1]["format"].as_str()), (Some(ZABBIX), Some("generic")));
 }
 both!(every_format_is_read);
 

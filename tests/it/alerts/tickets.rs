@@ -36,7 +36,7 @@ async fn routing(app: &TestApp, tenant: &Tenant, tok: &str) -> String {
 }
 
 async fn firing_opens_one_routed_ticket_and_repeats_join_it(app: TestApp) {
-    let (acme, _, _) = app.seed_tenant("acme");
+    let (acme, email, password) = app.seed_tenant("acme");
     let tok = token(&app, &acme);
     let olga = routing(&app, &acme, &tok).await;
     let first = accepted(&app, "acme", &tok, &generic("disk-db1", "firing", "critical")).await;
@@ -62,6 +62,10 @@ async fn firing_opens_one_routed_ticket_and_repeats_join_it(app: TestApp) {
     assert_eq!(msgs.len(), 2);
     assert_eq!((msgs[1]["kind"].as_str(), msgs[1]["channel"].as_str()), (Some("system"), Some("alert")));
     assert!(msgs[1]["body_text"].as_str().unwrap().starts_with("The alert is firing again."), "{}", msgs[1]);
+    // The console shows the channel and the timeline in the agent's language.
+    let (console, _) = app.signed_in("acme", &email, &password).await;
+    let page = console.get(app.url("/tickets/1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<span>Alert</span>") && page.contains("The alert is firing again."), "{page}");
 
     // Resolved, not set to solve: a system message, the ticket stays open.
     let resolved = accepted(&app, "acme", &tok, &generic("disk-db1", "resolved", "critical")).await;

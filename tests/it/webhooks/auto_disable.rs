@@ -36,6 +36,7 @@ async fn failing_for_too_long_disables_and_tells_the_admins(backend: Backend) {
     }
     assert_eq!(w["enabled"], false, "{w}");
     assert!(w["disabled_reason"].as_str().unwrap().starts_with("every delivery attempt failed"), "{w}");
+    assert!(w["failing_since"].as_str().unwrap().ends_with('Z'), "{w}");
 
     // The admins (only they) are told: a banner on every console page, and a mail.
     for path in ["/inbox", "/profile"] {
@@ -66,7 +67,7 @@ async fn failing_for_too_long_disables_and_tells_the_admins(backend: Backend) {
     // Enabled again: the reason and the banner are gone.
     let (s, w) = call(&app, &tok, "PATCH", &format!("/api/v1/webhooks/{sub}"), Some(json!({"enabled": true}))).await;
     assert_eq!((s, w["enabled"].as_bool()), (200, Some(true)));
-    assert!(w["disabled_reason"].is_null());
+    assert!(w["disabled_reason"].is_null() && w["failing_since"].is_null(), "{w}");
     let page = owner.get(app.url("/inbox")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("webhook-banner"));
 }
