@@ -111,10 +111,15 @@ impl Processor {
             .select(alert_tickets::ticket_id)
             .first(c)
             .optional()?;
-        let current = match &link {
+        let mut current = match &link {
             Some(t) => Some(commands::get(c, tenant, &t.as_str().into())?),
             None => None,
         };
+        // A merged ticket lives on in its target (merges can chain; a few hops at most).
+        for _ in 0..8 {
+            let Some(into) = current.as_ref().and_then(|t| t.merged_into_id.clone()) else { break };
+            current = Some(commands::get(c, tenant, &into)?);
+        }
         let working = current.as_ref().filter(|t| !matches!(t.status, Status::Solved | Status::Closed));
         let details = details(tr, alert);
         match (alert.firing, working) {

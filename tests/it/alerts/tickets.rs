@@ -166,3 +166,35 @@ async fn resolved_solves_when_configured_and_a_new_firing_opens_a_new_ticket(app
     assert_eq!(alert_tickets(&app, &tok).await.len(), 2);
 }
 both!(resolved_solves_when_configured_and_a_new_firing_opens_a_new_ticket);
+
+async fn a_merged_alert_ticket_lives_on_in_its_target(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &acme);
+    let a = accepted(&app, "acme", &tok, &generic("db-primary", "firing", "critical")).await;
+    let b = accepted(&app, "acme", &tok, &generic("db-replica", "firing", "critical")).await;
+    processed(&app, &acme, &[a, b]).await;
+    let list = alert_tickets(&app, &tok).await;
+    let by = |fp: &str| {
+        list.iter().find(|t| t["subject"] == format!("Disk full on {fp}")).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let (primary, replica) = (by("db-primary"), by("db-replica"));
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/tickets/{replica}/merge")))
+        .bearer_auth(&tok)
+        .json(&json!({"target_id": primary}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The replica fires again: its incident is the primary's ticket now.
+    let c = accepted(&app, "acme", &tok, &generic("db-replica", "firing", "critical")).await;
+    processed(&app, &acme, &[c]).await;
+    assert_eq!(alert_tickets(&app, &tok).await.len(), 2, "no third ticket");
+    let msgs = messages(&app, &tok, &primary).await;
+    assert!(
+        msgs.iter().any(|m| m["body_text"].as_str().unwrap().starts_with("The alert is firing again.")
+            && m["body_text"].as_str().unwrap().contains("db-replica")),
+        "{msgs:?}"
+    );
+}
+both!(a_merged_alert_ticket_lives_on_in_its_target);
