@@ -430,3 +430,5 @@ webhooks-auto-disabled-link = Review webhooks
 email-subject-webhook-disabled = { $workspace }: a webhook was turned off
 email-webhook-disabled-body = Meridian turned off the webhook { $url }. Reason: { $reason }
 email-webhook-disabled-next = Fix the endpoint, then enable the webhook again on the Webhooks page of the console (/admin/webhooks).
+alert-told = Told { $count } open customer tickets tagged { $tag } about this alert.
+error-alert-rule = Check the alert rule: labels to match, a valid tag and a message.

@@ -439,3 +439,5 @@ webhooks-auto-disabled-link = 查看 Webhook
 email-subject-webhook-disabled = { $workspace }：一个 Webhook 已被停用
 email-webhook-disabled-body = Meridian 已停用 Webhook { $url }。原因：{ $reason }
 email-webhook-disabled-next = 请修复接收端，然后在控制台的 Webhook 页面（/admin/webhooks）重新启用该 Webhook。
+alert-told = 已将此告警告知 { $count } 个带有标签 { $tag } 的未结客户工单。
+error-alert-rule = 请检查告警规则：要匹配的标签、有效的标签名和消息。

@@ -3,6 +3,7 @@
 //! Alertmanager, Grafana, Zabbix, generic) and turned into tickets by the `alert.process` job
 //! (`process.rs`): one ticket per fingerprint, opened through the intake.
 
+pub mod notify;
 pub mod parse;
 pub mod process;
 
@@ -47,6 +48,9 @@ pub struct AlertPost {
     pub error: Option<String>,
     #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub processed_at: Option<NaiveDateTime>,
+    /// The API token that posted it.
+    #[serde(skip)]
+    pub token_id: Option<String>,
 }
 
 /// Store a post. A readable one (`error` is `None`) is `received` with its `alert.process` job;
@@ -55,6 +59,7 @@ pub struct AlertPost {
 pub fn store(
     conn: &mut DbConnection,
     tenant: &TenantId,
+    token_id: &str,
     format: Option<parse::Format>,
     raw: &[u8],
     alerts: usize,
@@ -75,6 +80,7 @@ pub fn store(
             alert_posts::state.eq(if error.is_some() { state::FAILED } else { state::RECEIVED }),
             alert_posts::alert_count.eq(alerts as i32),
             alert_posts::error.eq(&error),
+            alert_posts::token_id.eq(token_id),
         ))
         .execute(conn)?;
     if error.is_none() {
@@ -114,23 +120,34 @@ pub fn finish(conn: &mut DbConnection, tenant: &TenantId, id: &str, error: Optio
 }
 
 /// A tenant's alert settings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Settings {
     /// A resolved alert also solves its ticket (otherwise it only adds a system message).
     pub solve_on_resolve: bool,
+    /// Which customers' open tickets hear about a new incident (see `notify.rs`).
+    pub notify_rules: Vec<notify::NotifyRule>,
 }
 
 /// The tenant's alert settings (defaults until set).
 pub fn settings(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<Settings> {
-    let on: Option<bool> =
-        alert_settings::table.find(tenant.as_str()).select(alert_settings::solve_on_resolve).first(conn).optional()?;
-    Ok(Settings { solve_on_resolve: on.unwrap_or(false) })
+    let row: Option<(bool, String)> = alert_settings::table
+        .find(tenant.as_str())
+        .select((alert_settings::solve_on_resolve, alert_settings::notify_rules))
+        .first(conn)
+        .optional()?;
+    let Some((solve_on_resolve, rules)) = row else { return Ok(Settings::default()) };
+    Ok(Settings { solve_on_resolve, notify_rules: serde_json::from_str(&rules)? })
 }
 
-/// Store the tenant's alert settings.
+/// Store the tenant's alert settings (rules checked by [`notify::validate`] first).
 pub fn set_settings(conn: &mut DbConnection, tenant: &TenantId, s: Settings) -> AppResult<Settings> {
+    let rules = serde_json::to_string(&notify::validate(s.notify_rules)?)?;
     let n = diesel::update(alert_settings::table.find(tenant.as_str()))
-        .set((alert_settings::solve_on_resolve.eq(s.solve_on_resolve), alert_settings::updated_at.eq(now())))
+        .set((
+            alert_settings::solve_on_resolve.eq(s.solve_on_resolve),
+            alert_settings::notify_rules.eq(&rules),
+            alert_settings::updated_at.eq(now()),
+        ))
         .execute(conn)?;
     if n == 0 {
         // Written in a transaction: a concurrent first write conflicts and its client retries.
@@ -138,6 +155,7 @@ pub fn set_settings(conn: &mut DbConnection, tenant: &TenantId, s: Settings) -> 
             .values((
                 alert_settings::tenant_id.eq(tenant.as_str()),
                 alert_settings::solve_on_resolve.eq(s.solve_on_resolve),
+                alert_settings::notify_rules.eq(&rules),
                 alert_settings::updated_at.eq(now()),
             ))
             .execute(conn)?;

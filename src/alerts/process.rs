@@ -7,6 +7,7 @@
 //!   fingerprint's previous ticket when there was one; priority from the severity.
 //! - Resolved, with a ticket being worked: a system message, and the ticket solved when the
 //!   tenant's `solve_on_resolve` is on. Resolved without one: nothing to do.
+//! - A new ticket also tells the customers its tenant's rules name (`notify.rs`).
 //!
 //! `alert_tickets` has one row per (tenant, fingerprint): two processes opening a ticket for one
 //! new alert at once cannot both commit (the second insert, or the second compare-and-set of the
@@ -87,25 +88,23 @@ impl Processor {
         let parsed = parse::parse(&raw, Format::parse(&post.format))
             .map_err(|m| AppError::Malformed { field: m.field, detail: m.detail })?;
         let locale = crate::tenancy::get(c, tenant)?.default_locale;
-        let tr = Tr::new(self.i18n.clone(), locale);
-        let solve = super::settings(c, tenant)?.solve_on_resolve;
+        let post = Post {
+            tr: Tr::new(self.i18n.clone(), locale),
+            format: parsed.format,
+            settings: super::settings(c, tenant)?,
+            // Customers are told in the name of the token that posted the alert.
+            teller: post.token_id.map_or(Actor::System, |t| Actor::Api(t.into())),
+        };
         let mut changed = false;
         for alert in &parsed.alerts {
-            changed |= self.apply(c, tenant, &tr, parsed.format, alert, solve)?;
+            changed |= self.apply(c, tenant, &post, alert)?;
         }
         super::finish(c, tenant, id, None)?;
         Ok(changed)
     }
 
-    fn apply(
-        &self,
-        c: &mut DbConnection,
-        tenant: &TenantId,
-        tr: &Tr,
-        format: Format,
-        alert: &Alert,
-        solve: bool,
-    ) -> AppResult<bool> {
+    fn apply(&self, c: &mut DbConnection, tenant: &TenantId, post: &Post, alert: &Alert) -> AppResult<bool> {
+        let (tr, settings) = (&post.tr, &post.settings);
         let link: Option<String> = alert_tickets::table
             .find((tenant.as_str(), &alert.fingerprint))
             .select(alert_tickets::ticket_id)
@@ -129,7 +128,7 @@ impl Processor {
                 touch(c, tenant, &alert.fingerprint)?;
             }
             (true, None) => {
-                let ticket = self.open(c, tenant, format, alert, details, current.as_ref())?;
+                let ticket = self.open(c, tenant, post.format, alert, details, current.as_ref())?;
                 match &link {
                     None => {
                         diesel::insert_into(alert_tickets::table)
@@ -157,12 +156,16 @@ impl Processor {
                         }
                     }
                 }
+                for rule in settings.notify_rules.iter().filter(|r| r.matches(alert)) {
+                    let told = super::notify::tell(c, tenant, &post.teller, rule)?;
+                    self.note(c, tenant, &ticket, tr.t2("alert-told", "count", told, "tag", &rule.tag))?;
+                }
             }
             (false, Some(t)) => {
                 let text = format!("{}\n\n{details}", tr.t("alert-resolved"));
                 self.note(c, tenant, t, text)?;
                 touch(c, tenant, &alert.fingerprint)?;
-                if solve {
+                if settings.solve_on_resolve {
                     let changes = TicketChanges { status: Some(Status::Solved), ..Default::default() };
                     commands::update_ticket(c, tenant, &Actor::System, &t.id, &changes, None)?;
                 }
@@ -220,6 +223,16 @@ impl Processor {
             .unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no creation result"))))?;
         Ok(opened.0)
     }
+}
+
+/// What every alert of one post is handled with.
+struct Post {
+    /// The tenant's language, for the system messages.
+    tr: Tr,
+    format: Format,
+    settings: super::Settings,
+    /// Who tells the customers: the token that posted the alert.
+    teller: Actor,
 }
 
 fn touch(c: &mut DbConnection, tenant: &TenantId, fingerprint: &str) -> AppResult<()> {

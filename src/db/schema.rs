@@ -479,6 +479,7 @@ diesel::table! {
         alert_count -> Integer,
         error -> Nullable<Text>,
         processed_at -> Nullable<Timestamp>,
+        token_id -> Nullable<Text>,
     }
 }
 
@@ -496,6 +497,7 @@ diesel::table! {
     alert_settings (tenant_id) {
         tenant_id -> Text,
         solve_on_resolve -> Bool,
+        notify_rules -> Text,
         updated_at -> Timestamp,
     }
 }

@@ -41,17 +41,23 @@ pub async fn receive(
             format: None,
         }),
     };
-    let tenant = client.tenant_id();
+    let (tenant, token) = (client.tenant_id(), client.token.id.clone());
     let (id, outcome) = app
         .db
         .write(move |c| {
             let parsed = hint.clone().and_then(|h| parse::parse(&raw, h));
             let hint = hint.unwrap_or(None);
             let id = match &parsed {
-                Ok(p) => alerts::store(c, &tenant, Some(p.format), &raw, p.alerts.len(), None)?,
-                Err(m) => {
-                    alerts::store(c, &tenant, m.format.or(hint), &raw, 0, Some(&format!("{}: {}", m.field, m.detail)))?
-                }
+                Ok(p) => alerts::store(c, &tenant, &token, Some(p.format), &raw, p.alerts.len(), None)?,
+                Err(m) => alerts::store(
+                    c,
+                    &tenant,
+                    &token,
+                    m.format.or(hint),
+                    &raw,
+                    0,
+                    Some(&format!("{}: {}", m.field, m.detail)),
+                )?,
             };
             Ok((id, parsed))
         })

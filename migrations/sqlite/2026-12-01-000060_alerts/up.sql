@@ -28,6 +28,8 @@ CREATE TABLE alert_posts (
     alert_count INTEGER NOT NULL DEFAULT 0,
     error TEXT,
     processed_at TIMESTAMP,
+    -- The API token that posted it: customers' tickets are told in its name.
+    token_id TEXT,
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX alert_posts_by_state ON alert_posts (tenant_id, state, received_at);
@@ -47,6 +49,8 @@ CREATE TABLE alert_tickets (
 CREATE TABLE alert_settings (
     tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants (id),
     solve_on_resolve BOOLEAN NOT NULL,
+    -- JSON: [{"labels": {...}, "tag", "message"}], see alerts::NotifyRule.
+    notify_rules TEXT NOT NULL DEFAULT '[]',
     updated_at TIMESTAMP NOT NULL
 );
 

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::support::ApiJson;
+use crate::alerts::notify::NotifyRule;
 use crate::alerts::{self, AlertPost, Settings};
 use crate::error::{AppError, AppResult};
 use crate::web::auth::{self, ApiClient};
@@ -16,6 +17,13 @@ const BODY_PREVIEW_BYTES: usize = 16 * 1024;
 pub(crate) struct AlertSettings {
     /// A resolved alert also solves its ticket (otherwise it only adds a system message).
     solve_on_resolve: bool,
+    /// When an alert carrying all of a rule's `labels` opens a new ticket, the customer tickets
+    /// tagged `tag` that are not solved or closed get `message` as a public reply.
+    notify_rules: Vec<NotifyRule>,
+}
+
+fn settings_json(s: Settings) -> AlertSettings {
+    AlertSettings { solve_on_resolve: s.solve_on_resolve, notify_rules: s.notify_rules }
 }
 
 /// Changes to the alert settings; absent fields stay as they are.
@@ -23,6 +31,8 @@ pub(crate) struct AlertSettings {
 #[serde(deny_unknown_fields)]
 pub(crate) struct AlertSettingsPatch {
     solve_on_resolve: Option<bool>,
+    /// Replaces every rule (at most 20).
+    notify_rules: Option<Vec<NotifyRule>>,
 }
 
 /// An alert post that could not be read or processed.
@@ -68,7 +78,7 @@ pub(crate) async fn get_settings(req: HttpRequest, client: ApiClient) -> AppResu
     let app = auth::state(&req)?;
     let tid = client.tenant_id();
     let s = app.db.read(move |c| alerts::settings(c, &tid)).await?;
-    Ok(HttpResponse::Ok().json(AlertSettings { solve_on_resolve: s.solve_on_resolve }))
+    Ok(HttpResponse::Ok().json(settings_json(s)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/alerts/settings", tag = "alerts", summary = "Change the alert settings",
@@ -86,12 +96,15 @@ pub(crate) async fn patch_settings(
         .write(move |c| {
             let mut s = alerts::settings(c, &tid)?;
             if let Some(on) = patch.solve_on_resolve {
-                s = Settings { solve_on_resolve: on };
+                s.solve_on_resolve = on;
+            }
+            if let Some(rules) = patch.notify_rules {
+                s.notify_rules = rules;
             }
             alerts::set_settings(c, &tid, s)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AlertSettings { solve_on_resolve: s.solve_on_resolve }))
+    Ok(HttpResponse::Ok().json(settings_json(s)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

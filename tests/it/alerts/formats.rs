@@ -169,5 +169,10 @@ async fn tenants_keep_their_alerts(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(app.api_json(&tg, "/api/v1/alerts/settings").await["solve_on_resolve"], false);
+    // The settings and the failed list are documented, with the rule's shape.
+    let doc = app.api_json(&ta, "/api/v1/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/alerts/settings"]["patch"].is_object());
+    assert!(doc["paths"]["/api/v1/alerts/failed"]["get"].is_object());
+    assert!(doc["components"]["schemas"]["NotifyRule"]["properties"]["tag"].is_object(), "{}", doc["components"]);
 }
 both!(tenants_keep_their_alerts);

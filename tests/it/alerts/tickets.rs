@@ -198,3 +198,78 @@ async fn a_merged_alert_ticket_lives_on_in_its_target(app: TestApp) {
     );
 }
 both!(a_merged_alert_ticket_lives_on_in_its_target);
+
+async fn a_new_incident_tells_the_affected_customers(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &acme);
+    let api = reqwest::Client::new();
+    let open = |subject: &'static str, tag: &'static str| {
+        let (api, tok, url) = (api.clone(), tok.clone(), app.url("/api/v1/tickets"));
+        async move {
+            let body = json!({"subject": subject, "message": {"body": "Checkout fails for me."}, "tags": [tag],
+                "requester": {"email": format!("{}@customer.example", subject.to_lowercase().replace(' ', "-"))}});
+            let r = api.post(url).bearer_auth(tok).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+        }
+    };
+    let (waiting, solved, other) =
+        (open("Cart broken", "checkout").await, open("Old cart", "checkout").await, open("Invoice", "billing").await);
+    let r = api
+        .patch(app.url(&format!("/api/v1/tickets/{solved}")))
+        .bearer_auth(&tok)
+        .json(&json!({"status": "solved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let settings = |rules: Value| {
+        let (api, tok, url) = (api.clone(), tok.clone(), app.url("/api/v1/alerts/settings"));
+        async move {
+            let r = api.patch(url).bearer_auth(tok).json(&json!({"notify_rules": rules})).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, v) = settings(json!([{"labels": {"service": "checkout"}, "tag": "not a tag!", "message": "x"}])).await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("notify_rules[0].tag")), "{v}");
+    let (s, v) = settings(json!([{"labels": {}, "tag": "checkout", "message": "x"}])).await;
+    assert_eq!((s, v["field"].as_str()), (422, Some("notify_rules[0].labels")), "{v}");
+    let told = "We know about the checkout errors and are working on it.";
+    let (s, v) = settings(json!([{"labels": {"service": "checkout"}, "tag": "Checkout", "message": told}])).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["notify_rules"][0]["tag"], "checkout");
+
+    let alert = json!({"fingerprint": "checkout-5xx", "status": "firing", "title": "Checkout errors",
+        "severity": "critical", "labels": {"service": "checkout"}})
+    .to_string();
+    let a = accepted(&app, "acme", &tok, &alert).await;
+    processed(&app, &acme, &[a]).await;
+    let replies = |msgs: Vec<Value>| msgs.iter().filter(|m| m["body_text"] == told).count();
+    assert_eq!(replies(messages(&app, &tok, &waiting).await), 1);
+    assert_eq!(replies(messages(&app, &tok, &solved).await), 0, "solved tickets are not told");
+    assert_eq!(replies(messages(&app, &tok, &other).await), 0, "other tags are not told");
+    let incident = alert_tickets(&app, &tok).await[0]["id"].as_str().unwrap().to_string();
+    let notes = messages(&app, &tok, &incident).await;
+    assert!(
+        notes.iter().any(|m| m["kind"] == "system" && m["body_text"].as_str().unwrap().starts_with("Told 1 open")),
+        "{notes:?}"
+    );
+    // The customer gets it by mail, as any API reply.
+    let tid = acme.tenant_id();
+    let mut mailed = false;
+    for _ in 0..200 {
+        let t = tid.clone();
+        let rows = app.state.db.read(move |c| meridian::email::outbound::list(c, &t)).await.unwrap();
+        if rows.iter().any(|m| m.kind == "reply" && m.to_address == "cart-broken@customer.example") {
+            mailed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(mailed, "the reply is mailed to the customer");
+    // The same incident firing again tells nobody twice.
+    let b = accepted(&app, "acme", &tok, &alert).await;
+    processed(&app, &acme, &[b]).await;
+    assert_eq!(replies(messages(&app, &tok, &waiting).await), 1);
+}
+both!(a_new_incident_tells_the_affected_customers);
