@@ -243,11 +243,12 @@ pub fn default_registry(state: &AppState) -> Registry {
         let sender = sender.clone();
         async move { sender.run(ctx).await }
     });
-    let deliverer = crate::webhooks::deliver::Deliverer {
-        db: state.db.clone(),
-        allow_private: state.config.webhook_allow_private,
-        schedule: Arc::new(state.config.webhook_retry_schedule.clone()),
-    };
+    let deliverer = crate::webhooks::deliver::Deliverer::new(
+        state.db.clone(),
+        state.config.webhook_allow_private,
+        Arc::new(state.config.webhook_retry_schedule.clone()),
+    )
+    .expect("the webhook HTTP client builds");
     r.register(crate::webhooks::DELIVER_JOB, move |ctx| {
         let deliverer = deliverer.clone();
         async move { deliverer.run(ctx).await }

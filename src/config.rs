@@ -188,6 +188,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "a running job older than this belonged to a process that died and runs again (it is also the handler's time limit, halved)",
     },
     Setting {
+        key: "job_concurrency",
+        env: "MERIDIAN_JOB_CONCURRENCY",
+        default: "8",
+        help: "jobs one process runs at once; one kind of job may hold at most half of them, so a slow webhook receiver cannot hold up mail",
+    },
+    Setting {
         key: "job_max_attempts",
         env: "MERIDIAN_JOB_MAX_ATTEMPTS",
         default: "8",
@@ -351,6 +357,8 @@ pub struct Config {
     /// Seconds after which a running job is taken to belong to a dead process.
     pub job_lease_secs: u64,
     pub job_max_attempts: i32,
+    /// Jobs this process runs at once.
+    pub job_concurrency: usize,
     pub shutdown_secs: u64,
     pub demo: bool,
     /// Where the SMTP listener binds; `None` when it is off.
@@ -545,6 +553,7 @@ impl Config {
             job_backoff_ms: opt(get("job_backoff_ms"), "MERIDIAN_JOB_BACKOFF_MS")?.unwrap_or(2000),
             job_lease_secs: opt(get("job_lease_secs"), "MERIDIAN_JOB_LEASE_SECS")?.unwrap_or(300).max(1),
             job_max_attempts: opt(get("job_max_attempts"), "MERIDIAN_JOB_MAX_ATTEMPTS")?.unwrap_or(8).max(1),
+            job_concurrency: opt(get("job_concurrency"), "MERIDIAN_JOB_CONCURRENCY")?.unwrap_or(8).clamp(1, 256),
             shutdown_secs: opt(get("shutdown_secs"), "MERIDIAN_SHUTDOWN_SECS")?.unwrap_or(30),
             demo: opt(get("demo"), "MERIDIAN_DEMO")?.unwrap_or(true),
             smtp_listen,

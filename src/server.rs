@@ -190,6 +190,7 @@ pub async fn start_with_consumers(
         backoff_base: Duration::from_millis(config.job_backoff_ms.max(1)),
         default_max_attempts: config.job_max_attempts,
         lease: Duration::from_secs(config.job_lease_secs),
+        concurrency: config.job_concurrency,
     };
     // With PostgreSQL, live events reach this process's browsers through LISTEN, wherever they
     // happened; this process's viewers and API token use are reported to the others on the same

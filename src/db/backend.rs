@@ -6,30 +6,38 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamp};
 
 use super::DbConnection;
 
+// A job is runnable when it is due (or its lease expired) and no earlier job of its lane is
+// unfinished: so within a lane only the oldest unfinished job can be taken, and a claim racing
+// another on PostgreSQL skips the lane's head (locked) and still sees it as unfinished.
 const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_at = $1, locked_by = $2, \
      attempts = attempts + 1, updated_at = $1 \
-     WHERE id IN (SELECT id FROM jobs \
-       WHERE ((state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_at < $3)) \
-       ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     WHERE id IN (SELECT j.id FROM jobs j \
+       WHERE ((j.state = 'queued' AND j.run_at <= $1) OR (j.state = 'running' AND j.locked_at < $3)) \
+         AND j.kind <> ALL($5) \
+         AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs o WHERE o.lane = j.lane \
+           AND o.state IN ('queued', 'running') AND (o.created_at, o.id) < (j.created_at, j.id))) \
+       ORDER BY j.run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING *";
 
-// SQLite has one writer at a time (and we hold the in-process writer lock), so a plain
-// UPDATE … RETURNING is already exclusive.
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_at = ?1, locked_by = ?2, \
      attempts = attempts + 1, updated_at = ?1 \
-     WHERE id IN (SELECT id FROM jobs \
-       WHERE ((state = 'queued' AND run_at <= ?1) OR (state = 'running' AND locked_at < ?3)) \
-       ORDER BY run_at LIMIT ?4) \
+     WHERE id IN (SELECT j.id FROM jobs j \
+       WHERE ((j.state = 'queued' AND j.run_at <= ?1) OR (j.state = 'running' AND j.locked_at < ?3)) \
+         AND j.kind NOT IN (SELECT value FROM json_each(?5)) \
+         AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs o WHERE o.lane = j.lane \
+           AND o.state IN ('queued', 'running') AND (o.created_at, o.id) < (j.created_at, j.id))) \
+       ORDER BY j.run_at LIMIT ?4) \
      RETURNING *";
 
-/// Claim up to `limit` runnable jobs for `worker`; a running job whose lease began before `lease_cutoff` belonged to a process
-/// that died and is claimed again.
+/// Claim up to `limit` runnable jobs for `worker`, none of a kind in `skip_kinds`; a running job
+/// whose lease began before `lease_cutoff` belonged to a process that died and is claimed again.
 pub fn claim_jobs<Row>(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     worker: &str,
     lease_cutoff: NaiveDateTime,
     limit: i64,
+    skip_kinds: &[String],
 ) -> QueryResult<Vec<Row>>
 where
     Row: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
@@ -40,12 +48,14 @@ where
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(lease_cutoff)
             .bind::<BigInt, _>(limit)
+            .bind::<Array<Text>, _>(skip_kinds)
             .load(c),
         DbConnection::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
             .bind::<Timestamp, _>(now)
             .bind::<Text, _>(worker)
             .bind::<Timestamp, _>(lease_cutoff)
             .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(serde_json::to_string(skip_kinds).unwrap_or_else(|_| "[]".into()))
             .load(c),
     }
 }

@@ -108,6 +108,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lane -> Nullable<Text>,
     }
 }
 

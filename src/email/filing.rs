@@ -107,7 +107,7 @@ impl Filer {
             return Ok(());
         }
         let envelope_from = row.envelope_from.clone();
-        let parsed = tokio::task::spawn_blocking(move || parse::parse(&raw, envelope_from.as_deref()))
+        let mut parsed = tokio::task::spawn_blocking(move || parse::parse(&raw, envelope_from.as_deref()))
             .await
             .map_err(|e| match e.is_panic() {
                 // The same bytes would fail the same way every time.
@@ -120,11 +120,13 @@ impl Filer {
         }
         let mut notes = Vec::new();
         let mut blobs = Vec::new();
-        for (name, bytes) in &parsed.attachments {
-            match self.blobs.put(tenant, name, bytes.clone().into()).await {
+        // Each attachment's bytes go to the store and are dropped there, not kept until the
+        // ticket's transaction.
+        for (name, bytes) in std::mem::take(&mut parsed.attachments) {
+            match self.blobs.put(tenant, &name, bytes.into()).await {
                 Ok(b) => blobs.push(b),
                 Err(AppError::PayloadTooLarge | AppError::Invalid { .. }) => {
-                    notes.push(self.i18n.format(&locale, "email-attachment-skipped", Some(&name_arg(name))));
+                    notes.push(self.i18n.format(&locale, "email-attachment-skipped", Some(&name_arg(&name))));
                 }
                 Err(e) => return Err(classify(e)),
             }

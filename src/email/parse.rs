@@ -69,6 +69,31 @@ pub fn message_ids(value: &str) -> Vec<String> {
     out
 }
 
+/// The attachments' names and bytes, moved out of the parsed message: a decoded (base64 or
+/// quoted-printable) attachment is already owned by the parser and is taken without a copy, so
+/// a large message's attachments are held once, not twice.
+fn take_attachments(msg: &mut mail_parser::Message<'_>) -> Vec<(String, Vec<u8>)> {
+    use mail_parser::PartType;
+    let mut out = Vec::new();
+    for id in msg.attachments.clone() {
+        if out.len() == MAX_ATTACHMENTS {
+            break;
+        }
+        let Some(part) = msg.parts.get_mut(id as usize) else { continue };
+        let name = part.attachment_name().map(clean).unwrap_or_else(|| "attachment".into());
+        let bytes = match std::mem::take(&mut part.body) {
+            PartType::Binary(b) | PartType::InlineBinary(b) => b.into_owned(),
+            PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
+            PartType::Message(m) => m.raw_message.into_owned(),
+            PartType::Multipart(_) => Vec::new(),
+        };
+        if !bytes.is_empty() {
+            out.push((name, bytes));
+        }
+    }
+    out
+}
+
 fn clean(text: &str) -> String {
     text.replace('\0', "")
 }
@@ -88,7 +113,7 @@ pub fn summary(head: &[u8]) -> (Option<String>, Option<String>) {
 
 /// Parse raw bytes; `envelope_from` is SMTP's `MAIL FROM` (empty for bounces).
 pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, String> {
-    let msg = mail_parser::MessageParser::default().parse(raw).ok_or("the message has no headers or body")?;
+    let mut msg = mail_parser::MessageParser::default().parse(raw).ok_or("the message has no headers or body")?;
     let header =
         |name: &str| msg.headers_raw().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string());
     let message_id = header("Message-ID").and_then(|v| message_ids(&v).into_iter().next());
@@ -118,21 +143,14 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
     let body_text = msg.body_text(0).map(|t| clean(&t)).unwrap_or_default();
     let body_html = html_part(&msg).map(|h| clean(&h));
     let body_visible = visible_text(&msg, &body_text, body_html.as_deref());
-    let mut attachments = Vec::new();
-    for part in msg.attachments().take(MAX_ATTACHMENTS) {
-        let bytes = part.contents();
-        if bytes.is_empty() {
-            continue;
-        }
-        let name = part.attachment_name().map(clean).unwrap_or_else(|| "attachment".into());
-        attachments.push((name, bytes.to_vec()));
-    }
     let automatic = automatic(&header, from.as_ref().map(|(e, _)| e.as_str()), envelope_from);
     let (forwarded_from, forwarded_subject) = forwarded(&msg, subject.as_deref(), &body_text);
     let dedupe_key = match &message_id {
         Some(id) => id.clone(),
         None => content_key(raw, &header),
     };
+    let content_language = header("Content-Language").map(|v| clean(&v));
+    let attachments = take_attachments(&mut msg);
     Ok(ParsedMail {
         message_id,
         references,
@@ -140,7 +158,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>) -> Result<ParsedMail, Stri
         addresses,
         to,
         cc,
-        content_language: header("Content-Language").map(|v| clean(&v)),
+        content_language,
         forwarded_from,
         forwarded_subject,
         subject,

@@ -112,7 +112,7 @@ pub fn store(
             inbound_emails::auto_reply.eq(false),
         ))
         .execute(conn)?;
-    enqueue_filing(conn, tenant, &id)?;
+    enqueue_filing(conn, tenant, &id, envelope.from.as_deref())?;
     Ok(id)
 }
 
@@ -165,8 +165,13 @@ fn write_received(conn: &mut DbConnection, _: &TenantId, items: &[Received]) -> 
         .collect())
 }
 
-fn enqueue_filing(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
-    jobs::enqueue(conn, &NewJob::new(super::FILE_JOB, Some(tenant), serde_json::json!({ "inbound_id": id })))?;
+/// Filing runs in a lane per tenant and envelope sender: one sender's messages are filed in the
+/// order they arrived (a follow-up never overtakes the message it follows), while mail from
+/// different senders is filed side by side.
+fn enqueue_filing(conn: &mut DbConnection, tenant: &TenantId, id: &str, sender: Option<&str>) -> AppResult<()> {
+    let lane = format!("mail:{}:{}", tenant.as_str(), sender.unwrap_or("").to_lowercase());
+    let job = NewJob::new(super::FILE_JOB, Some(tenant), serde_json::json!({ "inbound_id": id })).in_lane(lane);
+    jobs::enqueue(conn, &job)?;
     Ok(())
 }
 
@@ -265,7 +270,7 @@ pub fn retry_failed(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> App
     diesel::update(inbound_emails::table.find((tenant.as_str(), id)))
         .set((inbound_emails::state.eq(state::RECEIVED), inbound_emails::error.eq(None::<String>)))
         .execute(conn)?;
-    enqueue_filing(conn, tenant, id)?;
+    enqueue_filing(conn, tenant, id, row.envelope_from.as_deref())?;
     get(conn, tenant, id)
 }
 

@@ -34,6 +34,8 @@ pub struct JobRow {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
+    /// Jobs of one lane run one at a time, oldest first.
+    pub lane: Option<String>,
 }
 
 /// A job to enqueue.
@@ -49,6 +51,9 @@ pub struct NewJob {
     pub delay: chrono::Duration,
     /// Attempts before the job is dead; 0 means the server's configured default.
     pub max_attempts: i32,
+    /// Jobs sharing a lane run one at a time, in enqueue order, each after the previous is done
+    /// or dead (a job waiting for its retry holds the lane); `None` runs whenever a slot is free.
+    pub lane: Option<String>,
 }
 
 impl NewJob {
@@ -60,7 +65,14 @@ impl NewJob {
             payload,
             delay: chrono::Duration::zero(),
             max_attempts: 0,
+            lane: None,
         }
+    }
+
+    /// The same job, run in order behind the earlier jobs of `lane`.
+    pub fn in_lane(mut self, lane: impl Into<String>) -> Self {
+        self.lane = Some(lane.into());
+        self
     }
 }
 
@@ -94,6 +106,7 @@ pub struct JobInsert {
     run_at: NaiveDateTime,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    lane: Option<String>,
 }
 
 /// Rows for these jobs, for callers that insert them together with other rows
@@ -112,6 +125,7 @@ pub fn job_rows(jobs: &[NewJob]) -> Vec<JobInsert> {
             run_at: ts + job.delay,
             created_at: ts,
             updated_at: ts,
+            lane: job.lane.clone(),
         })
         .collect()
 }

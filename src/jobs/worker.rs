@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
+use futures_util::FutureExt;
 use rand::Rng;
 use tokio::sync::watch;
 
@@ -90,6 +91,16 @@ pub struct WorkerSettings {
     pub default_max_attempts: i32,
     /// A running job older than this is taken to belong to a dead process.
     pub lease: Duration,
+    /// Jobs run at once; one kind holds at most [`WorkerSettings::per_kind`] of them.
+    pub concurrency: usize,
+}
+
+impl WorkerSettings {
+    /// How many jobs of one kind may run at once: half the slots (at least one), so a kind whose
+    /// jobs hang (a receiver that never answers) always leaves room for the others.
+    pub fn per_kind(&self) -> usize {
+        self.concurrency.div_ceil(2).max(1)
+    }
 }
 
 /// Delay before retry number `attempt` (1-based): base·2^(attempt−1), capped at an hour,
@@ -110,7 +121,41 @@ pub struct WorkerServices {
     pub metrics: Arc<Metrics>,
 }
 
-/// Run jobs until `shutdown` turns true; the job in hand is finished first.
+/// Jobs claimed at most per claim statement: small enough that a burst spreads over processes.
+const CLAIM_BATCH: usize = 4;
+
+/// The jobs in flight, counted per kind.
+#[derive(Default)]
+struct InFlight {
+    tasks: tokio::task::JoinSet<String>,
+    per_kind: HashMap<String, usize>,
+}
+
+impl InFlight {
+    /// Kinds at their limit, and how many jobs the next claim may take without any kind
+    /// exceeding its limit (a claim may return jobs of one kind only).
+    fn room(&self, settings: &WorkerSettings) -> (Vec<String>, usize) {
+        let cap = settings.per_kind();
+        let full: Vec<String> = self.per_kind.iter().filter(|(_, n)| **n >= cap).map(|(k, _)| k.clone()).collect();
+        let tightest = self.per_kind.values().filter(|n| **n < cap).map(|n| cap - n).min().unwrap_or(cap);
+        let free = settings.concurrency.saturating_sub(self.tasks.len());
+        (full, free.min(CLAIM_BATCH).min(tightest))
+    }
+
+    fn finished(&mut self, kind: String) {
+        if let Some(n) = self.per_kind.get_mut(&kind) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_kind.remove(&kind);
+            }
+        }
+    }
+}
+
+/// Run jobs until `shutdown` turns true; the jobs in hand are finished first. Up to
+/// `settings.concurrency` run at once, so one slow handler (a webhook receiver taking its full
+/// timeout) does not hold up mail filing, and filings overlap their parsing with each other's
+/// commits.
 pub async fn run_worker(
     services: WorkerServices,
     registry: Arc<Registry>,
@@ -120,6 +165,7 @@ pub async fn run_worker(
     let worker_id = format!("{}-{}", std::process::id(), crate::db::new_id());
     // Chores are due right away, then every interval.
     let mut chores_due: Vec<std::time::Instant> = registry.chores.iter().map(|_| std::time::Instant::now()).collect();
+    let mut running = InFlight::default();
     loop {
         if *shutdown.borrow() {
             break;
@@ -131,24 +177,37 @@ pub async fn run_worker(
                 chores_due[i] = std::time::Instant::now() + *interval;
             }
         }
-        let wid = worker_id.clone();
-        let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let claimed = services
-            .db
-            .write(move |c| {
-                let ts = now();
-                Ok(backend::claim_jobs::<JobRow>(c, ts, &wid, ts - lease, 4)?)
-            })
-            .await;
-        match claimed {
-            Ok(batch) if !batch.is_empty() => {
-                for job in batch {
-                    run_one(&services, &registry, &settings, &worker_id, job).await;
+        let (skip, limit) = running.room(&settings);
+        if limit > 0 {
+            let wid = worker_id.clone();
+            let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(5));
+            let claimed = services
+                .db
+                .write(move |c| {
+                    let ts = now();
+                    Ok(backend::claim_jobs::<JobRow>(c, ts, &wid, ts - lease, limit as i64, &skip)?)
+                })
+                .await;
+            match claimed {
+                Ok(batch) if !batch.is_empty() => {
+                    let full = batch.len() == limit;
+                    for job in batch {
+                        *running.per_kind.entry(job.kind.clone()).or_default() += 1;
+                        let (services, registry, wid) = (services.clone(), registry.clone(), worker_id.clone());
+                        running.tasks.spawn(async move {
+                            let kind = job.kind.clone();
+                            run_one(&services, &registry, &settings, &wid, job).await;
+                            kind
+                        });
+                    }
+                    // A full claim suggests more are due: claim again while there is room.
+                    if full {
+                        continue;
+                    }
                 }
-                continue;
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "job claim failed"),
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "job claim failed"),
         }
         let next_chore = chores_due.iter().min().map(|t| t.saturating_duration_since(std::time::Instant::now()));
         let wait = next_chore.map_or(settings.poll, |c| c.min(settings.poll));
@@ -156,6 +215,23 @@ pub async fn run_worker(
             _ = services.wakeup.notified() => {}
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => {}
+            Some(done) = running.tasks.join_next(), if !running.tasks.is_empty() => {
+                match done {
+                    Ok(kind) => running.finished(kind),
+                    Err(e) => tracing::error!(error = %e, "job task failed"),
+                }
+                // Collect whatever else finished meanwhile before claiming again.
+                while let Some(done) = running.tasks.try_join_next() {
+                    if let Ok(kind) = done {
+                        running.finished(kind);
+                    }
+                }
+            }
+        }
+    }
+    while let Some(done) = running.tasks.join_next().await {
+        if let Err(e) = done {
+            tracing::error!(error = %e, "job task failed");
         }
     }
     tracing::info!("job worker stopped");
@@ -169,8 +245,12 @@ async fn run_one(app: &WorkerServices, registry: &Registry, settings: &WorkerSet
         None => Err(format!("no handler for job kind {:?}", job.kind)),
         Some(h) => {
             let ctx = JobContext { job: job.clone() };
-            match tokio::time::timeout(settings.lease / 2, h(ctx)).await {
-                Ok(r) => r,
+            // A handler that panics fails its attempt like any other error instead of taking the
+            // worker (and every other job in flight) down with it.
+            let guarded = std::panic::AssertUnwindSafe(h(ctx)).catch_unwind();
+            match tokio::time::timeout(settings.lease / 2, guarded).await {
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) => Err("the handler panicked".to_string()),
                 Err(_) => Err(format!("timed out after {:?}", settings.lease / 2)),
             }
         }

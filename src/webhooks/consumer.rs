@@ -37,6 +37,10 @@ impl Consumer for WebhookConsumer {
 
     fn handle(&self, conn: &mut DbConnection, events: &[StoredEvent]) -> AppResult<()> {
         let mut subs: HashMap<String, Vec<Subscription>> = HashMap::new();
+        // Per subscription, in event order: planned together, so a pass costs one sequence
+        // update and one job per subscription, not one per message.
+        let mut planned: Vec<(Subscription, Vec<super::Planned>)> = Vec::new();
+        let mut slot: HashMap<(String, String), usize> = HashMap::new();
         for e in events {
             let tenant = &e.tenant_id;
             if !subs.contains_key(tenant.as_str()) {
@@ -58,10 +62,22 @@ impl Consumer for WebhookConsumer {
                 }
                 let Some(data) = data_for(conn, tenant, &e.event)? else { continue };
                 for sub in wanted {
-                    let webhook_id = format!("msg_{}_{}{suffix}", e.id, sub.id);
-                    super::plan(conn, sub, &webhook_id, kind, e.created_at, data.clone())?;
+                    let key = (sub.tenant_id.clone(), sub.id.clone());
+                    let i = *slot.entry(key).or_insert_with(|| {
+                        planned.push((sub.clone(), Vec::new()));
+                        planned.len() - 1
+                    });
+                    planned[i].1.push(super::Planned {
+                        webhook_id: format!("msg_{}_{}{suffix}", e.id, sub.id),
+                        event_type: kind.to_string(),
+                        timestamp: e.created_at,
+                        data: data.clone(),
+                    });
                 }
             }
+        }
+        for (sub, list) in planned {
+            super::plan_all(conn, &sub, list)?;
         }
         Ok(())
     }

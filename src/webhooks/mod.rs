@@ -378,11 +378,82 @@ pub fn rotate_secret(conn: &mut DbConnection, tenant: &TenantId, id: &str, grace
 
 /// Take the subscription's next sequence number. The update's row lock orders concurrent
 /// takers (the consumer and a test ping) on PostgreSQL; SQLite writes one at a time.
-fn next_seq(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<i64> {
+/// Take `n` sequence numbers of a subscription at once; the first of them.
+fn take_seqs(conn: &mut DbConnection, tenant: &TenantId, id: &str, n: i64) -> AppResult<i64> {
     diesel::update(webhook_subscriptions::table.find((tenant.as_str(), id)))
-        .set(webhook_subscriptions::next_seq.eq(webhook_subscriptions::next_seq + 1))
+        .set(webhook_subscriptions::next_seq.eq(webhook_subscriptions::next_seq + n))
         .execute(conn)?;
-    Ok(webhook_subscriptions::table.find((tenant.as_str(), id)).select(webhook_subscriptions::next_seq).first(conn)?)
+    let last: i64 =
+        webhook_subscriptions::table.find((tenant.as_str(), id)).select(webhook_subscriptions::next_seq).first(conn)?;
+    Ok(last - n + 1)
+}
+
+/// One message to plan for a subscription.
+pub struct Planned {
+    /// The stable `webhook-id`.
+    pub webhook_id: String,
+    pub event_type: String,
+    /// When the change happened (the payload's `timestamp`).
+    pub timestamp: NaiveDateTime,
+    /// The payload's `data`.
+    pub data: serde_json::Value,
+}
+
+/// Deliveries one job attempts together: enough to amortise the claim and the log's commit over
+/// many requests, few enough that one slow receiver delays a bounded number of messages.
+pub const DELIVERIES_PER_JOB: usize = 64;
+
+/// Plan deliveries of several messages to `sub`, in the caller's transaction: their rows with
+/// consecutive sequence numbers, and their first attempts as a job per [`DELIVERIES_PER_JOB`].
+pub fn plan_all(conn: &mut DbConnection, sub: &Subscription, planned: Vec<Planned>) -> AppResult<Vec<Delivery>> {
+    if planned.is_empty() {
+        return Ok(vec![]);
+    }
+    let tenant = TenantId::from_trusted(sub.tenant_id.clone());
+    let first = take_seqs(conn, &tenant, &sub.id, planned.len() as i64)?;
+    let ts = now();
+    let rows: Vec<Delivery> = planned
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let seq = first + i as i64;
+            let body = serde_json::json!({
+                "type": p.event_type,
+                "timestamp": p.timestamp.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                "sequence": seq,
+                "data": p.data,
+            });
+            Delivery {
+                tenant_id: sub.tenant_id.clone(),
+                id: new_id(),
+                subscription_id: sub.id.clone(),
+                webhook_id: p.webhook_id,
+                event_type: p.event_type,
+                seq,
+                payload: body.to_string(),
+                state: "pending".into(),
+                attempts: 0,
+                next_attempt_at: Some(ts),
+                last_status: None,
+                last_error: None,
+                created_at: ts,
+                updated_at: ts,
+            }
+        })
+        .collect();
+    // Well under SQLite's limit of bound values per statement.
+    for chunk in rows.chunks(500) {
+        crate::db::on_backend!(conn, |c| diesel::insert_into(webhook_deliveries::table).values(chunk).execute(c))?;
+    }
+    let jobs: Vec<NewJob> = rows
+        .chunks(DELIVERIES_PER_JOB)
+        .map(|chunk| {
+            let ids: Vec<&str> = chunk.iter().map(|d| d.id.as_str()).collect();
+            NewJob::new(DELIVER_JOB, Some(&tenant), serde_json::json!({ "delivery_ids": ids, "attempt": 1 }))
+        })
+        .collect();
+    jobs::enqueue_many(conn, &jobs)?;
+    Ok(rows)
 }
 
 /// Plan a delivery of `data` (the payload's `data`) to `sub` and enqueue its first attempt,
@@ -395,34 +466,8 @@ pub fn plan(
     timestamp: NaiveDateTime,
     data: serde_json::Value,
 ) -> AppResult<Delivery> {
-    let tenant = TenantId::from_trusted(sub.tenant_id.clone());
-    let seq = next_seq(conn, &tenant, &sub.id)?;
-    let body = serde_json::json!({
-        "type": event_type,
-        "timestamp": timestamp.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        "sequence": seq,
-        "data": data,
-    });
-    let ts = now();
-    let row = Delivery {
-        tenant_id: sub.tenant_id.clone(),
-        id: new_id(),
-        subscription_id: sub.id.clone(),
-        webhook_id: webhook_id.to_string(),
-        event_type: event_type.to_string(),
-        seq,
-        payload: body.to_string(),
-        state: "pending".into(),
-        attempts: 0,
-        next_attempt_at: Some(ts),
-        last_status: None,
-        last_error: None,
-        created_at: ts,
-        updated_at: ts,
-    };
-    diesel::insert_into(webhook_deliveries::table).values(&row).execute(conn)?;
-    enqueue_attempt(conn, &tenant, &row.id, 1, chrono::Duration::zero())?;
-    Ok(row)
+    let planned = Planned { webhook_id: webhook_id.to_string(), event_type: event_type.to_string(), timestamp, data };
+    plan_all(conn, sub, vec![planned])?.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no delivery planned")))
 }
 
 /// Enqueue attempt number `attempt` of a delivery after `delay`.

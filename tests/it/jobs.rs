@@ -174,6 +174,7 @@ async fn concurrent_claims_never_share_a_job_postgres() {
                             &format!("w{w}"),
                             now - chrono::Duration::minutes(5),
                             3,
+                            &[],
                         )?)
                     })
                     .unwrap();
@@ -191,6 +192,177 @@ async fn concurrent_claims_never_share_a_job_postgres() {
     all.dedup();
     assert!(total >= n, "claimed {total}");
     assert_eq!(all.len(), total, "a job was claimed twice");
+}
+
+/// A kind whose handlers hang holds at most half the worker's slots: other kinds keep running,
+/// and a handler that panics fails its attempt without stopping the worker.
+async fn slow_kind_leaves_room_for_others(backend: Backend) {
+    let release = Arc::new(tokio::sync::Notify::new());
+    let slow_started = Arc::new(AtomicUsize::new(0));
+    let mut r = Registry::new();
+    let (rel, started) = (release.clone(), slow_started.clone());
+    r.register("test.slow", move |_ctx| {
+        let (rel, started) = (rel.clone(), started.clone());
+        async move {
+            started.fetch_add(1, Ordering::SeqCst);
+            rel.notified().await;
+            Ok(())
+        }
+    });
+    r.register("test.fast", |_ctx| async { Ok(()) });
+    r.register("test.panics", |_ctx| async { panic!("handler bug") });
+    let Some(app) = TestApp::start_with(
+        backend,
+        |e| {
+            e.insert("MERIDIAN_JOB_CONCURRENCY".into(), "4".into());
+            e.insert("MERIDIAN_JOB_MAX_ATTEMPTS".into(), "1".into());
+            e.insert("MERIDIAN_JOB_POLL_MS".into(), "50".into());
+        },
+        r,
+    )
+    .await
+    else {
+        return;
+    };
+    let (tenant, _, _) = app.seed_tenant("acme");
+    let tid = tenant.tenant_id();
+    let enqueue = |kind: &'static str, n: usize| {
+        let tid = tid.clone();
+        app.state.db.write(move |c| {
+            (0..n).map(|i| jobs::enqueue(c, &NewJob::new(kind, Some(&tid), serde_json::json!({ "n": i })))).collect()
+        })
+    };
+    let slow: Vec<String> = enqueue("test.slow", 6).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while slow_started.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "slow jobs never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let panicking: Vec<String> = enqueue("test.panics", 1).await.unwrap();
+    let fast: Vec<String> = enqueue("test.fast", 5).await.unwrap();
+    for id in &fast {
+        wait_for_state(&app, id, "done").await;
+    }
+    let dead = wait_for_state(&app, &panicking[0], "dead").await;
+    assert_eq!(dead.last_error.as_deref(), Some("the handler panicked"));
+    // Half of four slots: two slow jobs run, the other four wait their turn.
+    assert_eq!(slow_started.load(Ordering::SeqCst), 2);
+    let queued = {
+        let ids = slow.clone();
+        app.state.db.read(move |c| ids.iter().map(|id| jobs::get(c, None, id)).collect::<Result<Vec<_>, _>>()).await
+    }
+    .unwrap();
+    assert_eq!(queued.iter().filter(|j| j.state == "queued").count(), 4);
+    // Released one at a time, every slow job gets its turn.
+    for _ in 0..6 {
+        release.notify_one();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while slow_started.load(Ordering::SeqCst) < 6 {
+        assert!(Instant::now() < deadline, "slow jobs stalled at {}", slow_started.load(Ordering::SeqCst));
+        release.notify_waiters();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    release.notify_waiters();
+    for id in &slow {
+        wait_for_state(&app, id, "done").await;
+    }
+}
+
+#[actix_web::test]
+async fn slow_kind_leaves_room_for_others_sqlite() {
+    slow_kind_leaves_room_for_others(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn slow_kind_leaves_room_for_others_postgres() {
+    slow_kind_leaves_room_for_others(Backend::Postgres).await;
+}
+
+/// Jobs of one lane run one at a time in enqueue order, even when the head of the lane fails and
+/// waits for its retry; other lanes run beside them.
+async fn lanes_keep_order(backend: Backend) {
+    let log = Arc::new(Mutex::new(Vec::<(String, i64)>::new()));
+    let active = Arc::new(Mutex::new(std::collections::HashMap::<String, usize>::new()));
+    let overlap = Arc::new(AtomicUsize::new(0));
+    let failed_once = Arc::new(AtomicUsize::new(0));
+    let mut r = Registry::new();
+    let (l, a, o, f) = (log.clone(), active.clone(), overlap.clone(), failed_once.clone());
+    r.register("test.lane", move |ctx| {
+        let (log, active, overlap, failed) = (l.clone(), a.clone(), o.clone(), f.clone());
+        async move {
+            let p = ctx.payload()?;
+            let (lane, n) = (p["lane"].as_str().unwrap().to_string(), p["n"].as_i64().unwrap());
+            {
+                let mut act = active.lock().unwrap();
+                let c = act.entry(lane.clone()).or_default();
+                *c += 1;
+                if *c > 1 {
+                    overlap.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            *active.lock().unwrap().get_mut(&lane).unwrap() -= 1;
+            if lane == "a" && n == 0 && failed.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err("first attempt fails".into());
+            }
+            log.lock().unwrap().push((lane, n));
+            Ok(())
+        }
+    });
+    let Some(app) = TestApp::start_with(
+        backend,
+        |e| {
+            e.insert("MERIDIAN_JOB_CONCURRENCY".into(), "8".into());
+            e.insert("MERIDIAN_JOB_BACKOFF_MS".into(), "200".into());
+            e.insert("MERIDIAN_JOB_POLL_MS".into(), "50".into());
+        },
+        r,
+    )
+    .await
+    else {
+        return;
+    };
+    let (tenant, _, _) = app.seed_tenant("acme");
+    let tid = tenant.tenant_id();
+    let ids: Vec<String> = app
+        .state
+        .db
+        .write(move |c| {
+            let mut ids = vec![];
+            for n in 0..6 {
+                for lane in ["a", "b"] {
+                    let job = NewJob::new("test.lane", Some(&tid), serde_json::json!({ "lane": lane, "n": n }));
+                    ids.push(jobs::enqueue(c, &job.in_lane(format!("test:{lane}")))?);
+                }
+            }
+            Ok(ids)
+        })
+        .await
+        .unwrap();
+    for id in &ids {
+        wait_for_state(&app, id, "done").await;
+    }
+    assert_eq!(overlap.load(Ordering::SeqCst), 0, "two jobs of one lane ran at once");
+    let log = log.lock().unwrap().clone();
+    for lane in ["a", "b"] {
+        let order: Vec<i64> = log.iter().filter(|(l, _)| l == lane).map(|(_, n)| *n).collect();
+        assert_eq!(order, (0..6).collect::<Vec<_>>(), "lane {lane} ran out of order");
+    }
+    // Lane b did not wait for lane a's retry.
+    let first_a = log.iter().position(|(l, _)| l == "a").unwrap();
+    assert!(log[..first_a].iter().filter(|(l, _)| l == "b").count() >= 1, "lane b waited for lane a: {log:?}");
+}
+
+#[actix_web::test]
+async fn lanes_keep_order_sqlite() {
+    lanes_keep_order(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn lanes_keep_order_postgres() {
+    lanes_keep_order(Backend::Postgres).await;
 }
 
 #[test]

@@ -330,3 +330,45 @@ async fn a_reply_whose_subject_changed_threads_by_in_reply_to(app: TestApp) {
     assert!(bodies[1].contains("1 Main St.") && bodies[2].contains("还有一个问题"), "{bodies:?}");
 }
 both_mail!(a_reply_whose_subject_changed_threads_by_in_reply_to);
+
+/// A sender's burst, each message answering the one before, delivered back to back on one
+/// connection: filing runs several jobs at once, but one sender's mail is filed in arrival order,
+/// so every reply finds the message it answers and the thread stays one ticket, in order.
+async fn a_burst_from_one_sender_is_filed_in_order(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token_for(&app, &acme);
+    let to = format!("acme@{DOMAIN}");
+    let files: Vec<String> = (0..10)
+        .map(|n| {
+            let threading = match n {
+                0 => String::new(),
+                _ => format!("In-Reply-To: <burst{}@customer.example>\r\n", n - 1),
+            };
+            let raw = mail(
+                "Gus <gus@customer.example>",
+                &to,
+                &format!("Part {n} of my question"),
+                &format!("Message-ID: <burst{n}@customer.example>\r\n{threading}"),
+                &format!("Burst body {n}."),
+            );
+            let file = app.dir.path().join(format!("burst-{n}.eml"));
+            std::fs::write(&file, raw).unwrap();
+            file.display().to_string()
+        })
+        .collect();
+    let report = smtp_files(&app, "gus@customer.example", &[&to], files).await;
+    for r in report["results"].as_array().unwrap() {
+        accepted(r);
+    }
+    settled(&app, &acme).await;
+    let list = tickets(&app, &tok).await;
+    assert_eq!(list.len(), 1, "the burst is one thread: {list:?}");
+    let bodies: Vec<String> = messages(&app, &tok, list[0]["id"].as_str().unwrap())
+        .await
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap_or("").to_string())
+        .collect();
+    let expected: Vec<String> = (0..10).map(|n| format!("Burst body {n}.")).collect();
+    assert_eq!(bodies.iter().map(|b| b.trim().to_string()).collect::<Vec<_>>(), expected);
+}
+both_mail!(a_burst_from_one_sender_is_filed_in_order);

@@ -257,3 +257,63 @@ async fn deliveries_older_than_thirty_days_are_purged(backend: Backend) {
     assert_eq!(left, vec![kept]);
 }
 both_own!(deliveries_older_than_thirty_days_are_purged);
+
+/// Forty messages committed together reach the receiver as forty deliveries with consecutive
+/// sequence numbers, each attempted once, planned as a handful of batch jobs rather than one job
+/// per delivery.
+async fn a_burst_is_planned_and_attempted_in_batches(backend: Backend) {
+    let rx = receiver(Mode::Ok).await;
+    let app = start(backend, hook_env).await;
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = token(&app, &acme);
+    let ticket = new_ticket(&app, &tok, "burst").await;
+    let (sub, secret) = subscribe(&app, &tok, &rx.url, &["message.created"]).await;
+    let (tid, t) = (acme.tenant_id(), meridian::types::TicketId::new(ticket.clone()));
+    app.state
+        .db
+        .write(move |c| {
+            for i in 0..40 {
+                let msg = meridian::tickets::commands::NewMessage {
+                    kind: meridian::tickets::MessageKind::Reply,
+                    channel: meridian::tickets::Channel::Api,
+                    body_text: format!("Burst message {i}"),
+                    body_html: None,
+                    attachments: vec![],
+                };
+                meridian::tickets::commands::add_message(
+                    c,
+                    &tid,
+                    &meridian::tickets::Actor::Api("test".into()),
+                    &t,
+                    &msg,
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let list = settled(&app, &tok, &sub, 40).await;
+    assert_eq!(list.len(), 40);
+    let mut seqs: Vec<i64> = list.iter().map(|d| d["sequence"].as_i64().unwrap()).collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+    for d in &list {
+        assert_eq!((d["state"].as_str(), d["attempts"].as_i64()), (Some("succeeded"), Some(1)), "{d:#}");
+    }
+    let got = rx.got();
+    assert_eq!(got.len(), 40, "each message posted once");
+    let items: Vec<(String, &Received)> = got.iter().map(|r| (secret.clone(), r)).collect();
+    assert!(verify(&items).iter().all(|ok| *ok), "every delivery verifies with the subscription's secret");
+    let jobs: i64 = app
+        .state
+        .db
+        .read(|c| {
+            use diesel::prelude::*;
+            use meridian::db::schema::jobs;
+            Ok(jobs::table.filter(jobs::kind.eq("webhook.deliver")).count().get_result(c)?)
+        })
+        .await
+        .unwrap();
+    assert!(jobs <= 10, "{jobs} delivery jobs for 40 messages committed together");
+}
+both_own!(a_burst_is_planned_and_attempted_in_batches);

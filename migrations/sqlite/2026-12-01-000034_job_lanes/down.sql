@@ -1,0 +1,2 @@
+DROP INDEX jobs_lane_unfinished;
+ALTER TABLE jobs DROP COLUMN lane;
