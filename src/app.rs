@@ -274,6 +274,29 @@ pub fn default_registry(state: &AppState) -> Registry {
             }
         }
     });
+    let (db, after, domain) =
+        (state.db.clone(), state.config.webhook_disable_after, state.config.inbound_domain.clone());
+    r.every("webhooks.disable_failing", crate::webhooks::disable::check_interval(after), move || {
+        let (db, domain) = (db.clone(), domain.clone());
+        async move {
+            match db.write(move |c| crate::webhooks::disable::disable_failing(c, after, &domain)).await {
+                Ok(off) if off.is_empty() => {}
+                Ok(off) => tracing::info!(webhooks = off.len(), "failing webhooks turned off"),
+                Err(e) => tracing::warn!(error = %e, "webhook auto-disable failed"),
+            }
+        }
+    });
+    let processor = crate::alerts::process::Processor {
+        db: state.db.clone(),
+        intake: state.intake.clone(),
+        changes: state.changes.clone(),
+        i18n: state.i18n.clone(),
+        domain: state.config.inbound_domain.clone(),
+    };
+    r.register(crate::alerts::PROCESS_JOB, move |ctx| {
+        let processor = processor.clone();
+        async move { processor.run(ctx).await }
+    });
     let db = state.db.clone();
     r.every("webhooks.purge", every, move || {
         let db = db.clone();

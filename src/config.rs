@@ -297,6 +297,12 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting { key: "meili_key", env: "MEILI_KEY", default: "(none)", help: "Meilisearch API key (never logged)" },
     Setting {
+        key: "webhook_disable_after_hours",
+        env: "MERIDIAN_WEBHOOK_DISABLE_AFTER_HOURS",
+        default: "120",
+        help: "a webhook whose every delivery attempt failed for this many hours (a fraction is allowed) is turned off and its tenant's admins told",
+    },
+    Setting {
         key: "demo",
         env: "MERIDIAN_DEMO",
         default: "true",
@@ -387,6 +393,8 @@ pub struct Config {
     pub meili_url: Option<String>,
     /// Meilisearch API key.
     pub meili_key: Option<String>,
+    /// How long a webhook may fail every attempt before it is turned off.
+    pub webhook_disable_after: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -493,6 +501,18 @@ impl Config {
                 .map(|s| std::time::Duration::from_secs_f64(*s))
                 .collect(),
         };
+        let webhook_disable_after = match get("webhook_disable_after_hours") {
+            Some(t) => t
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|h| *h > 0.0)
+                .and_then(|h| std::time::Duration::try_from_secs_f64(h * 3600.0).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("MERIDIAN_WEBHOOK_DISABLE_AFTER_HOURS {t:?} is not a positive number of hours")
+                })?,
+            None => std::time::Duration::from_secs_f64(crate::webhooks::disable::DEFAULT_AFTER_HOURS * 3600.0),
+        };
         let secret_key = get("secret_key").map(str::to_string);
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -571,6 +591,7 @@ impl Config {
             webhook_retry_schedule,
             meili_url: get("meili_url").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
             meili_key: get("meili_key").map(str::to_string).filter(|k| !k.is_empty()),
+            webhook_disable_after,
         })
     }
 

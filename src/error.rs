@@ -25,6 +25,10 @@ pub enum AppError {
     /// The request could not be read at all (broken JSON, wrong content type).
     #[error("{0}")]
     BadRequest(String),
+    /// A body that parsed but is not of the expected shape; `field` is the path at fault
+    /// (`alerts[0].labels`). 400, unlike [`AppError::Invalid`]: nothing in it could be used.
+    #[error("{field}: {detail}")]
+    Malformed { field: String, detail: String },
     /// The request conflicts with current state (duplicate slug, email already used).
     #[error("{0}")]
     Conflict(String),
@@ -65,7 +69,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
             AppError::Invalid { .. } => "validation",
-            AppError::BadRequest(_) => "bad-request",
+            AppError::BadRequest(_) | AppError::Malformed { .. } => "bad-request",
             AppError::Conflict(_) => "conflict",
             AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::PreconditionFailed => "precondition-failed",
@@ -105,7 +109,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -130,7 +134,7 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             detail: self.public_detail(),
             field: match self {
-                AppError::Invalid { field, .. } => Some(field.as_str()),
+                AppError::Invalid { field, .. } | AppError::Malformed { field, .. } => Some(field.as_str()),
                 _ => None,
             },
         };

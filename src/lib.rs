@@ -1,6 +1,7 @@
 //! Meridian: a multi-tenant support desk. The `meridian` binary is a thin CLI over this library.
 
 pub mod accounts;
+pub mod alerts;
 pub mod app;
 pub mod chat;
 pub mod config;

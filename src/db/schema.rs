@@ -349,6 +349,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         arrived_at -> Nullable<Timestamp>,
+        webhook_subscription_id -> Nullable<Text>,
     }
 }
 
@@ -433,6 +434,7 @@ diesel::table! {
         next_seq -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
     }
 }
 
@@ -484,6 +486,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    alert_posts (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        received_at -> Timestamp,
+        format -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        raw -> Binary,
+        state -> Text,
+        alert_count -> Integer,
+        error -> Nullable<Text>,
+        processed_at -> Nullable<Timestamp>,
+        token_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    alert_tickets (tenant_id, fingerprint) {
+        tenant_id -> Text,
+        fingerprint -> Text,
+        ticket_id -> Text,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     chat_visitors (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,
@@ -511,3 +540,14 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    alert_settings (tenant_id) {
+        tenant_id -> Text,
+        solve_on_resolve -> Bool,
+        notify_rules -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(alert_tickets, tickets);

@@ -164,6 +164,8 @@ string_enum!(
         Chat = "chat",
         Web = "web",
         Api = "api",
+        /// Opened or updated by a monitoring alert (`POST /inbound/alerts/{slug}`).
+        Alert = "alert",
     }
 );
 

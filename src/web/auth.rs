@@ -87,6 +87,8 @@ pub struct ConsoleUser {
     pub agent: Agent,
     pub session: SessionRow,
     pub tr: Tr,
+    /// For admins: the server turned off one of the tenant's webhooks (the layout says so).
+    pub webhook_notice: bool,
 }
 
 impl ConsoleUser {
@@ -125,7 +127,16 @@ async fn load_console_user(req: HttpRequest) -> AppResult<ConsoleUser> {
         .map(|c| c.value().to_string())
         .ok_or(AppError::Unauthenticated)?;
     let claims = state.session_keys.verify(&token).ok_or(AppError::Unauthenticated)?;
-    let (session, agent, tenant) = state.db.read(move |c| sessions::load_active(c, &claims)).await?;
+    let ((session, agent, tenant), webhook_notice) = state
+        .db
+        .read(move |c| {
+            let found = sessions::load_active(c, &claims)?;
+            // Read on the same connection, for admins only: one indexed EXISTS.
+            let notice =
+                found.1.role().is_admin() && crate::webhooks::disable::has_server_disabled(c, &found.2.tenant_id())?;
+            Ok((found, notice))
+        })
+        .await?;
     if sessions::needs_touch(&session) {
         // Writes go through Db::write so SQLite sees one writer at a time.
         let (tid, sid) = (session.tenant_id.clone(), session.id.clone());
@@ -134,7 +145,7 @@ async fn load_console_user(req: HttpRequest) -> AppResult<ConsoleUser> {
     let locale =
         state.i18n.negotiate(agent.locale.as_deref(), accept_language(&req).as_deref(), Some(&tenant.default_locale));
     req.extensions_mut().insert(RequestLocale(locale.clone()));
-    let user = ConsoleUser { tenant, agent, session, tr: Tr::new(state.i18n.clone(), locale) };
+    let user = ConsoleUser { tenant, agent, session, tr: Tr::new(state.i18n.clone(), locale), webhook_notice };
     req.extensions_mut().insert(user.clone());
     Ok(user)
 }

@@ -73,26 +73,7 @@ pub async fn receive(
         },
         None => None,
     };
-    let max = app.config.max_message_bytes;
-    // One buffer, sized once from Content-Length (bounded), so a large message is not copied as
-    // it grows.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > max {
-        return Err(AppError::PayloadTooLarge);
-    }
-    let mut raw: Vec<u8> = Vec::with_capacity(declared);
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("cannot read the message: {e}")))?;
-        if raw.len() + chunk.len() > max {
-            return Err(AppError::PayloadTooLarge);
-        }
-        raw.extend_from_slice(&chunk);
-    }
+    let raw = read_body(&req, &mut payload, app.config.max_message_bytes).await?;
     if raw.is_empty() {
         return Err(AppError::BadRequest("the message is empty".into()));
     }
@@ -112,4 +93,27 @@ pub async fn receive(
         .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("the stored message has no row id")))?;
     app.wake_jobs();
     Ok(HttpResponse::Accepted().json(json!({ "id": id, "sha256": sha })))
+}
+
+/// Read a raw request body of at most `max` bytes (413 beyond), into one buffer sized once from
+/// Content-Length (bounded), so a large body is not copied as it grows.
+pub(crate) async fn read_body(req: &HttpRequest, payload: &mut web::Payload, max: usize) -> AppResult<Vec<u8>> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > max {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let mut raw: Vec<u8> = Vec::with_capacity(declared);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("cannot read the body: {e}")))?;
+        if raw.len() + chunk.len() > max {
+            return Err(AppError::PayloadTooLarge);
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    Ok(raw)
 }

@@ -7,6 +7,7 @@ pub mod body_deadline;
 pub mod console;
 pub mod help;
 pub mod inbound;
+pub mod inbound_alerts;
 pub mod input;
 pub mod middleware;
 pub mod ops;
@@ -35,6 +36,7 @@ pub fn configure(max_body: usize, max_attachment: usize) -> impl FnOnce(&mut web
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .route("/inbound/email/{slug}", web::post().to(inbound::receive))
             .configure(widget::routes)
+            .route("/inbound/alerts/{slug}", web::post().to(inbound_alerts::receive))
             .service(api::scope(max_message_body))
             .configure(help::routes)
             .configure(console::routes);

@@ -85,6 +85,10 @@ struct Recorded {
     last_error: Option<String>,
     next: Option<chrono::Duration>,
     gone: bool,
+    /// It was sent (not skipped for a disabled subscription), and whether it succeeded: the
+    /// subscription's `failing_since` follows it (`disable.rs`).
+    live: bool,
+    ok: bool,
 }
 
 impl Deliverer {
@@ -216,6 +220,8 @@ impl Deliverer {
             last_error,
             next,
             gone,
+            live,
+            ok,
         }
     }
 
@@ -315,6 +321,9 @@ fn record(c: &mut crate::db::DbConnection, recorded: &[Recorded]) -> crate::erro
             .execute(c)?;
         if let Some(d) = r.next {
             super::enqueue_attempt(c, &r.tenant, &r.delivery_id, r.attempt + 1, d)?;
+        }
+        if r.live {
+            super::disable::record_outcome(c, &r.tenant, &r.subscription_id, r.ok, r.log.created_at)?;
         }
         if r.gone && disabled.insert(r.subscription_id.clone()) {
             super::disable(c, &r.tenant, &r.subscription_id, "the endpoint answered 410 Gone")?;

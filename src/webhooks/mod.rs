@@ -1,10 +1,12 @@
 //! Outgoing webhooks: subscriptions with their signing secrets (this file), the `webhooks`
 //! event consumer that plans a delivery per event and subscription (`consumer.rs`), the
 //! `webhook.deliver` job that signs and sends it (`deliver.rs`), the address checks
-//! (`ssrf.rs`) and the Standard Webhooks signature (`sign.rs`).
+//! (`ssrf.rs`), the Standard Webhooks signature (`sign.rs`) and the chore that turns off
+//! subscriptions failing for days and tells the tenant's admins (`disable.rs`).
 
 pub mod consumer;
 pub mod deliver;
+pub mod disable;
 pub mod sign;
 pub mod ssrf;
 
@@ -69,6 +71,9 @@ pub struct Subscription {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
+    /// Since when every attempt has failed; `None` after a success (see `disable.rs`).
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
+    pub failing_since: Option<NaiveDateTime>,
 }
 
 impl Subscription {
@@ -260,6 +265,7 @@ pub fn create(
         next_seq: 0,
         created_at: ts,
         updated_at: ts,
+        failing_since: None,
     };
     diesel::insert_into(webhook_subscriptions::table).values(&row).execute(conn)?;
     Ok(row)
@@ -300,6 +306,8 @@ pub fn update(
     if let Some(on) = input.enabled {
         row.enabled = on;
         row.disabled_reason = None;
+        // A fresh start: the auto-disable clock counts from the next failure.
+        row.failing_since = None;
     }
     row.updated_at = now();
     diesel::update(webhook_subscriptions::table.find((tenant.as_str(), id)))
@@ -309,6 +317,7 @@ pub fn update(
             webhook_subscriptions::description.eq(&row.description),
             webhook_subscriptions::enabled.eq(row.enabled),
             webhook_subscriptions::disabled_reason.eq(&row.disabled_reason),
+            webhook_subscriptions::failing_since.eq(row.failing_since),
             webhook_subscriptions::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;

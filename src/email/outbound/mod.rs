@@ -34,6 +34,8 @@ pub mod kind {
     pub const SOLVED: &str = "solved";
     /// The setup page's test, to the tenant's own forwarding address.
     pub const TEST: &str = "test";
+    /// To a tenant admin: the server turned off a webhook that kept failing.
+    pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
 }
 
 /// Where an outbound mail stands.
@@ -76,6 +78,8 @@ pub struct Outbound {
     pub sent_at: Option<NaiveDateTime>,
     #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub arrived_at: Option<NaiveDateTime>,
+    /// The subscription a `webhook_disabled` notice is about.
+    pub webhook_subscription_id: Option<String>,
 }
 
 impl Outbound {
@@ -127,6 +131,21 @@ pub fn enqueue(conn: &mut DbConnection, tenant: &TenantId, m: &NewOutbound) -> A
         .execute(conn)?;
     enqueue_job(conn, tenant, &id)?;
     get(conn, tenant, &id)
+}
+
+/// [`enqueue`] a notice about webhook subscription `sub_id` (kind `webhook_disabled`).
+pub fn enqueue_about_webhook(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    m: &NewOutbound,
+    sub_id: &str,
+) -> AppResult<Outbound> {
+    let row = enqueue(conn, tenant, m)?;
+    // Same transaction: the job cannot run before the column is set.
+    diesel::update(outbound_emails::table.find((tenant.as_str(), &row.id)))
+        .set(outbound_emails::webhook_subscription_id.eq(sub_id))
+        .execute(conn)?;
+    get(conn, tenant, &row.id)
 }
 
 fn enqueue_job(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {

@@ -116,6 +116,8 @@ struct Parts {
     reply_token: Option<String>,
     /// The reply's text and its author's name.
     body: Option<(String, String)>,
+    /// For a webhook notice: the subscription's URL and why it was turned off.
+    webhook: Option<(String, String)>,
 }
 
 /// What the email templates show.
@@ -128,6 +130,10 @@ pub struct MailView {
     pub body: String,
     pub agent: String,
     pub signature: String,
+    /// For a webhook notice: the subscription's URL.
+    pub webhook_url: String,
+    /// For a webhook notice: why it was turned off.
+    pub webhook_reason: String,
 }
 
 impl MailView {
@@ -159,6 +165,7 @@ mail_templates! {
     ReplyText => "email/reply/body.txt", ReplyHtml => "email/reply/body.html",
     SolvedText => "email/solved/body.txt", SolvedHtml => "email/solved/body.html",
     TestText => "email/test/body.txt", TestHtml => "email/test/body.html",
+    WebhookText => "email/webhook_disabled/body.txt", WebhookHtml => "email/webhook_disabled/body.html",
 }
 
 /// Subject, text and HTML of a mail.
@@ -168,6 +175,7 @@ fn render(what: &str, m: &MailView) -> Result<(String, String, String), Failure>
         kind::ACK => m.t.t2("email-subject-ack", "number", n, "subject", &m.subject),
         kind::REPLY => m.t.t2("email-subject-reply", "number", n, "subject", &m.subject),
         kind::SOLVED => m.t.t2("email-subject-solved", "number", n, "subject", &m.subject),
+        kind::WEBHOOK_DISABLED => m.t.t1("email-subject-webhook-disabled", "workspace", &m.workspace),
         _ => m.t.t1("email-subject-test", "workspace", &m.workspace),
     };
     let r = |x: Result<String, askama::Error>| x.map_err(|e| Failure::Permanent(format!("email template: {e}")));
@@ -175,6 +183,7 @@ fn render(what: &str, m: &MailView) -> Result<(String, String, String), Failure>
         kind::ACK => (r(AckText { m }.render())?, r(AckHtml { m }.render())?),
         kind::REPLY => (r(ReplyText { m }.render())?, r(ReplyHtml { m }.render())?),
         kind::SOLVED => (r(SolvedText { m }.render())?, r(SolvedHtml { m }.render())?),
+        kind::WEBHOOK_DISABLED => (r(WebhookText { m }.render())?, r(WebhookHtml { m }.render())?),
         _ => (r(TestText { m }.render())?, r(TestHtml { m }.render())?),
     };
     Ok((subject, text, html))
@@ -238,6 +247,8 @@ impl Sender {
             body: p.body.as_ref().map(|b| b.0.clone()).unwrap_or_default(),
             agent: p.body.as_ref().map(|b| b.1.clone()).unwrap_or_default(),
             signature: p.settings.signature.clone().unwrap_or_default(),
+            webhook_url: p.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
+            webhook_reason: p.webhook.as_ref().map(|w| w.1.clone()).unwrap_or_default(),
         };
         let (subject, text, html) = render(&row.kind, &view)?;
         let from_addr = p.settings.from_address(&p.tenant, &self.domain);
@@ -267,7 +278,8 @@ impl Sender {
         if row.kind != kind::REPLY {
             // RFC 3834: automatic answers say so, so that other robots do not answer them.
             let h = msg.headers_mut();
-            let auto = if row.kind == kind::TEST { "auto-generated" } else { "auto-replied" };
+            let notice = row.kind == kind::TEST || row.kind == kind::WEBHOOK_DISABLED;
+            let auto = if notice { "auto-generated" } else { "auto-replied" };
             h.insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), auto.into()));
             h.insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"), "All".into()));
         }
@@ -317,5 +329,14 @@ fn load(c: &mut crate::db::DbConnection, tenant: &TenantId, id: &str) -> crate::
         }
         ticket = Some(t);
     }
-    Ok(Parts { row, tenant: tenant_row, settings, ticket, requester_name, reply_token, body })
+    let webhook = match &row.webhook_subscription_id {
+        Some(sub) => match crate::webhooks::get(c, tenant, sub) {
+            Ok(s) => Some((s.url, s.disabled_reason.unwrap_or_default())),
+            // Deleted since: the notice still goes out, without the details.
+            Err(crate::error::AppError::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    Ok(Parts { row, tenant: tenant_row, settings, ticket, requester_name, reply_token, body, webhook })
 }

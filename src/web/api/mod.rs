@@ -1,6 +1,7 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
 pub(crate) mod chat;
+mod alerts;
 mod directory;
 pub(crate) mod kb;
 pub(crate) mod mail;
@@ -44,6 +45,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(routing::routes)
                 .configure(chat::routes)
                 .configure(kb::routes)
+                .configure(alerts::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -23,8 +23,12 @@ pub(crate) struct Webhook {
     description: String,
     event_types: Vec<String>,
     enabled: bool,
-    /// Why the server turned it off (the endpoint answered 410), else `null`.
+    /// Why the server turned it off (the endpoint answered 410, or every attempt failed for
+    /// days), else `null`.
     disabled_reason: Option<String>,
+    /// Since when every delivery attempt has failed (RFC 3339, UTC); `null` after a success.
+    #[schema(format = DateTime)]
+    failing_since: Option<String>,
     /// After a rotation: until when the previous secret also signs (RFC 3339, UTC).
     #[schema(format = DateTime)]
     previous_secret_expires_at: Option<String>,
@@ -45,6 +49,7 @@ fn webhook_json(s: &Subscription, with_secret: bool) -> Webhook {
         event_types: s.events(),
         enabled: s.enabled,
         disabled_reason: s.disabled_reason.clone(),
+        failing_since: s.failing_since.as_ref().map(ts),
         previous_secret_expires_at: s.previous_expires_at.as_ref().filter(|t| **t > crate::db::now()).map(ts),
         created_at: ts(&s.created_at),
         updated_at: ts(&s.updated_at),

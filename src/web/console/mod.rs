@@ -40,6 +40,8 @@ pub struct Page {
     pub version: &'static str,
     /// Show that outgoing mail is only written to the outbox folder (no relay configured).
     pub mail_banner: bool,
+    /// Show an admin that the server turned off a webhook.
+    pub webhook_banner: bool,
 }
 
 impl Page {
@@ -56,6 +58,7 @@ impl Page {
             signed_in: true,
             version: env!("CARGO_PKG_VERSION"),
             mail_banner: false,
+            webhook_banner: user.webhook_notice,
         }
     }
 
@@ -79,6 +82,7 @@ impl Page {
             signed_in: false,
             version: env!("CARGO_PKG_VERSION"),
             mail_banner: false,
+            webhook_banner: false,
         }
     }
 }
