@@ -55,16 +55,38 @@ pub struct LiveHub {
     // Open live streams per holder (a console session), so one holder cannot tie up unbounded
     // connections and memory.
     streams: Mutex<HashMap<String, usize>>,
+    // Open live streams per (tenant, agent): routing's auto offline asks who is still here.
+    agent_streams: Mutex<HashMap<(String, String), usize>>,
 }
 
 /// One open live stream of a holder; frees its place when dropped (the stream ended).
 pub struct StreamSlot {
     hub: Arc<LiveHub>,
     holder: String,
+    agent: Option<(String, String)>,
+}
+
+impl StreamSlot {
+    /// Count this stream as the agent's (tenant, agent id) until it ends.
+    pub fn for_agent(mut self, tenant: &str, agent: &str) -> Self {
+        let key = (tenant.to_string(), agent.to_string());
+        *self.hub.agent_streams.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default() += 1;
+        self.agent = Some(key);
+        self
+    }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        if let Some(key) = self.agent.take() {
+            let mut open = self.hub.agent_streams.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(&key);
+                }
+            }
+        }
         let mut open = self.hub.streams.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = open.get_mut(&self.holder) {
             *n = n.saturating_sub(1);
@@ -83,6 +105,7 @@ impl Default for LiveHub {
             presence: presence::Presence::default(),
             generations: Mutex::new(HashMap::new()),
             streams: Mutex::new(HashMap::new()),
+            agent_streams: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -111,7 +134,12 @@ impl LiveHub {
             return None;
         }
         *n += 1;
-        Some(StreamSlot { hub: self.clone(), holder: holder.to_string() })
+        Some(StreamSlot { hub: self.clone(), holder: holder.to_string(), agent: None })
+    }
+
+    /// (tenant, agent id) of every agent with a live stream open in this process.
+    pub fn agents_streaming(&self) -> Vec<(String, String)> {
+        self.agent_streams.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
     }
 
     /// Note that a tenant's tickets changed.

@@ -4,7 +4,10 @@
 //! decisions in the creating transaction.
 
 pub mod engine;
+pub mod followup;
+pub mod handoff;
 pub mod language;
+pub mod queue;
 pub mod router;
 pub mod rules;
 pub mod schedule;

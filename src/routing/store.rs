@@ -337,7 +337,7 @@ pub fn patch_agent(
         diesel::update(target).set(agents::max_load.eq(m)).execute(conn)?;
     }
     if let Some(pr) = p.presence {
-        diesel::update(target).set(agents::presence.eq(pr.as_str())).execute(conn)?;
+        set_presence(conn, tenant, agent_id, pr)?;
     }
     if let Some(s) = shifts {
         diesel::update(target).set(agents::schedule.eq(s)).execute(conn)?;
@@ -351,9 +351,17 @@ pub fn patch_agent(
 
 /// Set an agent's presence (the console's control).
 pub fn set_presence(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str, presence: Presence) -> AppResult<()> {
-    let n = diesel::update(agents::table.find((tenant.as_str(), agent_id)))
+    let target = agents::table.find((tenant.as_str(), agent_id));
+    let n = diesel::update(target)
         .set((agents::presence.eq(presence.as_str()), agents::updated_at.eq(now())))
         .execute(conn)?;
+    if presence == Presence::Online {
+        // Saying "online" starts a new grace period for auto offline (`followup`), which
+        // otherwise would count from a console stream closed long ago.
+        diesel::update(target.filter(agents::streams_seen_at.is_not_null()))
+            .set(agents::streams_seen_at.eq(Some(now())))
+            .execute(conn)?;
+    }
     if n == 0 {
         return Err(AppError::NotFound);
     }
