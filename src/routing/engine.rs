@@ -305,6 +305,14 @@ pub fn shift_ended(state: &State, agent: &AgentState, at: DateTime<Utc>) -> Opti
     schedules(state, agent, None).into_iter().filter_map(|(_, s)| s.last_end_at_or_before(at)).map(|w| w.end).max()
 }
 
+/// Whether someone who speaks `lang` (not only at a basic level) and takes tickets at all is on
+/// shift at `at`, whatever their presence: the coverage panel's question.
+pub fn covers(state: &State, lang: &str, at: DateTime<Utc>) -> bool {
+    state.agents.iter().any(|a| {
+        a.active && a.max_load > 0 && level_in(a, lang).is_some_and(speaks) && on_shift(state, a, at, None).is_some()
+    })
+}
+
 /// Whether the agent can take a ticket at `at`: active, online, below maximum load.
 fn available(agent: &AgentState, opts: Options) -> bool {
     agent.active

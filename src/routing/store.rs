@@ -475,3 +475,25 @@ pub fn load_state(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<State
     let rules = super::rules::get(conn, tenant).map(|d| super::rules::to_engine(&d)).unwrap_or_default();
     Ok(State { teams, agents, fallback, rules })
 }
+
+/// The primary languages the tenant deals in: its agents' and its open tickets', sorted.
+pub fn languages_seen(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<Vec<String>> {
+    let mut out: BTreeSet<String> = agent_languages::table
+        .filter(agent_languages::tenant_id.eq(tenant.as_str()))
+        .select(agent_languages::language)
+        .distinct()
+        .load::<String>(conn)?
+        .iter()
+        .map(|l| super::engine::primary(l))
+        .collect();
+    let open: Vec<Option<String>> = tickets::table
+        .filter(tickets::tenant_id.eq(tenant.as_str()))
+        .filter(tickets::is_open.eq(true))
+        .filter(tickets::language.is_not_null())
+        .select(tickets::language)
+        .distinct()
+        .limit(200)
+        .load(conn)?;
+    out.extend(open.into_iter().flatten().map(|l| super::engine::primary(&l)));
+    Ok(out.into_iter().collect())
+}

@@ -23,6 +23,7 @@ mod live_streams;
 mod migrations;
 mod ops;
 mod routing;
+mod routing_console;
 mod routing_followups;
 mod saved_views;
 mod search;

@@ -5,6 +5,7 @@ mod api_reference;
 mod email_setup;
 mod failed_mail;
 mod inbox;
+mod routing_page;
 
 mod live;
 mod next_path;
@@ -164,6 +165,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin::routes)
             .configure(email_setup::routes)
             .configure(webhooks::routes)
+            .configure(routing_page::routes)
             .configure(failed_mail::routes)
             .default_service(web::to(crate::web::not_found)),
     );
