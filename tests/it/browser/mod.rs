@@ -3,6 +3,7 @@
 mod console;
 mod email_setup;
 mod failed_mail;
+mod routing;
 mod tickets;
 pub mod webdriver;
 
