@@ -307,6 +307,18 @@ pub fn default_registry(state: &AppState) -> Registry {
             }
         }
     });
+    let (db, changes, live) = (state.db.clone(), state.changes.clone(), state.live.clone());
+    let grace = state.config.presence_grace_secs;
+    r.every("routing.sweep", Duration::from_secs(state.config.routing_sweep_secs), move || {
+        let (db, changes, live) = (db.clone(), changes.clone(), live.clone());
+        async move {
+            match crate::routing::followup::sweep(&db, &changes, &live, grace).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(tickets = n, "routing sweep assigned or handed off tickets"),
+                Err(e) => tracing::warn!(error = %e, "routing sweep failed"),
+            }
+        }
+    });
     r
 }
 
@@ -320,5 +332,6 @@ pub fn default_consumers(state: &AppState) -> Vec<Arc<dyn Consumer>> {
             state.i18n.clone(),
         )),
         Arc::new(crate::webhooks::consumer::WebhookConsumer),
+        Arc::new(crate::routing::followup::RoutingConsumer),
     ]
 }

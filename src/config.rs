@@ -236,6 +236,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "the window of mail_throttle_tickets",
     },
     Setting {
+        key: "routing_sweep_secs",
+        env: "MERIDIAN_ROUTING_SWEEP_SECS",
+        default: "30",
+        help: "how often queued tickets are offered to agents with capacity and ended shifts are handed off",
+    },
+    Setting {
+        key: "presence_grace_secs",
+        env: "MERIDIAN_PRESENCE_GRACE_SECS",
+        default: "120",
+        help: "an online agent whose last console stream closed this long ago is set offline (0: never)",
+    },
+    Setting {
         key: "smtp_max_connections",
         env: "MERIDIAN_SMTP_MAX_CONNECTIONS",
         default: "100",
@@ -376,6 +388,10 @@ pub struct Config {
     /// New tickets one sender may open by mail per `mail_throttle_minutes` (0: no throttle).
     pub mail_throttle_tickets: i64,
     pub mail_throttle_minutes: i64,
+    /// Seconds between routing sweeps (queued tickets, shift-end handoffs, auto offline).
+    pub routing_sweep_secs: u64,
+    /// Seconds after an agent's last console stream closed before they are set offline (0: never).
+    pub presence_grace_secs: u64,
     pub smtp_max_connections: usize,
     pub smtp_max_recipients: usize,
     pub smtp_timeout_secs: u64,
@@ -578,6 +594,8 @@ impl Config {
             mail_throttle_minutes: opt(get("mail_throttle_minutes"), "MERIDIAN_MAIL_THROTTLE_MINUTES")?
                 .unwrap_or(10)
                 .max(1),
+            routing_sweep_secs: opt(get("routing_sweep_secs"), "MERIDIAN_ROUTING_SWEEP_SECS")?.unwrap_or(30).max(1),
+            presence_grace_secs: opt(get("presence_grace_secs"), "MERIDIAN_PRESENCE_GRACE_SECS")?.unwrap_or(120),
             smtp_max_connections: opt(get("smtp_max_connections"), "MERIDIAN_SMTP_MAX_CONNECTIONS")?
                 .unwrap_or(100)
                 .max(1),

@@ -24,6 +24,8 @@ pub struct Contact {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
+    /// A VIP: routing rules may send their tickets elsewhere.
+    pub vip: bool,
 }
 
 /// Create a contact; the email, when given, is unique within the tenant.
@@ -46,6 +48,7 @@ pub fn create(
         locale,
         created_at: ts,
         updated_at: ts,
+        vip: false,
     };
     diesel::insert_into(contacts::table)
         .values((
@@ -255,4 +258,15 @@ pub fn update(
             other => other,
         })?;
     Ok(c)
+}
+
+/// Mark a contact as a VIP or not.
+pub fn set_vip(conn: &mut DbConnection, tenant: &TenantId, id: &str, vip: bool) -> AppResult<Contact> {
+    let n = diesel::update(contacts::table.find((tenant.as_str(), id)))
+        .set((contacts::vip.eq(vip), contacts::updated_at.eq(now())))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    get(conn, tenant, &id.into())
 }

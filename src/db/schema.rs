@@ -32,6 +32,7 @@ diesel::table! {
         schedule -> Nullable<Text>,
         time_off -> Text,
         last_routed_at -> Nullable<Timestamp>,
+        streams_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -53,6 +54,7 @@ diesel::table! {
         locale -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        vip -> Bool,
     }
 }
 
@@ -169,6 +171,7 @@ diesel::table! {
         updated_at -> Timestamp,
         first_agent_reply_at -> Nullable<Timestamp>,
         solved_at -> Nullable<Timestamp>,
+        routing_queued_at -> Nullable<Timestamp>,
     }
 }
 
@@ -369,8 +372,19 @@ diesel::joinable!(agents -> tenants (tenant_id));
 diesel::joinable!(contacts -> tenants (tenant_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));
 
+diesel::table! {
+    routing_handoffs (tenant_id, agent_id, shift_end) {
+        tenant_id -> Text,
+        agent_id -> Text,
+        shift_end -> Timestamp,
+        tickets -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
+    routing_handoffs,
     agents,
     agent_languages,
     contacts,

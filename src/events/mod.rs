@@ -61,6 +61,8 @@ pub struct LiveHub {
     streams: Mutex<HashMap<String, usize>>,
     // Typing notices for the other processes, until the live channel takes them (bounded).
     typing: Mutex<Vec<(String, String, bool)>>,
+    // Open live streams per (tenant, agent): routing's auto offline asks who is still here.
+    agent_streams: Mutex<HashMap<(String, String), usize>>,
 }
 
 /// Most typing notices waiting for the live channel; beyond it they are dropped (they are
@@ -71,10 +73,30 @@ const TYPING_QUEUE: usize = 1000;
 pub struct StreamSlot {
     hub: Arc<LiveHub>,
     holder: String,
+    agent: Option<(String, String)>,
+}
+
+impl StreamSlot {
+    /// Count this stream as the agent's (tenant, agent id) until it ends.
+    pub fn for_agent(mut self, tenant: &str, agent: &str) -> Self {
+        let key = (tenant.to_string(), agent.to_string());
+        *self.hub.agent_streams.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default() += 1;
+        self.agent = Some(key);
+        self
+    }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        if let Some(key) = self.agent.take() {
+            let mut open = self.hub.agent_streams.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(&key);
+                }
+            }
+        }
         let mut open = self.hub.streams.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = open.get_mut(&self.holder) {
             *n = n.saturating_sub(1);
@@ -94,6 +116,7 @@ impl Default for LiveHub {
             generations: Mutex::new(HashMap::new()),
             streams: Mutex::new(HashMap::new()),
             typing: Mutex::new(Vec::new()),
+            agent_streams: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -122,7 +145,12 @@ impl LiveHub {
             return None;
         }
         *n += 1;
-        Some(StreamSlot { hub: self.clone(), holder: holder.to_string() })
+        Some(StreamSlot { hub: self.clone(), holder: holder.to_string(), agent: None })
+    }
+
+    /// (tenant, agent id) of every agent with a live stream open in this process.
+    pub fn agents_streaming(&self) -> Vec<(String, String)> {
+        self.agent_streams.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
     }
 
     /// Note that a tenant's tickets changed.

@@ -128,6 +128,10 @@ pub struct Rule {
     pub priority: Option<crate::types::Priority>,
     /// Tags the ticket must all carry.
     pub tags: Vec<String>,
+    /// The requester's email domain, lowercase (`example.com` also matches `eu.example.com`).
+    pub requester_domain: Option<String>,
+    /// Whether the requester is (or is not) a VIP contact.
+    pub vip: Option<bool>,
     pub team_id: Option<String>,
     pub skill: Option<String>,
     pub set_priority: Option<crate::types::Priority>,
@@ -144,6 +148,12 @@ impl Rule {
             && self.channel.is_none_or(|c| f.channel == Some(c))
             && self.priority.is_none_or(|p| f.priority == Some(p))
             && self.tags.iter().all(|t| f.tags.contains(t))
+            && self.vip.is_none_or(|v| f.vip == v)
+            && self.requester_domain.as_deref().is_none_or(|want| {
+                f.requester_domain
+                    .as_deref()
+                    .is_some_and(|have| have == want || have.strip_suffix(want).is_some_and(|sub| sub.ends_with('.')))
+            })
     }
 }
 
@@ -177,6 +187,17 @@ pub struct Facts {
     pub priority: Option<crate::types::Priority>,
     pub channel: Option<crate::types::Channel>,
     pub tags: Vec<String>,
+    /// The requester's email domain, lowercase.
+    pub requester_domain: Option<String>,
+    /// Whether the requester is a VIP contact.
+    pub vip: bool,
+}
+
+/// The domain of an email address, lowercase (`Ana@Example.COM` → `example.com`).
+pub fn email_domain(email: &str) -> Option<String> {
+    let (_, domain) = email.rsplit_once('@')?;
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    (!domain.is_empty()).then_some(domain)
 }
 
 /// How a decision ended.
@@ -272,6 +293,23 @@ fn on_shift<'a>(
         let w = s.window_at(at)?;
         let label = s.shifts.get(w.shift).map(|x| x.label()).unwrap_or_default();
         Some((team, label, s.zone.name().to_string()))
+    })
+}
+
+/// When the agent's latest shift ended, if they are off shift at `at` (`None` while on shift,
+/// or without any schedule): the follow-the-sun handoff's question.
+pub fn shift_ended(state: &State, agent: &AgentState, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if on_shift(state, agent, at, None).is_some() {
+        return None;
+    }
+    schedules(state, agent, None).into_iter().filter_map(|(_, s)| s.last_end_at_or_before(at)).map(|w| w.end).max()
+}
+
+/// Whether someone who speaks `lang` (not only at a basic level) and takes tickets at all is on
+/// shift at `at`, whatever their presence: the coverage panel's question.
+pub fn covers(state: &State, lang: &str, at: DateTime<Utc>) -> bool {
+    state.agents.iter().any(|a| {
+        a.active && a.max_load > 0 && level_in(a, lang).is_some_and(speaks) && on_shift(state, a, at, None).is_some()
     })
 }
 

@@ -3,8 +3,12 @@
 //! state and keeps agents' and teams' settings, `rules` the tenant's routing rules; `router` is the intake's `Router`, which applies
 //! decisions in the creating transaction.
 
+pub mod coverage;
 pub mod engine;
+pub mod followup;
+pub mod handoff;
 pub mod language;
+pub mod queue;
 pub mod router;
 pub mod rules;
 pub mod schedule;

@@ -49,7 +49,18 @@ pub fn language_of(new: &NewTicket) -> Language {
 pub fn facts(new: &NewTicket, lang: Option<String>) -> Facts {
     // Tags as they will be stored, so rules match what agents see; invalid ones fail creation later.
     let tags = crate::tickets::normalize_tags(&new.tags).unwrap_or_default();
-    Facts { language: lang, priority: Some(new.priority), channel: Some(new.channel), tags }
+    let requester_domain = match &new.requester {
+        crate::tickets::create::Requester::Email { email, .. } => engine::email_domain(email),
+        crate::tickets::create::Requester::Contact(_) => None,
+    };
+    Facts {
+        language: lang,
+        priority: Some(new.priority),
+        channel: Some(new.channel),
+        tags,
+        requester_domain,
+        vip: false,
+    }
 }
 
 /// Whether the tenant has set up routing at all (a schedule on a team or an agent): until then
@@ -74,13 +85,45 @@ pub fn to_routing(d: &Decision, language: Option<String>) -> Routing {
     }
 }
 
+/// The requester's stored email domain and VIP flag, for rules that ask (a contact named by id,
+/// or an address that is already a contact).
+fn requester_facts(conn: &mut DbConnection, tenant: &TenantId, new: &NewTicket, f: &mut Facts) -> AppResult<()> {
+    use crate::db::schema::contacts;
+    use crate::tickets::create::Requester;
+    let q = contacts::table.filter(contacts::tenant_id.eq(tenant.as_str())).select((contacts::email, contacts::vip));
+    let found: Option<(Option<String>, bool)> = match &new.requester {
+        Requester::Contact(id) => q.filter(contacts::id.eq(id.as_str())).first(conn).optional()?,
+        Requester::Email { email, .. } => {
+            q.filter(contacts::email.eq(email.trim().to_lowercase())).first(conn).optional()?
+        }
+    };
+    if let Some((email, vip)) = found {
+        f.vip = vip;
+        if f.requester_domain.is_none() {
+            f.requester_domain = email.as_deref().and_then(engine::email_domain);
+        }
+    }
+    Ok(())
+}
+
 /// Decide one ticket against `state` at `at`, counting the decision into the state.
-fn decide_into(state: &mut State, new: &NewTicket, at: DateTime<Utc>) -> Routing {
+fn decide_into(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    state: &mut State,
+    new: &NewTicket,
+    at: DateTime<Utc>,
+) -> AppResult<Routing> {
     let lang = language_of(new);
-    let d = engine::decide(&facts(new, lang.code.clone()), state, at, Options::default());
+    let mut f = facts(new, lang.code.clone());
+    // Only rules on the requester need the contact: no extra statement for tenants without them.
+    if state.rules.iter().any(|r| r.vip.is_some() || r.requester_domain.is_some()) {
+        requester_facts(conn, tenant, new, &mut f)?;
+    }
+    let d = engine::decide(&f, state, at, Options::default());
     state.apply(&d, at.naive_utc());
     let detected = (lang.source == Some("detected")).then_some(lang.code).flatten();
-    to_routing(&d, detected)
+    Ok(to_routing(&d, detected))
 }
 
 impl Router for ShiftRouter {
@@ -99,15 +142,24 @@ impl Router for ShiftRouter {
         }
         let mut state = store::load_state(conn, tenant)?;
         let at = Utc::now();
-        Ok(batch
+        batch
             .iter()
-            .map(|c| if c.history.is_some() { detect_only(c) } else { decide_into(&mut state, &c.new, at) })
-            .collect())
+            .map(|c| {
+                if c.history.is_some() {
+                    Ok(detect_only(c))
+                } else {
+                    decide_into(conn, tenant, &mut state, &c.new, at)
+                }
+            })
+            .collect()
     }
 
     fn opened(&self, conn: &mut DbConnection, tenant: &TenantId, ticket: &Ticket, routing: &Routing) -> AppResult<()> {
-        if let Some(a) = &routing.assignee_id {
-            store::mark_routed(conn, tenant, a.as_str(), ticket.created_at)?;
+        match &routing.assignee_id {
+            Some(a) => store::mark_routed(conn, tenant, a.as_str(), ticket.created_at)?,
+            // Decided, and nobody could take it: it waits for capacity (see `queue`).
+            None if routing.reason.is_some() => super::queue::mark_queued(conn, tenant, &ticket.id, ticket.created_at)?,
+            None => {}
         }
         Ok(())
     }

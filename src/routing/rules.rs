@@ -1,5 +1,5 @@
-//! The tenant's routing rules: ordered conditions on a ticket's language, channel, priority and
-//! tags, each sending matches to a team, requiring a skill or changing the priority. The first
+//! The tenant's routing rules: ordered conditions on a ticket's language, channel, priority,
+//! tags, the requester's email domain and VIP flag, each sending matches to a team, requiring a skill or changing the priority. The first
 //! matching rule applies (see `engine::Rule`).
 
 use diesel::prelude::*;
@@ -43,6 +43,10 @@ pub struct RuleWhen {
     /// The ticket carries all of them.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The requester's email domain (`example.com` also matches `eu.example.com`).
+    pub requester_domain: Option<String>,
+    /// The requester is (`true`) or is not (`false`) a VIP contact.
+    pub vip: Option<bool>,
 }
 
 /// Effects.
@@ -62,6 +66,23 @@ fn retag(e: AppError, field: String) -> AppError {
         AppError::Invalid { key, detail, .. } => AppError::Invalid { field, key, detail },
         other => other,
     }
+}
+
+/// A domain as rules compare it: lowercase, no leading `@` or trailing dot, labels of letters,
+/// digits and hyphens (IDNs in their `xn--` form).
+fn check_domain(field: &str, d: &str) -> AppResult<String> {
+    let d = d.trim().trim_start_matches('@').trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if d.len() > 253 || !d.contains('.') || !d.split('.').all(label_ok) {
+        return Err(AppError::invalid(field, "error-domain-invalid", format!("{d:?} is not a domain name")));
+    }
+    Ok(d)
 }
 
 /// Check and normalise rules against this tenant's teams; errors name the field
@@ -99,8 +120,21 @@ fn check(conn: &mut DbConnection, tenant: &TenantId, doc: &RulesDoc) -> AppResul
                 other => other,
             })?;
         }
+        let requester_domain = r
+            .when
+            .requester_domain
+            .as_deref()
+            .map(|d| check_domain(&format!("rules[{i}].when.requester_domain"), d))
+            .transpose()?;
         out.push(RuleDoc {
-            when: RuleWhen { language, channel: r.when.channel, priority: r.when.priority, tags },
+            when: RuleWhen {
+                language,
+                channel: r.when.channel,
+                priority: r.when.priority,
+                tags,
+                requester_domain,
+                vip: r.when.vip,
+            },
             then: RuleThen { team_id: r.then.team_id.clone(), skill, priority: r.then.priority },
         });
     }
@@ -131,6 +165,8 @@ pub fn to_engine(doc: &RulesDoc) -> Vec<Rule> {
             channel: r.when.channel,
             priority: r.when.priority,
             tags: r.when.tags.clone(),
+            requester_domain: r.when.requester_domain.clone(),
+            vip: r.when.vip,
             team_id: r.then.team_id.clone(),
             skill: r.then.skill.clone(),
             set_priority: r.then.priority,

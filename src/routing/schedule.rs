@@ -114,6 +114,17 @@ impl Schedule {
         self.window_at(at).is_some()
     }
 
+    /// The latest window that ended at or before `at`, looking back a week (the follow-the-sun
+    /// handoff asks which shift end it has not handled yet).
+    pub fn last_end_at_or_before(&self, at: DateTime<Utc>) -> Option<Window> {
+        let today = self.local_date(at);
+        (-8..=0)
+            .filter_map(|d| today.checked_add_signed(Duration::days(d)))
+            .flat_map(|day| self.windows_starting(day).collect::<Vec<_>>())
+            .filter(|w| w.end <= at)
+            .max_by_key(|w| (w.end, std::cmp::Reverse(w.shift)))
+    }
+
     /// The first window that starts strictly after `at`, within about a year.
     pub fn next_start_after(&self, at: DateTime<Utc>) -> Option<Window> {
         let today = self.local_date(at);
@@ -295,6 +306,22 @@ mod tests {
         }
         .parse("")
         .unwrap()
+    }
+
+    #[test]
+    fn the_last_shift_end_before_an_instant_skips_days_off_and_crosses_dst() {
+        // Lisbon, weekdays 08:00–17:00; Friday 2030-03-29 is a holiday; summer time from Sunday 31st.
+        let s = sched("Europe/Lisbon", &[(&["mon", "tue", "wed", "thu", "fri"], "08:00", "17:00")], &["2030-03-29"]);
+        // Monday 1 April at 09:00 local (UTC+1): the last end was Thursday's 17:00 (UTC+0).
+        let w = s.last_end_at_or_before(utc("2030-04-01T08:00:00Z")).unwrap();
+        assert_eq!(w.end, utc("2030-03-28T17:00:00Z"));
+        // Monday's end, exactly at it, counts; a minute before, it does not.
+        assert_eq!(s.last_end_at_or_before(utc("2030-04-01T16:00:00Z")).unwrap().end, utc("2030-04-01T16:00:00Z"));
+        assert_eq!(s.last_end_at_or_before(utc("2030-04-01T15:59:00Z")).unwrap().end, utc("2030-03-28T17:00:00Z"));
+        // A night shift ending after midnight.
+        let n = sched("UTC", &[(&["sat"], "22:00", "06:00")], &[]);
+        assert_eq!(n.last_end_at_or_before(utc("2030-10-27T07:00:00Z")).unwrap().end, utc("2030-10-27T06:00:00Z"));
+        assert!(sched("UTC", &[], &[]).last_end_at_or_before(utc("2030-10-27T07:00:00Z")).is_none());
     }
 
     const WEEK: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];

@@ -337,7 +337,7 @@ pub fn patch_agent(
         diesel::update(target).set(agents::max_load.eq(m)).execute(conn)?;
     }
     if let Some(pr) = p.presence {
-        diesel::update(target).set(agents::presence.eq(pr.as_str())).execute(conn)?;
+        set_presence(conn, tenant, agent_id, pr)?;
     }
     if let Some(s) = shifts {
         diesel::update(target).set(agents::schedule.eq(s)).execute(conn)?;
@@ -351,9 +351,17 @@ pub fn patch_agent(
 
 /// Set an agent's presence (the console's control).
 pub fn set_presence(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str, presence: Presence) -> AppResult<()> {
-    let n = diesel::update(agents::table.find((tenant.as_str(), agent_id)))
+    let target = agents::table.find((tenant.as_str(), agent_id));
+    let n = diesel::update(target)
         .set((agents::presence.eq(presence.as_str()), agents::updated_at.eq(now())))
         .execute(conn)?;
+    if presence == Presence::Online {
+        // Saying "online" starts a new grace period for auto offline (`followup`), which
+        // otherwise would count from a console stream closed long ago.
+        diesel::update(target.filter(agents::streams_seen_at.is_not_null()))
+            .set(agents::streams_seen_at.eq(Some(now())))
+            .execute(conn)?;
+    }
     if n == 0 {
         return Err(AppError::NotFound);
     }
@@ -466,4 +474,26 @@ pub fn load_state(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<State
     // Rules that no longer read (written by a newer version) route as if there were none.
     let rules = super::rules::get(conn, tenant).map(|d| super::rules::to_engine(&d)).unwrap_or_default();
     Ok(State { teams, agents, fallback, rules })
+}
+
+/// The primary languages the tenant deals in: its agents' and its open tickets', sorted.
+pub fn languages_seen(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<Vec<String>> {
+    let mut out: BTreeSet<String> = agent_languages::table
+        .filter(agent_languages::tenant_id.eq(tenant.as_str()))
+        .select(agent_languages::language)
+        .distinct()
+        .load::<String>(conn)?
+        .iter()
+        .map(|l| super::engine::primary(l))
+        .collect();
+    let open: Vec<Option<String>> = tickets::table
+        .filter(tickets::tenant_id.eq(tenant.as_str()))
+        .filter(tickets::is_open.eq(true))
+        .filter(tickets::language.is_not_null())
+        .select(tickets::language)
+        .distinct()
+        .limit(200)
+        .load(conn)?;
+    out.extend(open.into_iter().flatten().map(|l| super::engine::primary(&l)));
+    Ok(out.into_iter().collect())
 }

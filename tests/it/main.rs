@@ -26,6 +26,8 @@ mod live_streams;
 mod migrations;
 mod ops;
 mod routing;
+mod routing_console;
+mod routing_followups;
 mod saved_views;
 mod search;
 mod seed;

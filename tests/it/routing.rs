@@ -9,11 +9,17 @@ use crate::harness::TestApp;
 use meridian::accounts::{tokens, Role};
 use meridian::tenancy::Tenant;
 
-fn token(app: &TestApp, t: &Tenant) -> String {
+pub(crate) fn token(app: &TestApp, t: &Tenant) -> String {
     app.state.db.write_blocking(|c| tokens::create(c, &t.tenant_id(), "routing", None)).unwrap().1
 }
 
-async fn send(app: &TestApp, tok: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn send(
+    app: &TestApp,
+    tok: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut r = Client::new().request(method, app.url(path)).bearer_auth(tok);
     if let Some(b) = body {
         r = r.json(&b);
@@ -23,13 +29,13 @@ async fn send(app: &TestApp, tok: &str, method: reqwest::Method, path: &str, bod
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn ok(app: &TestApp, tok: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
+pub(crate) async fn ok(app: &TestApp, tok: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
     let (s, v) = send(app, tok, method.clone(), path, Some(body)).await;
     assert!((200..300).contains(&s), "{method} {path}: {s} {v}");
     v
 }
 
-async fn team(app: &TestApp, tok: &str, name: &str, zone: &str, shifts: Value) -> String {
+pub(crate) async fn team(app: &TestApp, tok: &str, name: &str, zone: &str, shifts: Value) -> String {
     let t = ok(app, tok, reqwest::Method::POST, "/api/v1/teams", json!({"name": name})).await;
     let id = t["id"].as_str().unwrap().to_string();
     let body = json!({"time_zone": zone, "shifts": shifts, "holidays": [{"date": "2030-12-25", "name": "Christmas"}]});
@@ -38,7 +44,15 @@ async fn team(app: &TestApp, tok: &str, name: &str, zone: &str, shifts: Value) -
     id
 }
 
-async fn agent(app: &TestApp, tok: &str, tenant: &Tenant, name: &str, langs: Value, team_id: &str, max: i64) -> String {
+pub(crate) async fn agent(
+    app: &TestApp,
+    tok: &str,
+    tenant: &Tenant,
+    name: &str,
+    langs: Value,
+    team_id: &str,
+    max: i64,
+) -> String {
     let (id, _, _) = app.add_agent(tenant, name, Role::Agent);
     let patch = json!({"languages": langs, "team_ids": [team_id], "presence": "online", "max_load": max, "skills": ["Billing"]});
     let v = ok(app, tok, reqwest::Method::PATCH, &format!("/api/v1/agents/{id}"), patch).await;
@@ -52,7 +66,7 @@ fn week(start: &str, end: &str) -> Value {
     json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": start, "end": end}])
 }
 
-async fn preview(app: &TestApp, tok: &str, body: Value) -> Value {
+pub(crate) async fn preview(app: &TestApp, tok: &str, body: Value) -> Value {
     ok(app, tok, reqwest::Method::POST, "/api/v1/routing/preview", body).await
 }
 

@@ -275,3 +275,15 @@ fn the_first_matching_rule_narrows_to_a_team_and_skill_and_sets_priority() {
     s.teams.retain(|t| t.id != "apac");
     assert_eq!(decide(&pt(), &s, at, Options::default()).agent_id.as_deref(), Some("bruna"));
 }
+
+#[test]
+fn rules_match_the_requester_domain_and_its_subdomains_and_vip() {
+    let rule = Rule { requester_domain: Some("bigcorp.example".into()), vip: Some(false), ..Rule::default() };
+    let facts = |d: &str, vip: bool| Facts { requester_domain: email_domain(d), vip, ..Facts::default() };
+    assert!(rule.matches(&facts("ana@BigCorp.Example", false)));
+    assert!(rule.matches(&facts("ana@eu.bigcorp.example.", false)));
+    assert!(!rule.matches(&facts("ana@notbigcorp.example", false)), "a lookalike is another domain");
+    assert!(!rule.matches(&facts("ana@bigcorp.example", true)), "the VIP condition holds too");
+    assert!(!rule.matches(&Facts::default()), "no requester address");
+    assert_eq!(email_domain("no-at-sign"), None);
+}

@@ -86,6 +86,8 @@ pub(crate) struct ContactPatch {
     name: Option<String>,
     #[serde(default, deserialize_with = "some")]
     locale: Option<Option<String>>,
+    /// Whether the contact is a VIP (routing rules can match it).
+    vip: Option<bool>,
 }
 
 fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
@@ -105,14 +107,18 @@ pub(crate) async fn patch_contact(
     let contact = app
         .db
         .write(move |c| {
-            contacts::update(
+            let contact = contacts::update(
                 c,
                 &tid,
                 &id,
                 b.email.as_ref().map(|e| e.as_deref()),
                 b.name.as_deref(),
                 b.locale.as_ref().map(|l| l.as_deref()),
-            )
+            )?;
+            match b.vip {
+                Some(vip) => contacts::set_vip(c, &tid, &id, vip),
+                None => Ok(contact),
+            }
         })
         .await?;
     Ok(HttpResponse::Ok().json(contact))

@@ -184,7 +184,11 @@ pub(crate) async fn preview(req: HttpRequest, client: ApiClient, body: ApiJson<P
         subject,
         body_text: b.message.body,
         body_html: None,
-        requester: Requester::Email { email: String::new(), name: None },
+        // Rules on the requester's domain see the address the preview names.
+        requester: Requester::Email {
+            email: b.requester.as_ref().and_then(|r| r.email.clone()).unwrap_or_default(),
+            name: None,
+        },
         priority: b.priority.unwrap_or(Priority::Normal),
         tags,
         language,

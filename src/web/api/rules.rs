@@ -191,6 +191,11 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("RuleWhen", "language", nullable(language())),
         ("RuleWhen", "tags", tags()),
+        (
+            "RuleWhen",
+            "requester_domain",
+            json!({"type": ["string", "null"], "maxLength": 253, "description": "An email domain (`example.com` also matches its subdomains)"}),
+        ),
         ("RuleThen", "team_id", opt_id.clone()),
         (
             "RuleThen",

@@ -111,7 +111,8 @@ pub async fn events(req: HttpRequest, user: ConsoleUser, q: web::Query<EventsQue
     let slot = app
         .live
         .claim_stream(&user.session.id, app.config.max_streams_per_session)
-        .ok_or(AppError::TooManyRequests { retry_after_secs: 30 })?;
+        .ok_or(AppError::TooManyRequests { retry_after_secs: 30 })?
+        .for_agent(user.tenant.id.as_str(), user.agent.id.as_str());
     let tenant = user.tenant.id.clone();
     let rx = app.live.subscribe();
     let presence = q.ticket.clone().map(|ticket| {

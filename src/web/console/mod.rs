@@ -6,6 +6,7 @@ mod chat_setup;
 mod email_setup;
 mod failed_mail;
 mod inbox;
+mod routing_page;
 
 mod live;
 mod next_path;
@@ -171,6 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(email_setup::routes)
             .configure(chat_setup::routes)
             .configure(webhooks::routes)
+            .configure(routing_page::routes)
             .configure(failed_mail::routes)
             .default_service(web::to(crate::web::not_found)),
     );

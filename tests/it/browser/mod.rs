@@ -4,6 +4,7 @@ mod console;
 mod email_setup;
 mod failed_mail;
 mod help_center;
+mod routing;
 mod tickets;
 pub mod webdriver;
 mod widget;
