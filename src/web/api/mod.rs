@@ -1,7 +1,7 @@
 //! REST API v1: JSON in and out, API tokens, problem+json errors.
 
-pub(crate) mod chat;
 mod alerts;
+pub(crate) mod chat;
 mod directory;
 pub(crate) mod kb;
 pub(crate) mod mail;
