@@ -190,6 +190,21 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
             json!({"type": "array", "maxItems": crate::routing::rules::MAX_RULES, "items": {"$ref": "#/components/schemas/RuleDoc"}}),
         ),
         ("RuleWhen", "language", nullable(language())),
+        // Alert notify rules as `alerts::notify` checks them: 1 to 20 labels, one tag, a message.
+        (
+            "NotifyRule",
+            "labels",
+            json!({"type": "object", "minProperties": 1, "maxProperties": 20,
+                   "propertyNames": {"pattern": r"^[^\u0000]*$"}, "additionalProperties": no_nul()}),
+        ),
+        ("NotifyRule", "tag", json!({"type": "string", "pattern": format!(r"^[{SPACE}]*[\w:-]{{1,40}}[{SPACE}]*$")})),
+        ("NotifyRule", "message", text(5000)),
+        (
+            "AlertSettingsPatch",
+            "notify_rules",
+            json!({"type": ["array", "null"], "maxItems": crate::alerts::notify::MAX_RULES,
+                   "items": {"$ref": "#/components/schemas/NotifyRule"}}),
+        ),
         ("RuleWhen", "tags", tags()),
         (
             "RuleWhen",
