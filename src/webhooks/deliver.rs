@@ -75,11 +75,17 @@ struct Outcome {
 
 /// One attempt, decided and ready to be written.
 struct Recorded {
+    log: super::Attempt,
+    decided: Decided,
+}
+
+/// What an attempt decided for its delivery.
+struct Decided {
     tenant: TenantId,
     delivery_id: String,
     subscription_id: String,
     attempt: i32,
-    log: super::Attempt,
+    sent_at: chrono::NaiveDateTime,
     state: &'static str,
     status: Option<u16>,
     last_error: Option<String>,
@@ -155,7 +161,7 @@ impl Deliverer {
         if recorded.is_empty() {
             return Ok(());
         }
-        self.db.write(move |c| record(c, &recorded)).await.map_err(|e| e.to_string())
+        self.db.write(move |c| record(c, recorded)).await.map_err(|e| e.to_string())
     }
 
     /// Make one attempt and decide what follows it.
@@ -209,12 +215,12 @@ impl Deliverer {
             duration_ms: started.elapsed().as_millis() as i64,
             created_at: sent_at,
         };
-        Recorded {
+        let decided = Decided {
             tenant,
             delivery_id: delivery.id,
             subscription_id: sub.id,
             attempt,
-            log,
+            sent_at,
             state,
             status: outcome.status,
             last_error,
@@ -222,7 +228,8 @@ impl Deliverer {
             gone,
             live,
             ok,
-        }
+        };
+        Recorded { log, decided }
     }
 
     /// The wait before attempt `attempt + 1`, or `None` when the schedule is spent. Jitter of up
@@ -300,15 +307,15 @@ impl Deliverer {
 
 /// Write a job's attempts in one transaction: the log rows, each delivery's state, the next
 /// attempts, and subscriptions whose endpoint answered 410.
-fn record(c: &mut crate::db::DbConnection, recorded: &[Recorded]) -> crate::error::AppResult<()> {
-    let logs: Vec<&super::Attempt> = recorded.iter().map(|r| &r.log).collect();
+fn record(c: &mut crate::db::DbConnection, recorded: Vec<Recorded>) -> crate::error::AppResult<()> {
+    // The log rows are moved out, not copied: each holds the request body.
+    let (logs, decided): (Vec<super::Attempt>, Vec<Decided>) = recorded.into_iter().map(|r| (r.log, r.decided)).unzip();
     for chunk in logs.chunks(200) {
-        let rows: Vec<super::Attempt> = chunk.iter().map(|a| (*a).clone()).collect();
-        crate::db::on_backend!(c, |conn| diesel::insert_into(webhook_attempts::table).values(&rows).execute(conn))?;
+        crate::db::on_backend!(c, |conn| diesel::insert_into(webhook_attempts::table).values(chunk).execute(conn))?;
     }
     let ts = now();
     let mut disabled = std::collections::HashSet::new();
-    for r in recorded {
+    for r in &decided {
         diesel::update(webhook_deliveries::table.find((r.tenant.as_str(), r.delivery_id.as_str())))
             .set((
                 webhook_deliveries::state.eq(r.state),
@@ -323,7 +330,7 @@ fn record(c: &mut crate::db::DbConnection, recorded: &[Recorded]) -> crate::erro
             super::enqueue_attempt(c, &r.tenant, &r.delivery_id, r.attempt + 1, d)?;
         }
         if r.live {
-            super::disable::record_outcome(c, &r.tenant, &r.subscription_id, r.ok, r.log.created_at)?;
+            super::disable::record_outcome(c, &r.tenant, &r.subscription_id, r.ok, r.sent_at)?;
         }
         if r.gone && disabled.insert(r.subscription_id.clone()) {
             super::disable(c, &r.tenant, &r.subscription_id, "the endpoint answered 410 Gone")?;
