@@ -468,6 +468,18 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        payload_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_payloads (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        data -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -488,7 +500,7 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhook_attempts);
+diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhook_attempts, webhook_payloads);
 
 diesel::table! {
     chat_settings (tenant_id) {

@@ -7,8 +7,11 @@
 pub mod consumer;
 pub mod deliver;
 pub mod disable;
+pub mod plan;
 pub mod sign;
 pub mod ssrf;
+
+pub use plan::{ping, plan, plan_all, Planned, DELIVERIES_PER_JOB};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -125,6 +128,10 @@ pub struct Delivery {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::db::utc::serialize")]
     pub updated_at: NaiveDateTime,
+    /// The shared payload its body is composed from (`plan.rs`); `None` for a delivery planned
+    /// before payloads were shared, whose `payload` holds the whole body.
+    #[serde(skip)]
+    pub payload_id: Option<String>,
 }
 
 /// One attempt in the delivery log.
@@ -138,6 +145,8 @@ pub struct Attempt {
     pub attempt: i32,
     /// JSON object of the headers sent.
     pub request_headers: String,
+    /// Empty in the table when it is the delivery's body (always, since bodies are composed
+    /// from a shared payload): [`deliveries`] fills it in.
     pub request_body: String,
     pub response_status: Option<i32>,
     /// JSON object of the headers received.
@@ -376,100 +385,6 @@ pub fn rotate_secret(conn: &mut DbConnection, tenant: &TenantId, id: &str, grace
     Ok(row)
 }
 
-/// Take the subscription's next sequence number. The update's row lock orders concurrent
-/// takers (the consumer and a test ping) on PostgreSQL; SQLite writes one at a time.
-/// Take `n` sequence numbers of a subscription at once; the first of them.
-fn take_seqs(conn: &mut DbConnection, tenant: &TenantId, id: &str, n: i64) -> AppResult<i64> {
-    diesel::update(webhook_subscriptions::table.find((tenant.as_str(), id)))
-        .set(webhook_subscriptions::next_seq.eq(webhook_subscriptions::next_seq + n))
-        .execute(conn)?;
-    let last: i64 =
-        webhook_subscriptions::table.find((tenant.as_str(), id)).select(webhook_subscriptions::next_seq).first(conn)?;
-    Ok(last - n + 1)
-}
-
-/// One message to plan for a subscription.
-pub struct Planned {
-    /// The stable `webhook-id`.
-    pub webhook_id: String,
-    pub event_type: String,
-    /// When the change happened (the payload's `timestamp`).
-    pub timestamp: NaiveDateTime,
-    /// The payload's `data`.
-    pub data: serde_json::Value,
-}
-
-/// Deliveries one job attempts together: enough to amortise the claim and the log's commit over
-/// many requests, few enough that one slow receiver delays a bounded number of messages.
-pub const DELIVERIES_PER_JOB: usize = 64;
-
-/// Plan deliveries of several messages to `sub`, in the caller's transaction: their rows with
-/// consecutive sequence numbers, and their first attempts as a job per [`DELIVERIES_PER_JOB`].
-pub fn plan_all(conn: &mut DbConnection, sub: &Subscription, planned: Vec<Planned>) -> AppResult<Vec<Delivery>> {
-    if planned.is_empty() {
-        return Ok(vec![]);
-    }
-    let tenant = TenantId::from_trusted(sub.tenant_id.clone());
-    let first = take_seqs(conn, &tenant, &sub.id, planned.len() as i64)?;
-    let ts = now();
-    let rows: Vec<Delivery> = planned
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let seq = first + i as i64;
-            let body = serde_json::json!({
-                "type": p.event_type,
-                "timestamp": p.timestamp.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                "sequence": seq,
-                "data": p.data,
-            });
-            Delivery {
-                tenant_id: sub.tenant_id.clone(),
-                id: new_id(),
-                subscription_id: sub.id.clone(),
-                webhook_id: p.webhook_id,
-                event_type: p.event_type,
-                seq,
-                payload: body.to_string(),
-                state: "pending".into(),
-                attempts: 0,
-                next_attempt_at: Some(ts),
-                last_status: None,
-                last_error: None,
-                created_at: ts,
-                updated_at: ts,
-            }
-        })
-        .collect();
-    // Well under SQLite's limit of bound values per statement.
-    for chunk in rows.chunks(500) {
-        crate::db::on_backend!(conn, |c| diesel::insert_into(webhook_deliveries::table).values(chunk).execute(c))?;
-    }
-    let jobs: Vec<NewJob> = rows
-        .chunks(DELIVERIES_PER_JOB)
-        .map(|chunk| {
-            let ids: Vec<&str> = chunk.iter().map(|d| d.id.as_str()).collect();
-            NewJob::new(DELIVER_JOB, Some(&tenant), serde_json::json!({ "delivery_ids": ids, "attempt": 1 }))
-        })
-        .collect();
-    jobs::enqueue_many(conn, &jobs)?;
-    Ok(rows)
-}
-
-/// Plan a delivery of `data` (the payload's `data`) to `sub` and enqueue its first attempt,
-/// in the caller's transaction. `webhook_id` is the message's stable id.
-pub fn plan(
-    conn: &mut DbConnection,
-    sub: &Subscription,
-    webhook_id: &str,
-    event_type: &str,
-    timestamp: NaiveDateTime,
-    data: serde_json::Value,
-) -> AppResult<Delivery> {
-    let planned = Planned { webhook_id: webhook_id.to_string(), event_type: event_type.to_string(), timestamp, data };
-    plan_all(conn, sub, vec![planned])?.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no delivery planned")))
-}
-
 /// Enqueue attempt number `attempt` of a delivery after `delay`.
 pub(crate) fn enqueue_attempt(
     conn: &mut DbConnection,
@@ -485,23 +400,22 @@ pub(crate) fn enqueue_attempt(
     Ok(())
 }
 
-/// Queue a `ping` to a subscription (sent even when it is disabled: it tests the endpoint).
-pub fn ping(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Delivery> {
-    let sub = get(conn, tenant, id)?;
-    let data = serde_json::json!({"webhook_id": sub.id, "message": "ping"});
-    plan(conn, &sub, &format!("msg_ping_{}", new_id()), PING, now(), data)
-}
-
 /// One delivery of one subscription of the tenant.
+/// Its `payload` holds the body it sends.
 pub fn get_delivery(conn: &mut DbConnection, tenant: &TenantId, sub_id: &str, id: &str) -> AppResult<Delivery> {
-    Ok(webhook_deliveries::table
+    let d: Delivery = webhook_deliveries::table
         .find((tenant.as_str(), id))
         .filter(webhook_deliveries::subscription_id.eq(sub_id))
         .select(Delivery::as_select())
-        .first(conn)?)
+        .first(conn)?;
+    let mut rows = [d];
+    plan::fill_bodies(conn, tenant, &mut rows)?;
+    let [d] = rows;
+    Ok(d)
 }
 
-/// A subscription's deliveries, newest first, with their attempts (oldest first).
+/// A subscription's deliveries, newest first (each `payload` holding the body it sends), with
+/// their attempts (oldest first).
 pub fn deliveries(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -509,7 +423,7 @@ pub fn deliveries(
     limit: i64,
 ) -> AppResult<Vec<(Delivery, Vec<Attempt>)>> {
     get(conn, tenant, sub_id)?;
-    let rows: Vec<Delivery> = webhook_deliveries::table
+    let mut rows: Vec<Delivery> = webhook_deliveries::table
         .filter(webhook_deliveries::tenant_id.eq(tenant.as_str()))
         .filter(webhook_deliveries::subscription_id.eq(sub_id))
         .order((webhook_deliveries::created_at.desc(), webhook_deliveries::id.desc()))
@@ -523,10 +437,21 @@ pub fn deliveries(
         .order((webhook_attempts::delivery_id, webhook_attempts::attempt))
         .select(Attempt::as_select())
         .load(conn)?;
+    plan::fill_bodies(conn, tenant, &mut rows)?;
     Ok(rows
         .into_iter()
         .map(|d| {
-            let mine = attempts.iter().filter(|a| a.delivery_id == d.id).cloned().collect();
+            let mine = attempts
+                .iter()
+                .filter(|a| a.delivery_id == d.id)
+                .map(|a| {
+                    let mut a = a.clone();
+                    if a.request_body.is_empty() {
+                        a.request_body = d.payload.clone();
+                    }
+                    a
+                })
+                .collect();
             (d, mine)
         })
         .collect())
@@ -554,9 +479,10 @@ pub fn redeliver(conn: &mut DbConnection, tenant: &TenantId, sub_id: &str, id: &
 }
 
 /// Delete attempts older than [`KEEP_DAYS`], then finished deliveries that old with no attempt
-/// left (one redelivered lately stays until its newer attempts age out too). Two statements,
-/// whatever the volume.
+/// left (one redelivered lately stays until its newer attempts age out too), then payloads that
+/// old with no delivery left. Three statements, whatever the volume.
 pub fn purge_old(conn: &mut DbConnection) -> AppResult<usize> {
+    use crate::db::schema::webhook_payloads;
     use diesel::dsl::{exists, not};
     let cutoff = now() - chrono::Duration::days(KEEP_DAYS);
     let n = diesel::delete(webhook_attempts::table.filter(webhook_attempts::created_at.lt(cutoff))).execute(conn)?;
@@ -570,7 +496,14 @@ pub fn purge_old(conn: &mut DbConnection) -> AppResult<usize> {
             .filter(not(exists(attempts_left))),
     )
     .execute(conn)?;
-    Ok(n + m)
+    let deliveries_left = webhook_deliveries::table
+        .filter(webhook_deliveries::tenant_id.eq(webhook_payloads::tenant_id))
+        .filter(webhook_deliveries::payload_id.eq(webhook_payloads::id.nullable()));
+    let p = diesel::delete(
+        webhook_payloads::table.filter(webhook_payloads::created_at.lt(cutoff)).filter(not(exists(deliveries_left))),
+    )
+    .execute(conn)?;
+    Ok(n + m + p)
 }
 
 #[cfg(test)]

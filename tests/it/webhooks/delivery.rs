@@ -226,7 +226,7 @@ both_own!(gone_disables_the_subscription);
 
 async fn deliveries_older_than_thirty_days_are_purged(backend: Backend) {
     use diesel::prelude::*;
-    use meridian::db::schema::{webhook_attempts, webhook_deliveries};
+    use meridian::db::schema::{webhook_attempts, webhook_deliveries, webhook_payloads};
     let rx = receiver(Mode::Ok).await;
     let app = start(backend, hook_env).await;
     let (acme, _, _) = app.seed_tenant("acme");
@@ -248,13 +248,16 @@ async fn deliveries_older_than_thirty_days_are_purged(backend: Backend) {
             diesel::update(webhook_attempts::table.filter(webhook_attempts::delivery_id.eq(&old)))
                 .set(webhook_attempts::created_at.eq(aged))
                 .execute(c)?;
+            // Both payloads are old: only the one no delivery names any more may go.
+            diesel::update(webhook_payloads::table).set(webhook_payloads::created_at.eq(aged)).execute(c)?;
             meridian::webhooks::purge_old(c)
         })
         .unwrap();
-    assert_eq!(purged, 2, "one attempt and its delivery");
-    let left: Vec<String> =
-        deliveries(&app, &tok, &sub).await.iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
-    assert_eq!(left, vec![kept]);
+    assert_eq!(purged, 3, "one attempt, its delivery and its payload");
+    let left = deliveries(&app, &tok, &sub).await;
+    assert_eq!(left.iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>(), vec![kept.as_str()]);
+    assert_eq!(left[0]["payload"]["type"], "ping", "the kept delivery's payload is still there");
+    assert_eq!(left[0]["log"][0]["request_body"].as_str().map(|b| b.contains("\"ping\"")), Some(true));
 }
 both_own!(deliveries_older_than_thirty_days_are_purged);
 

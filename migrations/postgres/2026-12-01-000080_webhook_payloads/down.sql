@@ -1,0 +1,3 @@
+DROP INDEX webhook_deliveries_by_payload;
+ALTER TABLE webhook_deliveries DROP COLUMN payload_id;
+DROP TABLE webhook_payloads;
