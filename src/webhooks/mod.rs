@@ -496,11 +496,15 @@ pub fn purge_old(conn: &mut DbConnection) -> AppResult<usize> {
             .filter(not(exists(attempts_left))),
     )
     .execute(conn)?;
-    let deliveries_left = webhook_deliveries::table
+    // A payload is planned with its deliveries, so an old payload's deliveries are old too: the
+    // ones still kept (redelivered lately) are found through the age index, and no index on
+    // `payload_id` has to be kept up at every delivery insert.
+    let still_named = webhook_deliveries::table
+        .filter(webhook_deliveries::created_at.lt(cutoff))
         .filter(webhook_deliveries::tenant_id.eq(webhook_payloads::tenant_id))
         .filter(webhook_deliveries::payload_id.eq(webhook_payloads::id.nullable()));
     let p = diesel::delete(
-        webhook_payloads::table.filter(webhook_payloads::created_at.lt(cutoff)).filter(not(exists(deliveries_left))),
+        webhook_payloads::table.filter(webhook_payloads::created_at.lt(cutoff)).filter(not(exists(still_named))),
     )
     .execute(conn)?;
     Ok(n + m + p)

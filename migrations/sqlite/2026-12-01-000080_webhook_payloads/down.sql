@@ -1,3 +1,2 @@
-DROP INDEX webhook_deliveries_by_payload;
 ALTER TABLE webhook_deliveries DROP COLUMN payload_id;
 DROP TABLE webhook_payloads;

@@ -14,4 +14,3 @@ CREATE TABLE webhook_payloads (
 );
 CREATE INDEX webhook_payloads_by_age ON webhook_payloads (created_at);
 ALTER TABLE webhook_deliveries ADD COLUMN payload_id TEXT;
-CREATE INDEX webhook_deliveries_by_payload ON webhook_deliveries (tenant_id, payload_id);

@@ -238,6 +238,7 @@ async fn deliveries_older_than_thirty_days_are_purged(backend: Backend) {
     let list = settled(&app, &tok, &sub, 2).await;
     let (old, kept) = (list[1]["id"].as_str().unwrap().to_string(), list[0]["id"].as_str().unwrap().to_string());
     let aged = meridian::db::now() - chrono::Duration::days(31);
+    let kept2 = kept.clone();
     let purged = app
         .state
         .db
@@ -248,7 +249,11 @@ async fn deliveries_older_than_thirty_days_are_purged(backend: Backend) {
             diesel::update(webhook_attempts::table.filter(webhook_attempts::delivery_id.eq(&old)))
                 .set(webhook_attempts::created_at.eq(aged))
                 .execute(c)?;
-            // Both payloads are old: only the one no delivery names any more may go.
+            // The kept delivery is as old, but was attempted lately (a redelivery): it stays, and
+            // so does its payload; only the payload no delivery names any more goes.
+            diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq(&kept2)))
+                .set(webhook_deliveries::created_at.eq(aged))
+                .execute(c)?;
             diesel::update(webhook_payloads::table).set(webhook_payloads::created_at.eq(aged)).execute(c)?;
             meridian::webhooks::purge_old(c)
         })
