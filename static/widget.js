@@ -61,9 +61,12 @@
     ".r{padding:8px 10px;border-top:1px solid #ddd;font-size:12px}.r[hidden]{display:none}.r textarea{width:100%;height:40px}" +
     ".r .k button{border:1px solid #ccc;background:#fff;border-radius:4px;margin:4px 4px 4px 0;width:30px;cursor:pointer}" +
     ".r .k button[aria-pressed=true]{background:#1f5eff;color:#fff}" +
+    ".a{display:inline-flex;align-items:center;justify-content:center;width:22px;height:22px;border-radius:50%;" +
+    "background:#fff;color:#1f5eff;font-size:10px;font-weight:600;margin-inline-end:6px;vertical-align:middle}" +
+    ".i .a{background:#1f5eff;color:#fff}.g[hidden]{display:none}" +
     "</style>" +
     "<button class='l' part='launcher'><span class='lt'></span><span class='b' hidden></span></button>" +
-    "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><button class='x'>×</button></div>" +
+    "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><span class='g' hidden></span><button class='x'>×</button></div>" +
     "<div class='o' hidden></div><div class='s' hidden></div>" +
     "<form class='e' hidden><input type='email' required><button></button></form>" +
     "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
@@ -121,6 +124,24 @@
     });
   }
 
+  // An avatar of the agent's initials: the first letter of the first two words of the name.
+  function avatar(name) {
+    var a = document.createElement("span");
+    a.className = "a";
+    a.setAttribute("aria-hidden", "true");
+    a.textContent = name.trim().split(/\s+/).slice(0, 2).map(function (w) { return Array.from(w)[0]; }).join("").toUpperCase();
+    return a;
+  }
+
+  // The header names the agent who wrote last.
+  function showAgent(name) {
+    var g = $(".g");
+    g.textContent = "";
+    g.appendChild(avatar(name));
+    g.appendChild(document.createTextNode(name));
+    g.hidden = false;
+  }
+
   function bubble(id, author, name, body, pending) {
     var el = id ? list.querySelector("[data-id='" + CSS.escape(id) + "']") : null;
     if (el) { el.classList.remove("pending"); return false; }
@@ -130,7 +151,9 @@
     if (name && author === "agent") {
       var n = document.createElement("div");
       n.className = "n";
-      n.textContent = name;
+      n.appendChild(avatar(name));
+      n.appendChild(document.createTextNode(name));
+      showAgent(name);
       el.appendChild(n);
     }
     el.appendChild(document.createTextNode(body));

@@ -1,7 +1,7 @@
 //! The chat widget in headless Chromium, embedded in a host page of another origin: its strings
 //! in the page's language, a message that becomes a chat ticket, the agent's answer shown live
-//! with the unread badge while the panel is closed, the conversation back after a reload, and the
-//! rating prompt of a solved conversation.
+//! with the agent's name and initials and the unread badge while the panel is closed, the
+//! conversation back after a reload, and the rating prompt of a solved conversation.
 
 use std::time::Duration;
 
@@ -101,6 +101,10 @@ async fn a_visitor_chats_with_an_agent_and_finds_it_after_a_reload() -> Result<(
     let l = b.find_in_shadow(HOST, ".l").await?;
     b.click(&l).await?;
     wait_shadow_text(&b, ".i.agent", "正在为您查询").await?;
+    // The agent's name and initials, on the answer and in the header.
+    let initials = b.find_in_shadow(HOST, ".i.agent .a").await?;
+    ensure!(b.element_text(&initials).await? == "AO", "initials of acme Owner");
+    wait_shadow_text(&b, ".h .g", "acme Owner").await?;
 
     // A reload keeps the visitor and shows the conversation again, once.
     b.goto(&site).await?;
