@@ -58,17 +58,33 @@
     ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
     "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
     "form.c button{border:0;background:none;color:#1f5eff;padding:0 14px;cursor:pointer}" +
+    ".r{padding:8px 10px;border-top:1px solid #ddd;font-size:12px}.r[hidden]{display:none}.r textarea{width:100%;height:40px}" +
+    ".r .k button{border:1px solid #ccc;background:#fff;border-radius:4px;margin:4px 4px 4px 0;width:30px;cursor:pointer}" +
+    ".r .k button[aria-pressed=true]{background:#1f5eff;color:#fff}" +
+    ".a{display:inline-flex;align-items:center;justify-content:center;width:22px;height:22px;border-radius:50%;" +
+    "background:#fff;color:#1f5eff;font-size:10px;font-weight:600;margin-inline-end:6px;vertical-align:middle}" +
+    ".i .a{background:#1f5eff;color:#fff}.g[hidden]{display:none}" +
     "</style>" +
     "<button class='l' part='launcher'><span class='lt'></span><span class='b' hidden></span></button>" +
-    "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><button class='x'>×</button></div>" +
+    "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><span class='g' hidden></span><button class='x'>×</button></div>" +
     "<div class='o' hidden></div><div class='s' hidden></div>" +
     "<form class='e' hidden><input type='email' required><button></button></form>" +
     "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
+    "<form class='r' hidden><div class='q'></div><div class='k'></div><textarea maxlength='2000'></textarea>" +
+    "<button type='submit'></button></form>" +
     "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
   var $ = function (s) { return root.querySelector(s); };
   var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
   var typingNote = $(".t");
-  var banner = $(".o"), emailForm = $(".e"), composer = $("form.c"), input = $("textarea");
+  var banner = $(".o"), emailForm = $(".e"), composer = $("form.c"), input = $("form.c textarea");
+  var rating = $(".r"), score = 0, rated = null;
+  for (var i = 1; i <= 5; i++) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = b.value = i;
+    b.onclick = function () { score = +this.value; showCsat(); };
+    $(".k").appendChild(b);
+  }
 
   function label() {
     launcher.querySelector(".lt").textContent = t("launcher");
@@ -79,7 +95,10 @@
     composer.querySelector("button").textContent = t("send");
     emailForm.firstChild.placeholder = t("email-prompt");
     emailForm.querySelector("button").textContent = t("email-save");
+    rating.querySelector("textarea").placeholder = t("csat-comment");
+    rating.querySelector("button[type=submit]").textContent = t("csat-send");
     showOffline();
+    showCsat();
   }
 
   function showBadge() {
@@ -96,6 +115,33 @@
     emailForm.hidden = !!state.email;
   }
 
+  // The rating form of a solved conversation: the prompt, or thanks for the rating so far.
+  function showCsat() {
+    $(".q").textContent = rated ? t("csat-thanks", { score: rated }) : t("csat-prompt");
+    root.querySelectorAll(".k button").forEach(function (b) {
+      b.setAttribute("aria-pressed", +b.value === score);
+      b.setAttribute("aria-label", t("csat-score", { score: b.value }));
+    });
+  }
+
+  // An avatar of the agent's initials: the first letter of the first two words of the name.
+  function avatar(name) {
+    var a = document.createElement("span");
+    a.className = "a";
+    a.setAttribute("aria-hidden", "true");
+    a.textContent = name.trim().split(/\s+/).slice(0, 2).map(function (w) { return Array.from(w)[0]; }).join("").toUpperCase();
+    return a;
+  }
+
+  // The header names the agent who wrote last.
+  function showAgent(name) {
+    var g = $(".g");
+    g.textContent = "";
+    g.appendChild(avatar(name));
+    g.appendChild(document.createTextNode(name));
+    g.hidden = false;
+  }
+
   function bubble(id, author, name, body, pending) {
     var el = id ? list.querySelector("[data-id='" + CSS.escape(id) + "']") : null;
     if (el) { el.classList.remove("pending"); return false; }
@@ -105,7 +151,9 @@
     if (name && author === "agent") {
       var n = document.createElement("div");
       n.className = "n";
-      n.textContent = name;
+      n.appendChild(avatar(name));
+      n.appendChild(document.createTextNode(name));
+      showAgent(name);
       el.appendChild(n);
     }
     el.appendChild(document.createTextNode(body));
@@ -160,6 +208,12 @@
         typingNote.hidden = false;
         clearTimeout(typingTimer);
         typingTimer = setTimeout(function () { typingNote.hidden = true; }, 5000);
+      } else if (f.type === "csat") {
+        rated = f.score;
+        score = f.score || score;
+        if (f.comment) rating.querySelector("textarea").value = f.comment;
+        rating.hidden = false;
+        showCsat();
       } else if (f.type === "offline") {
         offlineAt = f.back_at;
         showOffline();
@@ -186,6 +240,7 @@
     state.outbox.push({ client_id: id, body: body });
     save();
     bubble(null, "visitor", "", body, true);
+    rating.hidden = true;
     list.lastChild.dataset.client = id;
     send({ type: "message", client_id: id, body: body });
   };
@@ -200,6 +255,10 @@
     emailForm.hidden = true;
     // The next hello carries it; reconnecting now makes that at once.
     if (ws) ws.close(1000);
+  };
+  rating.onsubmit = function (e) {
+    e.preventDefault();
+    if (score) send({ type: "rate", score: score, comment: rating.querySelector("textarea").value });
   };
   launcher.onclick = function () {
     open = !open;

@@ -7,9 +7,11 @@
 //! - [`visitors`]: visitor tokens (stored hashed), signed identities, the connection lease;
 //! - [`conversations`]: posting a visitor's message exactly once per client id, and the
 //!   messages a widget may show (never internal notes);
-//! - [`offline`]: whether anyone can answer now, and when someone will be back.
+//! - [`offline`]: whether anyone can answer now, and when someone will be back;
+//! - [`csat`]: the satisfaction prompt of a solved conversation, and the visitor's rating.
 
 pub mod conversations;
+pub mod csat;
 pub mod offline;
 pub mod settings;
 pub mod visitors;

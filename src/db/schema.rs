@@ -172,6 +172,9 @@ diesel::table! {
         first_agent_reply_at -> Nullable<Timestamp>,
         solved_at -> Nullable<Timestamp>,
         routing_queued_at -> Nullable<Timestamp>,
+        csat_score -> Nullable<Integer>,
+        csat_comment -> Nullable<Text>,
+        csat_rated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -50,6 +50,9 @@ pub enum DomainEvent {
     /// A ticket was merged into another; it lives on in the target.
     #[serde(rename = "ticket.merged")]
     TicketMerged { ticket_id: TicketId, number: i64, into_id: TicketId, into_number: i64, actor: Actor },
+    /// The requester rated a solved ticket (or changed their rating: `previous_score` is set).
+    #[serde(rename = "csat.rated")]
+    CsatRated { ticket_id: TicketId, number: i64, score: i32, previous_score: Option<i32>, actor: Actor },
     /// A contact (end user) was created.
     #[serde(rename = "contact.created")]
     ContactCreated { contact_id: ContactId, email: String },
@@ -65,6 +68,7 @@ impl DomainEvent {
             DomainEvent::TicketStatusChanged { .. } => "ticket.status_changed",
             DomainEvent::MessageCreated { .. } => "message.created",
             DomainEvent::TicketMerged { .. } => "ticket.merged",
+            DomainEvent::CsatRated { .. } => "csat.rated",
             DomainEvent::ContactCreated { .. } => "contact.created",
         }
     }
@@ -77,7 +81,8 @@ impl DomainEvent {
             | DomainEvent::TicketAssigned { ticket_id, number, .. }
             | DomainEvent::TicketStatusChanged { ticket_id, number, .. }
             | DomainEvent::MessageCreated { ticket_id, number, .. }
-            | DomainEvent::TicketMerged { ticket_id, number, .. } => Some((ticket_id, *number)),
+            | DomainEvent::TicketMerged { ticket_id, number, .. }
+            | DomainEvent::CsatRated { ticket_id, number, .. } => Some((ticket_id, *number)),
             DomainEvent::ContactCreated { .. } => None,
         }
     }
@@ -90,7 +95,8 @@ impl DomainEvent {
             | DomainEvent::TicketAssigned { actor, .. }
             | DomainEvent::TicketStatusChanged { actor, .. }
             | DomainEvent::MessageCreated { actor, .. }
-            | DomainEvent::TicketMerged { actor, .. } => Some(actor),
+            | DomainEvent::TicketMerged { actor, .. }
+            | DomainEvent::CsatRated { actor, .. } => Some(actor),
             DomainEvent::ContactCreated { .. } => None,
         }
     }

@@ -199,6 +199,9 @@ pub fn create_tickets(
             updated_at,
             first_agent_reply_at: None,
             solved_at: (status == Status::Solved || status == Status::Closed).then_some(updated_at),
+            csat_score: None,
+            csat_comment: None,
+            csat_rated_at: None,
         };
         let author = match &c.actor {
             Actor::Agent(_) => c.actor.clone(),

@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod commands;
 pub mod create;
+pub mod csat;
 pub mod intake;
 pub mod merge;
 pub mod queries;
@@ -63,6 +64,14 @@ pub struct Ticket {
     pub first_agent_reply_at: Option<NaiveDateTime>,
     #[serde(serialize_with = "crate::db::utc::serialize_opt")]
     pub solved_at: Option<NaiveDateTime>,
+    /// The requester's satisfaction rating, 1 (bad) to 5 (great); `null` until they rate.
+    #[schema(minimum = 1, maximum = 5)]
+    pub csat_score: Option<i32>,
+    /// The requester's comment with their rating.
+    pub csat_comment: Option<String>,
+    /// When the rating was last given or changed.
+    #[serde(serialize_with = "crate::db::utc::serialize_opt")]
+    pub csat_rated_at: Option<NaiveDateTime>,
 }
 
 impl Ticket {

@@ -105,6 +105,11 @@ pub enum ClientFrame {
     Read {
         message_id: String,
     },
+    /// The visitor's rating of their solved conversation (1-5), with an optional comment.
+    Rate {
+        score: i64,
+        comment: Option<String>,
+    },
 }
 
 impl ClientFrame {
@@ -125,6 +130,7 @@ impl ClientFrame {
             }
             ClientFrame::Message { client_id, body } => vec![client_id, body],
             ClientFrame::Read { message_id } => vec![message_id],
+            ClientFrame::Rate { comment, .. } => comment.as_deref().into_iter().collect(),
             ClientFrame::Typing => vec![],
         };
         if texts.iter().any(|t| t.contains('\0')) {
@@ -156,6 +162,12 @@ pub enum ServerFrame<'a> {
         sent_at: String,
     },
     Typing,
+    /// The conversation is solved and may be rated: the rating so far (`null` before the first).
+    Csat {
+        conversation_id: &'a str,
+        score: Option<i32>,
+        comment: Option<&'a str>,
+    },
     Offline {
         /// RFC 3339; `null` when no shift is scheduled.
         back_at: Option<String>,
@@ -229,6 +241,8 @@ mod tests {
         assert!(ClientFrame::parse(r#"{"type":"message","body":"hi"}"#).is_err());
         assert!(ClientFrame::parse(r#"{"type":"message","client_id":"c","body":"a\u0000b"}"#).is_err());
         assert!(ClientFrame::parse("not json").is_err());
+        assert!(matches!(ClientFrame::parse(r#"{"type":"rate","score":5}"#), Ok(ClientFrame::Rate { score: 5, .. })));
+        assert!(ClientFrame::parse(r#"{"type":"rate","score":5,"comment":"a\u0000"}"#).is_err());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! queue (actix-ws's channel) with a send deadline, so a client that stops reading is
 //! disconnected instead of growing the server's memory.
 
+mod csat;
+
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -26,7 +28,7 @@ use crate::chat::visitors::{self, Visitor};
 use crate::error::{AppError, AppResult};
 use crate::events::{DomainEvent, LiveMessage};
 use crate::tenancy::{self, Tenant, TenantId};
-use crate::types::MessageKind;
+use crate::types::{MessageKind, Status};
 
 /// How long the widget has to send `hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -310,7 +312,8 @@ impl Connection {
         // Replay from what the widget saw last (all of the conversation when it names nothing
         // of it).
         self.cursor = last_seen_id;
-        self.sync(None).await
+        self.sync(None).await?;
+        self.offer_csat().await
     }
 
     async fn on_frame(&mut self, frame: ClientFrame) -> Result<(), End> {
@@ -337,6 +340,7 @@ impl Connection {
                 }
                 Ok(())
             }
+            ClientFrame::Rate { score, comment } => self.rate(score, comment).await,
             ClientFrame::Hello { .. } => Err(Close::Malformed.into()),
         }
     }
@@ -433,6 +437,12 @@ impl Connection {
                     return self.sync(Some(message_id.to_string())).await;
                 }
                 Ok(())
+            }
+            DomainEvent::TicketStatusChanged { ticket_id, after: Status::Solved, .. }
+            | DomainEvent::CsatRated { ticket_id, .. }
+                if self.ticket.as_deref() == Some(ticket_id.as_str()) =>
+            {
+                self.offer_csat().await
             }
             DomainEvent::TicketMerged { ticket_id, into_id, .. }
                 if self.ticket.as_deref() == Some(ticket_id.as_str()) =>

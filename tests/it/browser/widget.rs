@@ -1,10 +1,11 @@
 //! The chat widget in headless Chromium, embedded in a host page of another origin: its strings
 //! in the page's language, a message that becomes a chat ticket, the agent's answer shown live
-//! with the unread badge while the panel is closed, and the conversation back after a reload.
+//! with the agent's name and initials and the unread badge while the panel is closed, the
+//! conversation back after a reload, and the rating prompt of a solved conversation.
 
 use std::time::Duration;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::console::WAIT;
@@ -54,6 +55,18 @@ async fn wait_shadow_text(b: &Browser, css: &str, want: &str) -> Result<String> 
     }
 }
 
+/// The id of the first chat ticket, once the widget's message has opened it.
+async fn chat_ticket(app: &TestApp, tok: &str) -> Result<String> {
+    for _ in 0..150 {
+        let list = app.api_json(tok, "/api/v1/tickets?channel=chat").await;
+        if let Some(id) = list["data"].as_array().and_then(|a| a.first()).and_then(|t| t["id"].as_str()) {
+            return Ok(id.to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the message opened no chat ticket")
+}
+
 #[actix_web::test]
 async fn a_visitor_chats_with_an_agent_and_finds_it_after_a_reload() -> Result<()> {
     let Some(b) = launch().await else { return Ok(()) };
@@ -77,16 +90,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_it_after_a_reload() -> Result<(
     let send = b.find_in_shadow(HOST, "form.c button").await?;
     b.click(&send).await?;
 
-    let mut ticket = None;
-    for _ in 0..150 {
-        let list = app.api_json(&tok, "/api/v1/tickets?channel=chat").await;
-        if let Some(t) = list["data"].as_array().and_then(|a| a.first()) {
-            ticket = t["id"].as_str().map(str::to_string);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let ticket = ticket.context("the message opened a chat ticket")?;
+    let ticket = chat_ticket(&app, &tok).await?;
     wait_shadow_text(&b, ".i.visitor[data-id]", "我的订单还没到").await?;
 
     // Closed panel: the answer arrives live and counts as unread.
@@ -97,6 +101,10 @@ async fn a_visitor_chats_with_an_agent_and_finds_it_after_a_reload() -> Result<(
     let l = b.find_in_shadow(HOST, ".l").await?;
     b.click(&l).await?;
     wait_shadow_text(&b, ".i.agent", "正在为您查询").await?;
+    // The agent's name and initials, on the answer and in the header.
+    let initials = b.find_in_shadow(HOST, ".i.agent .a").await?;
+    ensure!(b.element_text(&initials).await? == "AO", "initials of acme Owner");
+    wait_shadow_text(&b, ".h .g", "acme Owner").await?;
 
     // A reload keeps the visitor and shows the conversation again, once.
     b.goto(&site).await?;
@@ -116,5 +124,57 @@ async fn a_visitor_chats_with_an_agent_and_finds_it_after_a_reload() -> Result<(
     wait_shadow_text(&b, ".i.visitor", "我的订单还没到").await?;
     let list = app.api_json(&tok, "/api/v1/tickets?channel=chat").await;
     ensure!(list["data"].as_array().map(Vec::len) == Some(1), "still one conversation: {list}");
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_solved_conversation_asks_for_a_rating_the_ticket_page_shows() -> Result<()> {
+    let Some(b) = launch().await else { return Ok(()) };
+    let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
+    let (acme, email, password) = app.seed_tenant("acme");
+    let tok = crate::chat::api_token(&app, &acme);
+    let site = host_page(&app.base).await;
+    b.goto(&site).await?;
+    wait_shadow_text(&b, ".l", "在线咨询").await?;
+    let l = b.find_in_shadow(HOST, ".l").await?;
+    b.click(&l).await?;
+    b.type_focused("退款到账了吗？").await?;
+    let send = b.find_in_shadow(HOST, "form.c button").await?;
+    b.click(&send).await?;
+    let ticket = chat_ticket(&app, &tok).await?;
+    let rating = b.find_in_shadow(HOST, "form.r").await?;
+    ensure!(b.attribute(&rating, "hidden").await?.is_some(), "no rating form before the solve");
+
+    let solved = app
+        .client()
+        .patch(app.url(&format!("/api/v1/tickets/{ticket}")))
+        .bearer_auth(&tok)
+        .json(&serde_json::json!({"status": "solved"}))
+        .send()
+        .await?;
+    ensure!(solved.status() == 200, "solved: {}", solved.status());
+    wait_shadow_text(&b, ".r .q", "您对我们的服务满意吗").await?;
+    let four = b.find_in_shadow(HOST, ".r .k button:nth-child(4)").await?;
+    ensure!(b.attribute(&four, "aria-label").await?.as_deref() == Some("4 分（满分 5 分）"), "labelled score");
+    b.click(&four).await?;
+    let comment = b.find_in_shadow(HOST, ".r textarea").await?;
+    b.click(&comment).await?;
+    b.type_focused("很快，谢谢").await?;
+    let submit = b.find_in_shadow(HOST, ".r button[type=submit]").await?;
+    b.click(&submit).await?;
+    wait_shadow_text(&b, ".r .q", "感谢您的评分：4 分").await?;
+
+    let t = app.api_json(&tok, &format!("/api/v1/tickets/{ticket}")).await;
+    ensure!(t["csat_score"] == 4 && t["csat_comment"] == "很快，谢谢", "stored: {t}");
+    let (agent, _) = app.signed_in("acme", &email, &password).await;
+    let page = agent.get(app.url(&format!("/tickets/{ticket}"))).send().await?.text().await?;
+    ensure!(page.contains("4 out of 5") && page.contains("很快，谢谢"), "the ticket page shows the rating");
+
+    // After a reload the widget still shows the rating given.
+    b.goto(&site).await?;
+    wait_shadow_text(&b, ".l", "在线咨询").await?;
+    let l = b.find_in_shadow(HOST, ".l").await?;
+    b.click(&l).await?;
+    wait_shadow_text(&b, ".r .q", "感谢您的评分：4 分").await?;
     Ok(())
 }

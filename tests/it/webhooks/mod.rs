@@ -195,5 +195,6 @@ pub(super) async fn new_ticket(app: &TestApp, tok: &str, subject: &str) -> Strin
 
 // After `both_own!`, which they use (macros are in scope from their definition on).
 mod auto_disable;
+mod csat;
 mod delivery;
 mod doors;
