@@ -109,7 +109,7 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
-            "timeouts": {"pageLoad": 20_000, "script": 10_000, "implicit": 0},
+            "timeouts": {"pageLoad": 20_000, "script": 30_000, "implicit": 0},
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"binary": bins.chromium, "args": args},
         }}});
@@ -251,6 +251,17 @@ impl Browser {
     /// Run a synchronous script in the page and return its result.
     pub async fn execute(&self, script: &str) -> Result<Value> {
         self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).await
+    }
+
+    /// Run a script with arguments; it finishes by calling its last argument (the W3C async
+    /// callback) with the result. Scripts injected this way are not subject to the page's CSP.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd("POST", "/execute/async", Some(json!({"script": script, "args": args}))).await
+    }
+
+    /// Run a synchronous script with arguments (`arguments[0]`, …) and return its result.
+    pub async fn execute_with(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": args}))).await
     }
 
     /// Save a PNG of the viewport to `path`.
