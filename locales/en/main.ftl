@@ -187,6 +187,7 @@ field-tag = Tag
 field-tags = Tags
 field-text = Text
 field-updated = Updated
+field-waiting-since = Waiting since
 field-kind = Kind
 field-other = Other field
 value-none = none

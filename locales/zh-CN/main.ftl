@@ -184,6 +184,7 @@ field-tag = 标签
 field-tags = 标签
 field-text = 文本
 field-updated = 更新时间
+field-waiting-since = 开始等待
 field-kind = 类型
 field-other = 其他字段
 value-none = 无

@@ -19,6 +19,7 @@ mod email;
 mod events;
 mod hostile_input;
 mod i18n;
+mod inbox_density;
 mod inbox_empty;
 mod isolation;
 mod jobs;

@@ -11,7 +11,7 @@ use super::{html, see_other, Page};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::tickets::commands::{self, TicketChanges};
-use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, SavedView, Sort, View};
+use crate::tickets::queries::{self, AssigneeFilter, Conversation, Filter, InboxRow, SavedView, Sort, View};
 use crate::tickets::teams::Team;
 use crate::tickets::view_counts::CachedCounts;
 use crate::tickets::{Actor, Channel, Priority, Status};
@@ -173,6 +173,8 @@ struct InboxPage {
     selected: Vec<String>,
     /// The bulk bar's choices and error after a refused apply.
     bulk: FormState,
+    /// Each row's last-message preview and waiting time, by ticket id.
+    conv: HashMap<String, Conversation>,
 }
 
 #[derive(Template)]
@@ -182,17 +184,26 @@ struct InboxRows {
     rows: Vec<InboxRow>,
     zone: String,
     selected: Vec<String>,
+    conv: HashMap<String, Conversation>,
 }
 
 impl InboxRows {
     fn ticked(&self, id: impl AsRef<str>) -> bool {
         self.selected.iter().any(|s| s == id.as_ref())
     }
+
+    fn conversation(&self, id: impl AsRef<str>) -> Option<&Conversation> {
+        self.conv.get(id.as_ref())
+    }
 }
 
 impl InboxPage {
     fn ticked(&self, id: impl AsRef<str>) -> bool {
         self.selected.iter().any(|s| s == id.as_ref())
+    }
+
+    fn conversation(&self, id: impl AsRef<str>) -> Option<&Conversation> {
+        self.conv.get(id.as_ref())
     }
 
     /// Whether a bulk option is chosen: only after a refused apply.
@@ -263,7 +274,7 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
     let cached = if partial { None } else { app.view_counts.get(tid.as_str(), &me, generation) };
     let need_counts = !partial && cached.is_none();
     let is_saved = saved_id.is_some();
-    let (rows, next, fresh, teams, broken) = app
+    let (rows, next, fresh, teams, broken, conv) = app
         .db
         .read(move |c| {
             let listed = if view_broken {
@@ -279,8 +290,10 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
                 }
                 Err(e) => return Err(e),
             };
+            let ids: Vec<String> = rows.iter().map(|r| r.ticket.id.to_string()).collect();
+            let conv = queries::conversations(c, &tid2, &ids)?;
             if partial {
-                return Ok((rows, next, None, vec![], broken));
+                return Ok((rows, next, None, vec![], broken, conv));
             }
             let fresh = if need_counts {
                 let mut views = Vec::new();
@@ -305,7 +318,7 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
                 None
             };
             let teams = crate::tickets::teams::list(c, &tid2)?;
-            Ok((rows, next, fresh, teams, broken))
+            Ok((rows, next, fresh, teams, broken, conv))
         })
         .await?;
     if let Some(f) = &fresh {
@@ -317,7 +330,7 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
     };
     let zone = user.zone().to_string();
     if partial {
-        return html(&InboxRows { page: Page::for_user(user, "inbox"), rows, zone, selected: vec![] });
+        return html(&InboxRows { page: Page::for_user(user, "inbox"), rows, zone, selected: vec![], conv });
     }
     let custom = filter.view.is_none() && saved_id.is_none();
     let current_view = if saved_id.is_none() { filter.view } else { None };
@@ -387,6 +400,7 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
         empty,
         selected: bulk.selected,
         bulk: bulk.form,
+        conv,
     })
     .map(|mut r| {
         if bulk_refused {

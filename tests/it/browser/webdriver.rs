@@ -76,7 +76,8 @@ impl Browser {
     pub async fn start(bins: &Binaries) -> Result<Browser> {
         let http = reqwest::Client::builder()
             .no_proxy()
-            .timeout(Duration::from_secs(30))
+            // Longer than the script timeout below, so a slow script fails as a script timeout.
+            .timeout(Duration::from_secs(90))
             .build()
             .context("building the WebDriver HTTP client")?;
         // The free port can be taken between probing and chromedriver binding it; a retry covers that.
@@ -109,7 +110,7 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
-            "timeouts": {"pageLoad": 20_000, "script": 30_000, "implicit": 0},
+            "timeouts": {"pageLoad": 20_000, "script": 60_000, "implicit": 0},
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"binary": bins.chromium, "args": args},
         }}});
