@@ -94,6 +94,7 @@ jobs-retry = Retry
 help-title = { $name } help center
 help-intro = Find answers, or contact the support team.
 
+error-status-code = Error { $code }
 error-back = Back to the inbox
 error-not-found = Not found
 error-not-found-detail = This page does not exist, or you do not have access to it.
@@ -186,6 +187,39 @@ field-tag = Tag
 field-tags = Tags
 field-text = Text
 field-updated = Updated
+field-waiting-since = Waiting since
+field-kind = Kind
+field-other = Other field
+value-none = none
+value-unknown-agent = a former agent
+value-unknown-team = a deleted team
+kind-reply = public reply
+kind-note = internal note
+kind-system = system message
+history-change = changed { $field }: { $change }
+history-from-to = { $before } → { $after }
+api-in-query = query string
+api-in-path = path
+api-in-header = header
+api-in-cookie = cookie
+time-just-now = just now
+time-minutes-ago = { $n } min ago
+time-hours-ago = { $n } h ago
+time-days-ago = { $n ->
+    [one] 1 day ago
+   *[other] { $n } days ago
+}
+inbox-pages = Pages
+inbox-previous-page = ← Previous page
+inbox-menu = Menu
+conflict-title = Someone else saved this ticket first.
+conflict-body = Their changes are saved; yours are still in the form below.
+conflict-field = Field
+conflict-theirs = Saved by them
+conflict-yours = Yours
+conflict-keep-theirs = Keep theirs
+conflict-save-mine = Save mine over theirs
+conflict-save-mine-hint = or save your values again on top of theirs.
 
 assignee-me = Me
 assignee-none = Nobody

@@ -188,6 +188,26 @@ impl Tr {
         self.i18n.format(&self.locale, key, Some(&fa))
     }
 
+    /// How long ago a UTC timestamp was, in words ("3 h ago"); older than a month, the date.
+    pub fn ago(&self, at: &chrono::NaiveDateTime, zone: &str) -> String {
+        let secs = (chrono::Utc::now().naive_utc() - *at).num_seconds().max(0);
+        match secs {
+            0..60 => self.t("time-just-now"),
+            60..3600 => self.tn("time-minutes-ago", "n", secs / 60),
+            3600..86_400 => self.tn("time-hours-ago", "n", secs / 3600),
+            86_400..2_592_000 => self.tn("time-days-ago", "n", secs / 86_400),
+            _ => {
+                let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+                let local = at.and_utc().with_timezone(&tz);
+                if self.locale.starts_with("zh") {
+                    local.format("%Y年%m月%d日").to_string()
+                } else {
+                    local.format("%Y-%m-%d").to_string()
+                }
+            }
+        }
+    }
+
     /// A UTC timestamp shown in the viewer's zone, in a locale-appropriate order.
     pub fn datetime(&self, at: &chrono::NaiveDateTime, zone: &str) -> String {
         let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);

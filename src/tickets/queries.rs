@@ -118,6 +118,61 @@ pub struct InboxRow {
     pub assignee_name: Option<String>,
 }
 
+/// What the inbox shows of a ticket's conversation besides its subject.
+pub struct Conversation {
+    /// The opening of the newest public message.
+    pub preview: String,
+    /// When the requester spoke last: their first message since the last agent reply.
+    pub waiting_since: Option<NaiveDateTime>,
+}
+
+/// Characters of the newest message the inbox shows (the cell ends in an ellipsis anyway).
+const PREVIEW_CHARS: i32 = 160;
+
+/// [`Conversation`] of each listed ticket, read in one query along `messages_by_ticket`.
+pub fn conversations(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    ids: &[String],
+) -> AppResult<HashMap<String, Conversation>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Only the opening of each body is read: bodies may be hundreds of kilobytes.
+    let rows: Vec<(String, String, String, NaiveDateTime)> = messages::table
+        .filter(messages::tenant_id.eq(tenant.as_str()))
+        .filter(messages::ticket_id.eq_any(ids))
+        .filter(messages::kind.eq("reply"))
+        .order((messages::ticket_id, messages::created_at.desc(), messages::id.desc()))
+        .select((
+            messages::ticket_id,
+            messages::author_type,
+            sql::<Text>(&format!("substr(body_text, 1, {PREVIEW_CHARS})")),
+            messages::created_at,
+        ))
+        .load(conn)?;
+    let mut out: HashMap<String, Conversation> = HashMap::new();
+    // Newest first per ticket: the first row is the preview; the requester has been waiting
+    // since the oldest of the run of their messages that opens the list.
+    let mut answered: HashMap<String, bool> = HashMap::new();
+    for (ticket, author, preview, at) in rows {
+        let done = answered.entry(ticket.clone()).or_insert(false);
+        let c = out.entry(ticket).or_insert_with(|| Conversation {
+            preview: preview.split_whitespace().collect::<Vec<_>>().join(" "),
+            waiting_since: None,
+        });
+        if *done {
+            continue;
+        }
+        if author == "contact" {
+            c.waiting_since = Some(at);
+        } else {
+            *done = true;
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Serialize, Deserialize)]
 struct CursorData {
     s: Sort,

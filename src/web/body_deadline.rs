@@ -125,7 +125,7 @@ pub async fn body_deadline(
     } else {
         let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let locale = state.i18n.negotiate(None, accept, None);
-        let page = super::console::render_error(&state, &locale, &AppError::RequestTimeout);
+        let page = super::console::render_error(&state, &locale, &AppError::RequestTimeout, None);
         HttpResponse::RequestTimeout()
             .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
             .body(page)

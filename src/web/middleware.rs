@@ -92,7 +92,8 @@ fn error_page(req: &HttpRequest, err: &AppError) -> HttpResponse {
             state.i18n.negotiate(None, accept, None)
         }
     };
-    let page = super::console::render_error(&state, &locale, err);
+    let user = req.extensions().get::<super::auth::ConsoleUser>().cloned();
+    let page = super::console::render_error(&state, &locale, err, user.as_ref());
     let mut response = HttpResponse::build(err.status_code());
     response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
     if let AppError::TooManyRequests { retry_after_secs } = err {

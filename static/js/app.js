@@ -8,6 +8,18 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// On a phone the navigation folds behind a menu button; without this script it stays open.
+const menu = document.querySelector(".menu-toggle");
+if (menu) {
+  document.documentElement.classList.add("js-menu");
+  menu.hidden = false;
+  menu.addEventListener("click", () => {
+    const open = menu.getAttribute("aria-expanded") !== "true";
+    menu.setAttribute("aria-expanded", String(open));
+    menu.closest(".topbar").classList.toggle("open", open);
+  });
+}
+
 // Select a freshly shown secret so it can be copied at once.
 const secret = document.querySelector("code.secret");
 if (secret) {
@@ -116,6 +128,22 @@ if (ticket) {
         credentials: "same-origin",
         body: new URLSearchParams({ _csrf: csrf }),
       }).catch(() => {});
+    });
+  }
+
+  // An unsent reply survives reloads, per ticket. It is dropped once the timeline shows it sent,
+  // not on submit: a refused send must not cost the agent their text.
+  if (composerBody) {
+    const key = `meridian.draft.${id}`;
+    const stored = localStorage.getItem(key);
+    if (stored !== null) {
+      const sent = [...timeline.querySelectorAll(".msg .body")].some((b) => b.textContent.trim() === stored.trim());
+      if (sent) localStorage.removeItem(key);
+      else if (!composerBody.value) composerBody.value = stored;
+    }
+    composerBody.addEventListener("input", () => {
+      if (composerBody.value.trim()) localStorage.setItem(key, composerBody.value);
+      else localStorage.removeItem(key);
     });
   }
 

@@ -6,10 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::forms::FormState;
 use super::{html, see_other, Page};
+use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::tickets::commands::{self, TicketChanges};
-use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, SavedView, Sort, View};
+use crate::tickets::queries::{self, AssigneeFilter, Conversation, Filter, InboxRow, SavedView, Sort, View};
 use crate::tickets::teams::Team;
 use crate::tickets::view_counts::CachedCounts;
 use crate::tickets::{Actor, Channel, Priority, Status};
@@ -30,8 +32,14 @@ pub struct InboxQuery {
     q: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
+    /// The cursors of the pages before this one, oldest first, `.`-separated (`-` is the first
+    /// page): keyset pages have no way back, so the way back travels in the link.
+    prev: Option<String>,
     partial: Option<String>,
 }
+
+/// At most this many pages back are remembered; beyond, "previous" goes as far as it can.
+const PREV_DEPTH: usize = 20;
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -146,6 +154,7 @@ struct InboxPage {
     views: Vec<ViewLink>,
     rows: Vec<InboxRow>,
     next_href: Option<String>,
+    prev_href: Option<String>,
     q: InboxQuery,
     sort: &'static str,
     teams: Vec<Team>,
@@ -160,6 +169,12 @@ struct InboxPage {
     broken: bool,
     /// What to say when the page has no rows: title, text, and where the work is instead.
     empty: Option<EmptyState>,
+    /// Ticket ids ticked when a bulk apply was refused.
+    selected: Vec<String>,
+    /// The bulk bar's choices and error after a refused apply.
+    bulk: FormState,
+    /// Each row's last-message preview and waiting time, by ticket id.
+    conv: HashMap<String, Conversation>,
 }
 
 #[derive(Template)]
@@ -168,9 +183,34 @@ struct InboxRows {
     page: Page,
     rows: Vec<InboxRow>,
     zone: String,
+    selected: Vec<String>,
+    conv: HashMap<String, Conversation>,
+}
+
+impl InboxRows {
+    fn ticked(&self, id: impl AsRef<str>) -> bool {
+        self.selected.iter().any(|s| s == id.as_ref())
+    }
+
+    fn conversation(&self, id: impl AsRef<str>) -> Option<&Conversation> {
+        self.conv.get(id.as_ref())
+    }
 }
 
 impl InboxPage {
+    fn ticked(&self, id: impl AsRef<str>) -> bool {
+        self.selected.iter().any(|s| s == id.as_ref())
+    }
+
+    fn conversation(&self, id: impl AsRef<str>) -> Option<&Conversation> {
+        self.conv.get(id.as_ref())
+    }
+
+    /// Whether a bulk option is chosen: only after a refused apply.
+    fn bulk_chose(&self, name: &str, value: impl AsRef<str>) -> bool {
+        self.bulk.chose(name, value).unwrap_or(false)
+    }
+
     fn selected(&self, a: &Option<String>, b: impl AsRef<str>) -> bool {
         a.as_deref() == Some(b.as_ref())
     }
@@ -194,7 +234,17 @@ fn count_label(n: i64) -> String {
 /// GET /inbox
 pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
-    let mut q = q.into_inner();
+    render(&app, &user, q.into_inner(), Bulk::default()).await
+}
+
+/// The bulk bar as submitted, after a refused apply: the rows stay ticked, the choices stay made.
+#[derive(Default)]
+struct Bulk {
+    form: FormState,
+    selected: Vec<String>,
+}
+
+async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bulk) -> AppResult<HttpResponse> {
     let me = user.agent.id.clone();
     let tid = user.tenant_id();
     let saved_id = nonempty(&q.saved).map(str::to_string);
@@ -224,7 +274,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     let cached = if partial { None } else { app.view_counts.get(tid.as_str(), &me, generation) };
     let need_counts = !partial && cached.is_none();
     let is_saved = saved_id.is_some();
-    let (rows, next, fresh, teams, broken) = app
+    let (rows, next, fresh, teams, broken, conv) = app
         .db
         .read(move |c| {
             let listed = if view_broken {
@@ -240,8 +290,10 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 }
                 Err(e) => return Err(e),
             };
+            let ids: Vec<String> = rows.iter().map(|r| r.ticket.id.to_string()).collect();
+            let conv = queries::conversations(c, &tid2, &ids)?;
             if partial {
-                return Ok((rows, next, None, vec![], broken));
+                return Ok((rows, next, None, vec![], broken, conv));
             }
             let fresh = if need_counts {
                 let mut views = Vec::new();
@@ -266,7 +318,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 None
             };
             let teams = crate::tickets::teams::list(c, &tid2)?;
-            Ok((rows, next, fresh, teams, broken))
+            Ok((rows, next, fresh, teams, broken, conv))
         })
         .await?;
     if let Some(f) = &fresh {
@@ -278,7 +330,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     };
     let zone = user.zone().to_string();
     if partial {
-        return html(&InboxRows { page: Page::for_user(&user, "inbox"), rows, zone });
+        return html(&InboxRows { page: Page::for_user(user, "inbox"), rows, zone, selected: vec![], conv });
     }
     let custom = filter.view.is_none() && saved_id.is_none();
     let current_view = if saved_id.is_none() { filter.view } else { None };
@@ -309,12 +361,32 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     if q.view.is_none() && !custom && saved_id.is_none() {
         q.view = Some(View::MyOpen.as_str().into());
     }
-    let next_href = next.map(|c| format!("/inbox?{}&cursor={c}", q.base_query()));
+    let back: Vec<&str> =
+        q.prev.as_deref().unwrap_or("").split('.').filter(|c| !c.is_empty()).filter(|c| c.len() < 512).collect();
+    let here = nonempty(&q.cursor).unwrap_or("-");
+    let next_href = next.map(|c| {
+        let mut trail: Vec<&str> = back.iter().copied().chain([here]).collect();
+        let skip = trail.len().saturating_sub(PREV_DEPTH);
+        trail.drain(..skip);
+        format!("/inbox?{}&cursor={c}&prev={}", q.base_query(), trail.join("."))
+    });
+    let prev_href = back.split_last().map(|(last, rest)| {
+        let mut href = format!("/inbox?{}", q.base_query());
+        if *last != "-" {
+            href.push_str(&format!("&cursor={last}"));
+        }
+        if !rest.is_empty() {
+            href.push_str(&format!("&prev={}", rest.join(".")));
+        }
+        href
+    });
+    let bulk_refused = bulk.form.other_error([]).is_some();
     html(&InboxPage {
-        page: Page::for_user(&user, "inbox").with_mail_banner(&app),
+        page: Page::for_user(user, "inbox").with_mail_banner(app),
         views,
         rows,
         next_href,
+        prev_href,
         sort: sort.as_str(),
         q,
         teams,
@@ -326,8 +398,14 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
         current_saved,
         broken,
         empty,
+        selected: bulk.selected,
+        bulk: bulk.form,
+        conv,
     })
     .map(|mut r| {
+        if bulk_refused {
+            *r.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
         if broken {
             *r.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
         }
@@ -393,9 +471,20 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
     let ids: Vec<String> = f.form.keys().filter_map(|k| k.strip_prefix("t_")).map(str::to_string).collect();
     let get = |k: &str| f.form.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let me = f.user.agent.id.clone();
+    let parsed = || -> AppResult<(Option<Status>, Option<Priority>)> {
+        Ok((
+            get("status").map(|s| Status::parse(&s)).transpose()?,
+            get("priority").map(|s| Priority::parse(&s)).transpose()?,
+        ))
+    };
+    let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());
+    let (status, priority) = match parsed() {
+        Ok(p) => p,
+        Err(e) => return refused_bulk(&app, &f.user, &f.form, &back, ids, e).await,
+    };
     let changes = TicketChanges {
-        status: get("status").map(|s| Status::parse(&s)).transpose()?,
-        priority: get("priority").map(|s| Priority::parse(&s)).transpose()?,
+        status,
+        priority,
         assignee_id: get("assignee").map(|a| match a.as_str() {
             "none" => None,
             "me" => Some(me.clone()),
@@ -406,16 +495,48 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         ..TicketChanges::default()
     };
     if changes.is_empty() {
-        return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
+        let e = AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply");
+        return refused_bulk(&app, &f.user, &f.form, &back, ids, e).await;
     }
     let tid = f.user.tenant_id();
     let actor = Actor::Agent(me);
-    app.db
+    let chosen = ids.clone();
+    let applied = app
+        .db
         .write(move |c| {
-            commands::bulk_update(c, &tid, &actor, &ids.iter().map(|i| i.as_str().into()).collect::<Vec<_>>(), &changes)
+            commands::bulk_update(
+                c,
+                &tid,
+                &actor,
+                &chosen.iter().map(|i| i.as_str().into()).collect::<Vec<_>>(),
+                &changes,
+            )
         })
-        .await?;
+        .await;
+    match applied {
+        Ok(_) => {}
+        Err(e @ AppError::Invalid { .. }) => return refused_bulk(&app, &f.user, &f.form, &back, ids, e).await,
+        Err(e) => return Err(e),
+    }
     app.tickets_changed(&f.user.tenant_id());
-    let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());
     Ok(see_other(&back))
+}
+
+/// The inbox the bulk bar was on, shown again with the rows still ticked and the reason by the bar.
+async fn refused_bulk(
+    app: &AppState,
+    user: &ConsoleUser,
+    form: &HashMap<String, String>,
+    back: &str,
+    selected: Vec<String>,
+    e: AppError,
+) -> AppResult<HttpResponse> {
+    let query = back.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let q: InboxQuery = serde_urlencoded::from_str(query).unwrap_or_default();
+    let values = ["status", "priority", "assignee", "team", "add_tag"]
+        .into_iter()
+        .filter_map(|k| form.get(k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    let bulk = Bulk { form: FormState::refused(values, &e, &user.tr), selected };
+    render(app, user, q, bulk).await
 }

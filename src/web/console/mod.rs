@@ -5,6 +5,7 @@ mod api_reference;
 mod chat_setup;
 mod email_setup;
 mod failed_mail;
+mod forms;
 mod inbox;
 mod routing_page;
 
@@ -12,6 +13,7 @@ mod live;
 mod next_path;
 mod profile;
 mod signin;
+mod ticket_fields;
 mod ticket_page;
 mod webhooks;
 
@@ -97,6 +99,13 @@ pub fn html<T: Template>(tpl: &T) -> AppResult<HttpResponse> {
         .body(body))
 }
 
+/// A page rendered with a status other than 200: a form shown again after a 422 or a 412.
+pub fn html_status<T: Template>(tpl: &T, status: actix_web::http::StatusCode) -> AppResult<HttpResponse> {
+    let mut res = html(tpl)?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
 /// Redirect after a successful form post.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).finish()
@@ -111,9 +120,13 @@ struct ErrorPage {
     detail: String,
 }
 
-/// The translated error page the console shows for `err`.
-pub fn render_error(state: &AppState, locale: &str, err: &AppError) -> String {
-    let t = Tr::new(state.i18n.clone(), locale.to_string());
+/// The translated error page the console shows for `err`: inside the agent's normal layout
+/// (navigation included) when the request had signed in, bare otherwise.
+pub fn render_error(state: &AppState, locale: &str, err: &AppError, user: Option<&ConsoleUser>) -> String {
+    let t = match user {
+        Some(u) => u.tr.clone(),
+        None => Tr::new(state.i18n.clone(), locale.to_string()),
+    };
     use actix_web::ResponseError;
     let status = err.status_code().as_u16();
     let title = t.t(&format!("error-{}", err.code()));
@@ -124,7 +137,11 @@ pub fn render_error(state: &AppState, locale: &str, err: &AppError) -> String {
         }
         _ => t.t(&format!("error-{}-detail", err.code())),
     };
-    let page = ErrorPage { page: Page::anonymous(t), status, title, detail };
+    let page = match user {
+        Some(u) => Page::for_user(u, ""),
+        None => Page::anonymous(t),
+    };
+    let page = ErrorPage { page, status, title, detail };
     page.render().unwrap_or_else(|_| format!("{status}"))
 }
 

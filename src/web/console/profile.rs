@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, see_other, Page};
+use super::forms::FormState;
+use super::{html, html_status, see_other, Page};
 use crate::accounts::agents::{self, AgentLanguage, Proficiency};
 use crate::accounts::{passwords, sessions};
+use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::routing::engine::Presence;
 use crate::web::auth::{self, cookie, session_cookie_name, ConsoleUser, CsrfForm};
@@ -28,6 +31,8 @@ struct ProfilePage {
     presence: &'static str,
     presences: Vec<&'static str>,
     saved: Option<String>,
+    /// The details form as submitted, after a refusal.
+    form: FormState,
 }
 
 impl ProfilePage {
@@ -44,12 +49,6 @@ pub struct SavedQuery {
 /// GET /profile
 pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<SavedQuery>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
-    let tid = user.tenant_id();
-    let aid = user.agent.id.clone();
-    let (languages, presence) = app
-        .db
-        .read(move |c| Ok((agents::languages(c, &tid, &aid)?, crate::routing::store::presence(c, &tid, &aid)?)))
-        .await?;
     let saved = q.saved.as_deref().and_then(|s| match s {
         "profile" => Some(user.tr.t("profile-saved")),
         "languages" => Some(user.tr.t("profile-languages-saved")),
@@ -57,11 +56,23 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<SavedQuery>
         "password" => Some(user.tr.t("profile-password-saved")),
         _ => None,
     });
-    html(&ProfilePage {
-        name: user.agent.name.clone(),
+    html(&page(&app, &user, saved, FormState::fresh()).await?)
+}
+
+/// The profile page; `details` holds what the agent submitted when the details form was refused.
+async fn page(app: &AppState, user: &ConsoleUser, saved: Option<String>, details: FormState) -> AppResult<ProfilePage> {
+    let tid = user.tenant_id();
+    let aid = user.agent.id.clone();
+    let (languages, presence) = app
+        .db
+        .read(move |c| Ok((agents::languages(c, &tid, &aid)?, crate::routing::store::presence(c, &tid, &aid)?)))
+        .await?;
+    let stored = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(ProfilePage {
+        name: details.value("name", &user.agent.name).to_string(),
         email: user.agent.email.clone(),
-        locale: user.agent.locale.clone().unwrap_or_default(),
-        time_zone: user.agent.time_zone.clone().unwrap_or_default(),
+        locale: details.value("locale", &stored(&user.agent.locale)).to_string(),
+        time_zone: details.value("time_zone", &stored(&user.agent.time_zone)).to_string(),
         locales: crate::i18n::available(),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         languages,
@@ -69,7 +80,8 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<SavedQuery>
         presence: presence.as_str(),
         presences: Presence::ALL.iter().map(|p| p.as_str()).collect(),
         saved,
-        page: Page::for_user(&user, "profile"),
+        form: details,
+        page: Page::for_user(user, "profile"),
     })
 }
 
@@ -80,20 +92,33 @@ pub struct ProfileForm {
     time_zone: String,
 }
 
-/// POST /profile
+/// POST /profile; a refused name, language or time zone comes back as typed, with the reason.
 pub async fn update(req: HttpRequest, f: CsrfForm<ProfileForm>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
     let aid = f.user.agent.id.clone();
     let form = f.form;
-    app.db
+    let typed = HashMap::from([
+        ("name".to_string(), form.name.clone()),
+        ("locale".to_string(), form.locale.clone()),
+        ("time_zone".to_string(), form.time_zone.clone()),
+    ]);
+    let saved = app
+        .db
         .write(move |c| {
             let locale = Some(form.locale.trim()).filter(|l| !l.is_empty());
             let zone = Some(form.time_zone.trim()).filter(|z| !z.is_empty());
             agents::update_profile(c, &tid, &aid, &form.name, locale, zone)
         })
-        .await?;
-    Ok(see_other("/profile?saved=profile"))
+        .await;
+    match saved {
+        Ok(_) => Ok(see_other("/profile?saved=profile")),
+        Err(e @ AppError::Invalid { .. }) => {
+            let details = FormState::refused(typed, &e, &f.user.tr);
+            html_status(&page(&app, &f.user, None, details).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// POST /profile/languages: fields `lang_N` and `prof_N`; an empty `lang_N` removes that row.

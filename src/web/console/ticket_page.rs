@@ -2,11 +2,15 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, see_other, Page};
+use super::forms::FormState;
+use super::ticket_fields::{ConflictRow, HistoryLine, Names};
+use super::{html, html_status, see_other, Page};
+use crate::app::AppState;
 use crate::db::DbConnection;
 use crate::email::outbound::{self, Outbound};
 use crate::error::{AppError, AppResult};
@@ -14,7 +18,7 @@ use crate::tenancy::TenantId;
 use crate::tickets::commands::Creation;
 use crate::tickets::commands::{self, NewMessage, NewTicket, Requester, TicketChanges};
 use crate::tickets::intake::Submitted;
-use crate::tickets::queries::{self, EventView, TicketDetail, TimelineItem};
+use crate::tickets::queries::{self, TicketDetail, TimelineItem};
 use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ConsoleUser, CsrfForm, CsrfUpload};
 
@@ -33,7 +37,7 @@ struct TicketPage {
     d: TicketDetail,
     ticket: Ticket,
     timeline: Vec<TimelineItem>,
-    events: Vec<EventView>,
+    history: Vec<HistoryLine>,
     tags: String,
     zone: String,
     me: String,
@@ -46,6 +50,10 @@ struct TicketPage {
     chat_page: Option<String>,
     /// For a chat: when the newest message the visitor has seen was sent.
     chat_read: Option<chrono::NaiveDateTime>,
+    /// The properties form as the agent submitted it, after a refused save.
+    form: FormState,
+    /// After a 412: the fields someone else saved differently (theirs vs yours).
+    conflict: Vec<ConflictRow>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -73,6 +81,16 @@ impl TicketPage {
     fn is<T: std::ops::Deref<Target = str>>(&self, a: &Option<T>, b: &str) -> bool {
         a.as_deref() == Some(b)
     }
+
+    /// Whether a properties option is selected: the agent's refused choice, else the saved value.
+    fn picked(&self, name: &str, value: impl AsRef<str>, saved: bool) -> bool {
+        let value = value.as_ref();
+        let mine = if name == "assignee" && value == self.me { self.form.chose(name, "me") } else { None };
+        match mine {
+            Some(true) => true,
+            _ => self.form.chose(name, value).unwrap_or(saved),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -81,7 +99,7 @@ struct TimelinePartial {
     page: Page,
     ticket: Ticket,
     timeline: Vec<TimelineItem>,
-    events: Vec<EventView>,
+    history: Vec<HistoryLine>,
     zone: String,
     merged_into: Option<i64>,
     previous: Option<i64>,
@@ -107,8 +125,20 @@ fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Load
 /// GET /tickets/{key}
 pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
+    html(&page(&app, &user, path.into_inner(), Refused::None).await?)
+}
+
+/// How the properties form comes back after a save was refused.
+enum Refused {
+    None,
+    /// A 422: the values as submitted and the error next to its field.
+    Invalid(HashMap<String, String>, AppError),
+    /// A 412: someone saved first; the values as submitted, against the ticket as it now is.
+    Stale(HashMap<String, String>),
+}
+
+async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused) -> AppResult<TicketPage> {
     let tid = user.tenant_id();
-    let key = path.into_inner();
     let (mut d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
@@ -124,22 +154,37 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
         }
         _ => (None, None),
     };
-    html(&TicketPage {
+    let me = user.agent.id.to_string();
+    let names = Names { tr: &user.tr, agents: &d.agents, teams: &d.teams };
+    let history = names.history(&events);
+    let (form, conflict) = match refused {
+        Refused::None => (FormState::fresh(), vec![]),
+        Refused::Invalid(values, e) => (FormState::refused(values, &e, &user.tr), vec![]),
+        Refused::Stale(mut values) => {
+            let conflict = names.conflicts(&d.ticket, &values, &me);
+            // The form now carries the saved version, so sending it again applies the agent's values.
+            values.remove("version");
+            (FormState::refused(values, &AppError::PreconditionFailed, &user.tr), conflict)
+        }
+    };
+    Ok(TicketPage {
         chat_page,
         chat_read,
-        tags: d.ticket.tags.clone(),
+        tags: form.value("tags", &d.ticket.tags).to_string(),
         ticket: d.ticket.clone(),
         d,
         timeline,
-        events,
+        history,
         zone: user.zone().to_string(),
-        me: user.agent.id.to_string(),
+        me,
         statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
         priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
         merged_into,
         previous,
         mail,
-        page: Page::for_user(&user, "inbox").with_mail_banner(&app),
+        form,
+        conflict,
+        page: Page::for_user(user, "inbox").with_mail_banner(app),
     })
 }
 
@@ -165,11 +210,12 @@ pub async fn timeline(req: HttpRequest, user: ConsoleUser, path: web::Path<Strin
     let tid = user.tenant_id();
     let key = path.into_inner();
     let (d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
+    let history = Names { tr: &user.tr, agents: &d.agents, teams: &d.teams }.history(&d.events);
     html(&TimelinePartial {
         page: Page::for_user(&user, "inbox"),
         ticket: d.ticket,
         timeline: d.timeline,
-        events: d.events,
+        history,
         zone: user.zone().to_string(),
         merged_into,
         previous,
@@ -250,29 +296,65 @@ pub async fn update(
     let get = |k: &str| f.form.get(k).map(|v| v.trim().to_string());
     let me = f.user.agent.id.clone();
     let opt = |v: Option<String>| v.map(|v| if v.is_empty() || v == "none" { None } else { Some(v) });
-    let changes = TicketChanges {
-        status: get("status").filter(|s| !s.is_empty()).map(|s| Status::parse(&s)).transpose()?,
-        priority: get("priority").filter(|s| !s.is_empty()).map(|s| Priority::parse(&s)).transpose()?,
+    let parsed = || -> AppResult<(Option<Status>, Option<Priority>)> {
+        Ok((
+            get("status").filter(|s| !s.is_empty()).map(|s| Status::parse(&s)).transpose()?,
+            get("priority").filter(|s| !s.is_empty()).map(|s| Priority::parse(&s)).transpose()?,
+        ))
+    };
+    let changes = parsed().map(|(status, priority)| TicketChanges {
+        status,
+        priority,
         assignee_id: opt(get("assignee").map(|a| if a == "me" { me.to_string() } else { a }))
             .map(|a| a.map(Into::into)),
         team_id: opt(get("team")).map(|t| t.map(Into::into)),
         language: opt(get("language")),
         tags: get("tags").map(|t| t.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect()),
         ..TicketChanges::default()
-    };
+    });
     let version: Option<i32> = get("version").and_then(|v| v.parse().ok());
     let tid = f.user.tenant_id();
     let actor = Actor::Agent(me);
     let key = path.into_inner();
-    let number = app
+    let mut typed = f.form.clone();
+    typed.remove("_csrf");
+    let changes = match changes {
+        Ok(c) => c,
+        Err(e) => return refused_properties(&app, &f.user, key, Refused::Invalid(typed, e)).await,
+    };
+    let k = key.clone();
+    let saved = app
         .db
         .write(move |c| {
-            let t = resolve(c, &tid, &key)?;
+            let t = resolve(c, &tid, &k)?;
             Ok(commands::update_ticket(c, &tid, &actor, &t.id, &changes, version)?.number)
         })
-        .await?;
+        .await;
+    let number = match saved {
+        Ok(n) => n,
+        Err(e @ AppError::Invalid { .. }) => {
+            return refused_properties(&app, &f.user, key, Refused::Invalid(typed, e)).await
+        }
+        Err(AppError::PreconditionFailed) => {
+            return refused_properties(&app, &f.user, key, Refused::Stale(typed)).await
+        }
+        Err(e) => return Err(e),
+    };
     app.tickets_changed(&f.user.tenant_id());
     Ok(see_other(&format!("/tickets/{number}")))
+}
+
+async fn refused_properties(
+    app: &AppState,
+    user: &ConsoleUser,
+    key: String,
+    refused: Refused,
+) -> AppResult<HttpResponse> {
+    let status = match refused {
+        Refused::Stale(_) => StatusCode::PRECONDITION_FAILED,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    html_status(&page(app, user, key, refused).await?, status)
 }
 
 #[derive(Deserialize)]
@@ -312,47 +394,65 @@ pub async fn attachment(req: HttpRequest, user: ConsoleUser, path: web::Path<Str
 struct NewTicketPage {
     page: Page,
     priorities: Vec<&'static str>,
+    form: FormState,
+}
+
+impl NewTicketPage {
+    fn new(user: &ConsoleUser, form: FormState) -> Self {
+        NewTicketPage {
+            priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
+            page: Page::for_user(user, "inbox"),
+            form,
+        }
+    }
+
+    /// Whether `p` is the priority to preselect: the agent's choice, else normal.
+    fn picked(&self, p: &str) -> bool {
+        self.form.chose("priority", p).unwrap_or(p == "normal")
+    }
 }
 
 /// GET /tickets/new
 pub async fn new_form(user: ConsoleUser) -> AppResult<HttpResponse> {
-    html(&NewTicketPage {
-        priorities: Priority::ALL.iter().map(|s| s.as_str()).collect(),
-        page: Page::for_user(&user, "inbox"),
-    })
+    html(&NewTicketPage::new(&user, FormState::fresh()))
 }
 
-#[derive(Deserialize)]
-pub struct NewTicketForm {
-    subject: String,
-    body: String,
-    email: String,
-    name: Option<String>,
-    priority: String,
-    language: Option<String>,
-    tags: Option<String>,
-}
-
-/// POST /tickets/new: an agent opens a ticket on a customer's behalf (phone call, walk-in).
-pub async fn create(req: HttpRequest, f: CsrfForm<NewTicketForm>) -> AppResult<HttpResponse> {
+/// POST /tickets/new: an agent opens a ticket on a customer's behalf (phone call, walk-in). A
+/// refused form comes back filled in, with the reason next to its field.
+pub async fn create(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let form = f.form;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let priority = match Priority::parse(&get("priority")) {
+        Ok(p) => p,
+        Err(e) => return refused_new_ticket(&f.user, form, e),
+    };
+    let name = get("name");
+    let language = get("language");
     let new = NewTicket {
-        subject: form.subject,
-        body_text: form.body,
+        subject: get("subject"),
+        body_text: get("body"),
         body_html: None,
-        requester: Requester::Email { email: form.email, name: form.name.filter(|n| !n.trim().is_empty()) },
-        priority: Priority::parse(&form.priority)?,
-        tags: form.tags.unwrap_or_default().split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        language: form.language.filter(|l| !l.trim().is_empty()),
+        requester: Requester::Email { email: get("email"), name: Some(name).filter(|n| !n.trim().is_empty()) },
+        priority,
+        tags: get("tags").split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        language: Some(language).filter(|l| !l.trim().is_empty()),
         channel: Channel::Web,
         assignee_id: None,
         team_id: None,
     };
     let actor = Actor::Agent(f.user.agent.id.as_str().into());
-    let t = match app.intake.submit(&f.user.tenant_id(), Creation::new(actor, new), None).await? {
-        Submitted::Opened(t) => *t,
-        Submitted::Replayed { .. } => return Err(AppError::Internal(anyhow::anyhow!("replay without a key"))),
+    let t = match app.intake.submit(&f.user.tenant_id(), Creation::new(actor, new), None).await {
+        Ok(Submitted::Opened(t)) => *t,
+        Ok(Submitted::Replayed { .. }) => return Err(AppError::Internal(anyhow::anyhow!("replay without a key"))),
+        Err(e @ AppError::Invalid { .. }) => return refused_new_ticket(&f.user, form, e),
+        Err(e) => return Err(e),
     };
     Ok(see_other(&format!("/tickets/{}", t.number)))
+}
+
+fn refused_new_ticket(user: &ConsoleUser, mut form: HashMap<String, String>, e: AppError) -> AppResult<HttpResponse> {
+    form.remove("_csrf");
+    let state = FormState::refused(form, &e, &user.tr);
+    html_status(&NewTicketPage::new(user, state), StatusCode::UNPROCESSABLE_ENTITY)
 }

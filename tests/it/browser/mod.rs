@@ -1,6 +1,9 @@
 //! Browser tests: the console in headless Chromium, driven over WebDriver from this test binary.
 
 mod console;
+mod console_forms;
+mod console_layout;
+mod console_pages;
 mod email_setup;
 mod failed_mail;
 mod help_center;

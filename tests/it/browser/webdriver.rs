@@ -76,7 +76,8 @@ impl Browser {
     pub async fn start(bins: &Binaries) -> Result<Browser> {
         let http = reqwest::Client::builder()
             .no_proxy()
-            .timeout(Duration::from_secs(30))
+            // Longer than the script timeout below, so a slow script fails as a script timeout.
+            .timeout(Duration::from_secs(90))
             .build()
             .context("building the WebDriver HTTP client")?;
         // The free port can be taken between probing and chromedriver binding it; a retry covers that.
@@ -109,7 +110,7 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
-            "timeouts": {"pageLoad": 20_000, "script": 10_000, "implicit": 0},
+            "timeouts": {"pageLoad": 20_000, "script": 60_000, "implicit": 0},
             "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"binary": bins.chromium, "args": args},
         }}});
@@ -251,6 +252,17 @@ impl Browser {
     /// Run a synchronous script in the page and return its result.
     pub async fn execute(&self, script: &str) -> Result<Value> {
         self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).await
+    }
+
+    /// Run a script with arguments; it finishes by calling its last argument (the W3C async
+    /// callback) with the result. Scripts injected this way are not subject to the page's CSP.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd("POST", "/execute/async", Some(json!({"script": script, "args": args}))).await
+    }
+
+    /// Run a synchronous script with arguments (`arguments[0]`, …) and return its result.
+    pub async fn execute_with(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": args}))).await
     }
 
     /// Save a PNG of the viewport to `path`.
