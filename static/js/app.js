@@ -1,9 +1,11 @@
 // Meridian console behaviour: progressive enhancement only; every page works without it.
 
-// Ask before destructive actions (buttons marked .danger).
+// Ask before destructive actions (buttons marked .danger), unless the page itself is the
+// confirmation (data-confirmed, such as the merge preview).
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
-  if (button && button.classList.contains("danger") && !window.confirm(button.textContent.trim() + "?")) {
+  if (button && button.classList.contains("danger") && !button.hasAttribute("data-confirmed")
+    && !window.confirm(button.textContent.trim() + "?")) {
     event.preventDefault();
   }
 });
@@ -123,15 +125,33 @@ if (ticket) {
   const here = queue.indexOf(`/tickets/${ticket.dataset.number}`);
   const body = document.getElementById("body");
   const kind = (k) => { const r = document.querySelector(`input[name=kind][value=${k}]`); if (r) r.checked = true; };
+
+  // "s" solves only after a few seconds in which the agent can take it back.
+  const undo = document.getElementById("solve-undo");
+  let solveTimer = null;
+  const solveNow = () => { clearTimeout(solveTimer); solveTimer = null; document.getElementById("solve")?.submit(); };
+  const cancelSolve = () => { clearTimeout(solveTimer); solveTimer = null; if (undo) undo.hidden = true; };
+  const startSolve = () => {
+    if (!undo) return;
+    if (solveTimer) return;
+    undo.hidden = false;
+    undo.querySelector("[data-undo]").focus();
+    solveTimer = setTimeout(solveNow, Number(undo.dataset.delayMs) || 5000);
+  };
+  undo?.querySelector("[data-undo]").addEventListener("click", () => { cancelSolve(); document.activeElement.blur(); });
+  undo?.querySelector("[data-now]").addEventListener("click", solveNow);
+
+  const help = document.getElementById("shortcuts-help");
   document.addEventListener("keydown", (e) => {
-    if (typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === "Escape" && solveTimer) { e.preventDefault(); cancelSolve(); return; }
+    if (help?.open || typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
     if (e.key === "r" && body) { e.preventDefault(); kind("reply"); body.focus(); }
     else if (e.key === "n" && body) { e.preventDefault(); kind("note"); body.focus(); }
     else if (e.key === "a") document.getElementById("assign-me")?.submit();
-    else if (e.key === "s") document.getElementById("solve")?.submit();
+    else if (e.key === "s") startSolve();
     else if (e.key === "u") window.location.href = "/inbox";
     else if (e.key === "j" && here >= 0 && queue[here + 1]) window.location.href = queue[here + 1];
     else if (e.key === "k" && here > 0) window.location.href = queue[here - 1];
-    else if (e.key === "?") alert(document.querySelector("[data-shortcuts]").textContent);
+    else if (e.key === "?" && help) help.showModal();
   });
 }

@@ -12,6 +12,7 @@ mod live;
 mod next_path;
 mod profile;
 mod signin;
+mod ticket_merge;
 mod ticket_page;
 mod webhooks;
 
@@ -159,6 +160,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
             .route("/tickets/{key}/typing", web::post().to(ticket_page::typing))
             .route("/tickets/{key}/update", web::post().to(ticket_page::update))
+            .route("/tickets/{key}/merge", web::get().to(ticket_merge::preview))
             .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
             .route("/tickets/{key}/mail/{id}/retry", web::post().to(ticket_page::retry_mail))
             .route("/attachments/{id}", web::get().to(ticket_page::attachment))

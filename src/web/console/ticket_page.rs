@@ -19,7 +19,7 @@ use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ConsoleUser, CsrfForm, CsrfUpload};
 
 /// A ticket is addressed by its number (what agents say) or its id (what the API returns).
-fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
+pub(super) fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
     match key.parse::<i64>() {
         Ok(n) => queries::by_number(conn, tenant, n),
         Err(_) => commands::get(conn, tenant, &key.into()),
@@ -46,6 +46,8 @@ struct TicketPage {
     chat_page: Option<String>,
     /// For a chat: when the newest message the visitor has seen was sent.
     chat_read: Option<chrono::NaiveDateTime>,
+    /// Just after the agent's own message: which kind it was, to confirm it went through.
+    sent: Option<&'static str>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -105,7 +107,18 @@ fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Load
 }
 
 /// GET /tickets/{key}
-pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn show(
+    req: HttpRequest,
+    user: ConsoleUser,
+    path: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    // Only a display hint set by our own redirect: anything else is ignored, never echoed.
+    let sent = match query.get("sent").map(String::as_str) {
+        Some("reply") => Some("reply"),
+        Some("note") => Some("note"),
+        _ => None,
+    };
     let app = auth::state(&req)?;
     let tid = user.tenant_id();
     let key = path.into_inner();
@@ -125,6 +138,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) 
         _ => (None, None),
     };
     html(&TicketPage {
+        sent,
         chat_page,
         chat_read,
         tags: d.ticket.tags.clone(),
@@ -224,20 +238,21 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
         body_html: None,
         attachments: blobs,
     };
-    let number = app
+    let (number, message_id) = app
         .db
         .write(move |c| {
             let t = resolve(c, &tid, &key)?;
-            let (t, _) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
+            let (t, m) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
             if let Some(s) = status {
                 let ch = TicketChanges { status: Some(s), ..TicketChanges::default() };
                 commands::update_ticket(c, &tid, &actor, &t.id, &ch, None)?;
             }
-            Ok(t.number)
+            Ok((t.number, m.id))
         })
         .await?;
     app.tickets_changed(&f.user.tenant_id());
-    Ok(see_other(&format!("/tickets/{number}")))
+    // Land on the new message, not the top of a long conversation, with a confirmation beside it.
+    Ok(see_other(&format!("/tickets/{number}?sent={}#m-{message_id}", kind.as_str())))
 }
 
 /// POST /tickets/{key}/update: the side panel's controls (each field optional).

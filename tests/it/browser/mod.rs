@@ -5,6 +5,7 @@ mod email_setup;
 mod failed_mail;
 mod help_center;
 mod routing;
+mod ticket_safety;
 mod tickets;
 pub mod webdriver;
 mod widget;
