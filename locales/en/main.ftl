@@ -203,6 +203,22 @@ inbox-add-tag = Add tag
 inbox-apply-selected = Apply to selected
 inbox-select = Select
 inbox-select-ticket = Select ticket { $number }
+inbox-select-all = Select all tickets on this page
+inbox-selected = { $count } selected
+search-agents = Search agents
+search-teams = Search teams
+bulk-applied = { $count ->
+    [one] Changed { $count } ticket.
+   *[other] Changed { $count } tickets.
+}
+bulk-undone = { $count ->
+    [one] Undone: { $count } ticket is back as it was.
+   *[other] Undone: { $count } tickets are back as they were.
+}
+bulk-undo-skipped = { $count ->
+    [one] { $count } ticket changed since and was left as it is.
+   *[other] { $count } tickets changed since and were left as they are.
+}
 inbox-next-page = Next page →
 inbox-count-unavailable = ?
 shortcuts-inbox = Shortcuts: j / k next and previous, o open, x select, ? help.

@@ -33,6 +33,27 @@ function debounce(fn, ms) {
   return () => { clearTimeout(t); t = setTimeout(fn, ms); };
 }
 
+// A long select (agents, teams) gets a search box that hides the options not matching.
+for (const select of document.querySelectorAll("select[data-searchable]")) {
+  const search = document.createElement("input");
+  search.type = "search";
+  search.className = "select-search";
+  search.placeholder = select.dataset.searchable;
+  search.setAttribute("aria-label", select.dataset.searchable);
+  search.addEventListener("input", () => {
+    const want = search.value.trim().toLowerCase();
+    let first = null;
+    for (const o of select.options) {
+      const show = !o.value || !want || o.textContent.toLowerCase().includes(want);
+      o.hidden = !show;
+      if (show && o.value && !first) first = o;
+    }
+    // Typing a name picks the first match, as a combobox would.
+    if (want && first) select.value = first.value;
+  });
+  select.before(search);
+}
+
 // ---- Inbox: live rows, queue memory for next/previous, keyboard navigation.
 const inbox = document.querySelector('[data-live="inbox"]');
 if (inbox) {
@@ -45,7 +66,26 @@ if (inbox) {
   const url = new URL(window.location.href);
   url.searchParams.delete("cursor");
   url.searchParams.set("partial", "1");
-  const reload = debounce(() => refresh(url.toString(), rowsEl).then(remember), 150);
+  const viewsEl = document.getElementById("inbox-views");
+  const viewsUrl = new URL(url);
+  viewsUrl.searchParams.set("partial", "views");
+  // Rows and the sidebar's counts follow every change, here or elsewhere.
+  const reload = debounce(() => {
+    refresh(url.toString(), rowsEl).then(remember).then(countSelected);
+    if (viewsEl) refresh(viewsUrl.toString(), viewsEl);
+  }, 150);
+
+  // Select all, and how many are selected.
+  const all = document.getElementById("select-all");
+  const counter = document.getElementById("selected-count");
+  const boxes = () => [...rowsEl.querySelectorAll("input[type=checkbox]")];
+  function countSelected() {
+    const n = boxes().filter((b) => b.checked).length;
+    if (counter) counter.textContent = n ? counter.dataset.template.replace("{n}", n) : "";
+    if (all) { all.checked = n > 0 && n === boxes().length; all.indeterminate = n > 0 && n < boxes().length; }
+  }
+  all?.addEventListener("change", () => { boxes().forEach((b) => { b.checked = all.checked; }); countSelected(); });
+  rowsEl.addEventListener("change", countSelected);
   const es = new EventSource("/events");
   es.addEventListener("ticket", reload);
   es.addEventListener("resync", reload);
@@ -68,6 +108,7 @@ if (inbox) {
     else if (e.key === "x" && list[current]) {
       const box = list[current].querySelector("input[type=checkbox]");
       box.checked = !box.checked;
+      countSelected();
     } else if (e.key === "?") alert(document.querySelector(".queue .small").textContent);
   });
 }

@@ -13,6 +13,7 @@ mod browser;
 mod chat;
 mod cli;
 mod config;
+mod console_bulk;
 mod console_safety;
 mod console_tickets;
 mod email;

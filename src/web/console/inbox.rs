@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{html, see_other, Page};
 use crate::error::{AppError, AppResult};
-use crate::tickets::commands::{self, TicketChanges};
+use crate::tickets::commands::TicketChanges;
 use crate::tickets::queries::{self, AssigneeFilter, Filter, InboxRow, SavedView, Sort, View};
 use crate::tickets::teams::Team;
 use crate::tickets::view_counts::CachedCounts;
@@ -31,6 +31,11 @@ pub struct InboxQuery {
     sort: Option<String>,
     cursor: Option<String>,
     partial: Option<String>,
+    /// A bulk action just applied, which the notice offers to undo.
+    bulk: Option<String>,
+    /// How many tickets an undo restored, and how many it left because they changed since.
+    undone: Option<usize>,
+    skipped: Option<usize>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -160,6 +165,21 @@ struct InboxPage {
     broken: bool,
     /// What to say when the page has no rows: title, text, and where the work is instead.
     empty: Option<EmptyState>,
+    /// The workspace's active agents (id, name), for the assignee filter and bulk assignment.
+    agents: Vec<(String, String)>,
+    bulk_notice: Option<BulkNotice>,
+}
+
+/// After a bulk action: how many tickets it changed and the id to undo it by.
+pub struct BulkNotice {
+    pub id: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/_inbox_views.html")]
+struct InboxViews {
+    views: Vec<ViewLink>,
 }
 
 #[derive(Template)]
@@ -171,6 +191,10 @@ struct InboxRows {
 }
 
 impl InboxPage {
+    fn n(&self, v: &usize) -> i64 {
+        i64::try_from(*v).unwrap_or(i64::MAX)
+    }
+
     fn selected(&self, a: &Option<String>, b: impl AsRef<str>) -> bool {
         a.as_deref() == Some(b.as_ref())
     }
@@ -217,14 +241,18 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
     };
     let sort = nonempty(&q.sort).map(Sort::parse).transpose()?.unwrap_or(Sort::Updated);
     let cursor = q.cursor.clone();
-    let partial = q.partial.is_some();
+    // `partial=views` is the sidebar alone (live counts); any other value is the rows alone.
+    let views_only = q.partial.as_deref() == Some("views");
+    let partial = q.partial.is_some() && !views_only;
     let (f2, me2, tid2) = (filter.clone(), me.clone(), tid.clone());
     // Read the generation before counting, so a change during the count invalidates the entry.
     let generation = app.live.generation(tid.as_str());
     let cached = if partial { None } else { app.view_counts.get(tid.as_str(), &me, generation) };
     let need_counts = !partial && cached.is_none();
     let is_saved = saved_id.is_some();
-    let (rows, next, fresh, teams, broken) = app
+    let bulk_id = nonempty(&q.bulk).map(str::to_string);
+    let me3 = me.to_string();
+    let (rows, next, fresh, teams, broken, agents, bulk_count) = app
         .db
         .read(move |c| {
             let listed = if view_broken {
@@ -241,7 +269,7 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 Err(e) => return Err(e),
             };
             if partial {
-                return Ok((rows, next, None, vec![], broken));
+                return Ok((rows, next, None, vec![], broken, vec![], None));
             }
             let fresh = if need_counts {
                 let mut views = Vec::new();
@@ -266,7 +294,16 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
                 None
             };
             let teams = crate::tickets::teams::list(c, &tid2)?;
-            Ok((rows, next, fresh, teams, broken))
+            let agents = crate::accounts::agents::list(c, &tid2)?
+                .into_iter()
+                .filter(|a| a.active)
+                .map(|a| (a.id.to_string(), a.name))
+                .collect();
+            let bulk_count = match &bulk_id {
+                Some(id) => crate::tickets::bulk_undo::pending(c, &tid2, &me3, id)?,
+                None => None,
+            };
+            Ok((rows, next, fresh, teams, broken, agents, bulk_count))
         })
         .await?;
     if let Some(f) = &fresh {
@@ -306,6 +343,10 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
         label: s.name,
         count: n.map(count_label).unwrap_or_else(|| user.tr.t("inbox-count-unavailable")),
     }));
+    if views_only {
+        return html(&InboxViews { views });
+    }
+    let bulk_notice = bulk_count.zip(q.bulk.clone()).map(|(count, id)| BulkNotice { id, count });
     if q.view.is_none() && !custom && saved_id.is_none() {
         q.view = Some(View::MyOpen.as_str().into());
     }
@@ -326,6 +367,8 @@ pub async fn show(req: HttpRequest, user: ConsoleUser, q: web::Query<InboxQuery>
         current_saved,
         broken,
         empty,
+        agents,
+        bulk_notice,
     })
     .map(|mut r| {
         if broken {
@@ -409,13 +452,40 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         return Err(AppError::invalid("changes", "error-bulk-nothing", "choose a change to apply"));
     }
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(me);
-    app.db
+    let actor = Actor::Agent(me.clone());
+    let (_, undo_id) = app
+        .db
         .write(move |c| {
-            commands::bulk_update(c, &tid, &actor, &ids.iter().map(|i| i.as_str().into()).collect::<Vec<_>>(), &changes)
+            let ids: Vec<_> = ids.iter().map(|i| i.as_str().into()).collect();
+            crate::tickets::bulk_undo::apply(c, &tid, &actor, me.as_str(), &ids, &changes)
         })
         .await?;
     app.tickets_changed(&f.user.tenant_id());
-    let back = f.form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into());
-    Ok(see_other(&back))
+    Ok(see_other(&with_param(&back_to(&f.form), "bulk", &undo_id)))
+}
+
+/// Where a bulk form returns to: its `back` field when that is an inbox address.
+fn back_to(form: &HashMap<String, String>) -> String {
+    form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into())
+}
+
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    format!("{url}{sep}{key}={value}")
+}
+
+/// POST /inbox/bulk/{id}/undo: put back what this agent's bulk action changed.
+pub async fn undo_bulk(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, me, id) = (f.user.tenant_id(), f.user.agent.id.clone(), path.into_inner());
+    let actor = Actor::Agent(me.clone());
+    let done = app.db.write(move |c| crate::tickets::bulk_undo::undo(c, &tid, &actor, me.as_str(), &id)).await?;
+    app.tickets_changed(&f.user.tenant_id());
+    let back = with_param(&back_to(&f.form), "undone", &done.restored.to_string());
+    Ok(see_other(&with_param(&back, "skipped", &done.skipped.to_string())))
 }

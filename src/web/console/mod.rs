@@ -152,6 +152,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/inbox/views/{id}/rename", web::post().to(inbox::rename_view))
             .route("/inbox/views/{id}/delete", web::post().to(inbox::delete_view))
             .route("/inbox/bulk", web::post().to(inbox::bulk))
+            .route("/inbox/bulk/{id}/undo", web::post().to(inbox::undo_bulk))
             .route("/events", web::get().to(live::events))
             .route("/tickets/new", web::get().to(ticket_page::new_form))
             .route("/tickets/new", web::post().to(ticket_page::create))

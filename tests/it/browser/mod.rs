@@ -4,6 +4,7 @@ mod console;
 mod email_setup;
 mod failed_mail;
 mod help_center;
+mod inbox_bulk;
 mod routing;
 mod ticket_safety;
 mod tickets;
