@@ -237,6 +237,22 @@ inbox-add-tag = Add tag
 inbox-apply-selected = Apply to selected
 inbox-select = Select
 inbox-select-ticket = Select ticket { $number }
+inbox-select-all = Select all tickets on this page
+inbox-selected = { $count } selected
+search-agents = Search agents
+search-teams = Search teams
+bulk-applied = { $count ->
+    [one] Changed { $count } ticket.
+   *[other] Changed { $count } tickets.
+}
+bulk-undone = { $count ->
+    [one] Undone: { $count } ticket is back as it was.
+   *[other] Undone: { $count } tickets are back as they were.
+}
+bulk-undo-skipped = { $count ->
+    [one] { $count } ticket changed since and was left as it is.
+   *[other] { $count } tickets changed since and were left as they are.
+}
 inbox-next-page = Next page →
 inbox-count-unavailable = ?
 shortcuts-inbox = Shortcuts: j / k next and previous, o open, x select, ? help.
@@ -256,6 +272,33 @@ ticket-properties = Properties
 ticket-merge = Merge
 ticket-merge-target = Number of the ticket to merge into
 ticket-merge-action = Merge into
+
+merge-title = Merge tickets
+merge-source = This ticket is closed
+merge-target = Its messages move into
+merge-messages = { $count ->
+    [one] { $count } message
+   *[other] { $count } messages
+}
+merge-requesters-differ = These tickets come from different requesters. After the merge, replies go only to the requester of the ticket that stays open.
+merge-effect = Ticket #{ $number } will be closed and point to the other ticket. A merge cannot be undone.
+merge-confirm = Merge
+action-cancel = Cancel
+action-close = Close
+action-undo = Undo
+sent-reply = Your reply was sent.
+sent-note = Your internal note was added.
+solve-pending = Solving this ticket in a few seconds…
+solve-now = Solve now
+shortcuts-title = Keyboard shortcuts
+shortcut-reply = Write a public reply
+shortcut-note = Write an internal note
+shortcut-assign-me = Assign the ticket to me
+shortcut-solve = Solve (with a few seconds to undo)
+shortcut-next-previous = Next and previous ticket of the queue
+shortcut-inbox = Back to the inbox
+shortcut-help = Show this help
+shortcut-close = Close this help, or undo a pending solve
 
 composer-kind = Message type
 composer-reply = Public reply

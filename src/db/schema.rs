@@ -580,3 +580,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(alert_tickets, tickets);
+
+diesel::table! {
+    bulk_actions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        agent_id -> Text,
+        before_json -> Text,
+        created_at -> Timestamp,
+    }
+}

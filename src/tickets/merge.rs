@@ -11,6 +11,22 @@ use crate::error::{AppError, AppResult};
 use crate::events::DomainEvent;
 use crate::tenancy::TenantId;
 
+/// Whether `source` may be merged into `target`: two different tickets, neither closed nor merged.
+/// The console's merge preview asks this before it offers the merge.
+pub fn check(source: &Ticket, target: &Ticket) -> AppResult<()> {
+    if source.id == target.id {
+        return Err(AppError::invalid("target", "error-merge-self", "a ticket cannot be merged into itself"));
+    }
+    if source.merged_into_id.is_some()
+        || source.status == Status::Closed
+        || target.status == Status::Closed
+        || target.merged_into_id.is_some()
+    {
+        return Err(AppError::invalid("target", "error-merge-closed", "closed or merged tickets cannot be merged"));
+    }
+    Ok(())
+}
+
 /// Merge `source` into `target`: messages and attachments move, the source closes and points at the target.
 pub fn merge(
     conn: &mut DbConnection,
@@ -27,13 +43,7 @@ pub fn merge(
         AppError::NotFound => AppError::invalid("target", "error-merge-target", "no ticket with this number or id"),
         other => other,
     })?;
-    if source.merged_into_id.is_some()
-        || source.status == Status::Closed
-        || target.status == Status::Closed
-        || target.merged_into_id.is_some()
-    {
-        return Err(AppError::invalid("target", "error-merge-closed", "closed or merged tickets cannot be merged"));
-    }
+    check(&source, &target)?;
     let moved = diesel::update(
         messages::table.filter(messages::tenant_id.eq(tenant.as_str())).filter(messages::ticket_id.eq(&source.id)),
     )

@@ -1,6 +1,7 @@
 //! Tickets: the conversation model shared by every channel (email, chat, web, API).
 
 pub mod attachments;
+pub mod bulk_undo;
 pub mod commands;
 pub mod create;
 pub mod csat;

@@ -1,9 +1,11 @@
 // Meridian console behaviour: progressive enhancement only; every page works without it.
 
-// Ask before destructive actions (buttons marked .danger).
+// Ask before destructive actions (buttons marked .danger), unless the page itself is the
+// confirmation (data-confirmed, such as the merge preview).
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
-  if (button && button.classList.contains("danger") && !window.confirm(button.textContent.trim() + "?")) {
+  if (button && button.classList.contains("danger") && !button.hasAttribute("data-confirmed")
+    && !window.confirm(button.textContent.trim() + "?")) {
     event.preventDefault();
   }
 });
@@ -43,6 +45,27 @@ function debounce(fn, ms) {
   return () => { clearTimeout(t); t = setTimeout(fn, ms); };
 }
 
+// A long select (agents, teams) gets a search box that hides the options not matching.
+for (const select of document.querySelectorAll("select[data-searchable]")) {
+  const search = document.createElement("input");
+  search.type = "search";
+  search.className = "select-search";
+  search.placeholder = select.dataset.searchable;
+  search.setAttribute("aria-label", select.dataset.searchable);
+  search.addEventListener("input", () => {
+    const want = search.value.trim().toLowerCase();
+    let first = null;
+    for (const o of select.options) {
+      const show = !o.value || !want || o.textContent.toLowerCase().includes(want);
+      o.hidden = !show;
+      if (show && o.value && !first) first = o;
+    }
+    // Typing a name picks the first match, as a combobox would.
+    if (want && first) select.value = first.value;
+  });
+  select.before(search);
+}
+
 // ---- Inbox: live rows, queue memory for next/previous, keyboard navigation.
 const inbox = document.querySelector('[data-live="inbox"]');
 if (inbox) {
@@ -55,7 +78,26 @@ if (inbox) {
   const url = new URL(window.location.href);
   url.searchParams.delete("cursor");
   url.searchParams.set("partial", "1");
-  const reload = debounce(() => refresh(url.toString(), rowsEl).then(remember), 150);
+  const viewsEl = document.getElementById("inbox-views");
+  const viewsUrl = new URL(url);
+  viewsUrl.searchParams.set("partial", "views");
+  // Rows and the sidebar's counts follow every change, here or elsewhere.
+  const reload = debounce(() => {
+    refresh(url.toString(), rowsEl).then(remember).then(countSelected);
+    if (viewsEl) refresh(viewsUrl.toString(), viewsEl);
+  }, 150);
+
+  // Select all, and how many are selected.
+  const all = document.getElementById("select-all");
+  const counter = document.getElementById("selected-count");
+  const boxes = () => [...rowsEl.querySelectorAll("input[type=checkbox]")];
+  function countSelected() {
+    const n = boxes().filter((b) => b.checked).length;
+    if (counter) counter.textContent = n ? counter.dataset.template.replace("{n}", n) : "";
+    if (all) { all.checked = n > 0 && n === boxes().length; all.indeterminate = n > 0 && n < boxes().length; }
+  }
+  all?.addEventListener("change", () => { boxes().forEach((b) => { b.checked = all.checked; }); countSelected(); });
+  rowsEl.addEventListener("change", countSelected);
   const es = new EventSource("/events");
   es.addEventListener("ticket", reload);
   es.addEventListener("resync", reload);
@@ -78,6 +120,7 @@ if (inbox) {
     else if (e.key === "x" && list[current]) {
       const box = list[current].querySelector("input[type=checkbox]");
       box.checked = !box.checked;
+      countSelected();
     } else if (e.key === "?") alert(document.querySelector(".queue .small").textContent);
   });
 }
@@ -151,15 +194,33 @@ if (ticket) {
   const here = queue.indexOf(`/tickets/${ticket.dataset.number}`);
   const body = document.getElementById("body");
   const kind = (k) => { const r = document.querySelector(`input[name=kind][value=${k}]`); if (r) r.checked = true; };
+
+  // "s" solves only after a few seconds in which the agent can take it back.
+  const undo = document.getElementById("solve-undo");
+  let solveTimer = null;
+  const solveNow = () => { clearTimeout(solveTimer); solveTimer = null; document.getElementById("solve")?.submit(); };
+  const cancelSolve = () => { clearTimeout(solveTimer); solveTimer = null; if (undo) undo.hidden = true; };
+  const startSolve = () => {
+    if (!undo) return;
+    if (solveTimer) return;
+    undo.hidden = false;
+    undo.querySelector("[data-undo]").focus();
+    solveTimer = setTimeout(solveNow, Number(undo.dataset.delayMs) || 5000);
+  };
+  undo?.querySelector("[data-undo]").addEventListener("click", () => { cancelSolve(); document.activeElement.blur(); });
+  undo?.querySelector("[data-now]").addEventListener("click", solveNow);
+
+  const help = document.getElementById("shortcuts-help");
   document.addEventListener("keydown", (e) => {
-    if (typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === "Escape" && solveTimer) { e.preventDefault(); cancelSolve(); return; }
+    if (help?.open || typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
     if (e.key === "r" && body) { e.preventDefault(); kind("reply"); body.focus(); }
     else if (e.key === "n" && body) { e.preventDefault(); kind("note"); body.focus(); }
     else if (e.key === "a") document.getElementById("assign-me")?.submit();
-    else if (e.key === "s") document.getElementById("solve")?.submit();
+    else if (e.key === "s") startSolve();
     else if (e.key === "u") window.location.href = "/inbox";
     else if (e.key === "j" && here >= 0 && queue[here + 1]) window.location.href = queue[here + 1];
     else if (e.key === "k" && here > 0) window.location.href = queue[here - 1];
-    else if (e.key === "?") alert(document.querySelector("[data-shortcuts]").textContent);
+    else if (e.key === "?" && help) help.showModal();
   });
 }

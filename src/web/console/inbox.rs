@@ -10,7 +10,7 @@ use super::forms::FormState;
 use super::{html, see_other, Page};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::tickets::commands::{self, TicketChanges};
+use crate::tickets::commands::TicketChanges;
 use crate::tickets::queries::{self, AssigneeFilter, Conversation, Filter, InboxRow, SavedView, Sort, View};
 use crate::tickets::teams::Team;
 use crate::tickets::view_counts::CachedCounts;
@@ -36,6 +36,11 @@ pub struct InboxQuery {
     /// page): keyset pages have no way back, so the way back travels in the link.
     prev: Option<String>,
     partial: Option<String>,
+    /// A bulk action just applied, which the notice offers to undo.
+    bulk: Option<String>,
+    /// How many tickets an undo restored, and how many it left because they changed since.
+    undone: Option<usize>,
+    skipped: Option<usize>,
 }
 
 /// At most this many pages back are remembered; beyond, "previous" goes as far as it can.
@@ -175,6 +180,21 @@ struct InboxPage {
     bulk: FormState,
     /// Each row's last-message preview and waiting time, by ticket id.
     conv: HashMap<String, Conversation>,
+    /// The workspace's active agents (id, name), for the assignee filter and bulk assignment.
+    agents: Vec<(String, String)>,
+    bulk_notice: Option<BulkNotice>,
+}
+
+/// After a bulk action: how many tickets it changed and the id to undo it by.
+pub struct BulkNotice {
+    pub id: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/_inbox_views.html")]
+struct InboxViews {
+    views: Vec<ViewLink>,
 }
 
 #[derive(Template)]
@@ -209,6 +229,10 @@ impl InboxPage {
     /// Whether a bulk option is chosen: only after a refused apply.
     fn bulk_chose(&self, name: &str, value: impl AsRef<str>) -> bool {
         self.bulk.chose(name, value).unwrap_or(false)
+    }
+
+    fn n(&self, v: &usize) -> i64 {
+        i64::try_from(*v).unwrap_or(i64::MAX)
     }
 
     fn selected(&self, a: &Option<String>, b: impl AsRef<str>) -> bool {
@@ -267,14 +291,18 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
     };
     let sort = nonempty(&q.sort).map(Sort::parse).transpose()?.unwrap_or(Sort::Updated);
     let cursor = q.cursor.clone();
-    let partial = q.partial.is_some();
+    // `partial=views` is the sidebar alone (live counts); any other value is the rows alone.
+    let views_only = q.partial.as_deref() == Some("views");
+    let partial = q.partial.is_some() && !views_only;
     let (f2, me2, tid2) = (filter.clone(), me.clone(), tid.clone());
     // Read the generation before counting, so a change during the count invalidates the entry.
     let generation = app.live.generation(tid.as_str());
     let cached = if partial { None } else { app.view_counts.get(tid.as_str(), &me, generation) };
     let need_counts = !partial && cached.is_none();
     let is_saved = saved_id.is_some();
-    let (rows, next, fresh, teams, broken, conv) = app
+    let bulk_id = nonempty(&q.bulk).map(str::to_string);
+    let me3 = me.to_string();
+    let (rows, next, fresh, teams, broken, conv, agents, bulk_count) = app
         .db
         .read(move |c| {
             let listed = if view_broken {
@@ -293,7 +321,7 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
             let ids: Vec<String> = rows.iter().map(|r| r.ticket.id.to_string()).collect();
             let conv = queries::conversations(c, &tid2, &ids)?;
             if partial {
-                return Ok((rows, next, None, vec![], broken, conv));
+                return Ok((rows, next, None, vec![], broken, conv, vec![], None));
             }
             let fresh = if need_counts {
                 let mut views = Vec::new();
@@ -318,7 +346,16 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
                 None
             };
             let teams = crate::tickets::teams::list(c, &tid2)?;
-            Ok((rows, next, fresh, teams, broken, conv))
+            let agents = crate::accounts::agents::list(c, &tid2)?
+                .into_iter()
+                .filter(|a| a.active)
+                .map(|a| (a.id.to_string(), a.name))
+                .collect();
+            let bulk_count = match &bulk_id {
+                Some(id) => crate::tickets::bulk_undo::pending(c, &tid2, &me3, id)?,
+                None => None,
+            };
+            Ok((rows, next, fresh, teams, broken, conv, agents, bulk_count))
         })
         .await?;
     if let Some(f) = &fresh {
@@ -358,6 +395,10 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
         label: s.name,
         count: n.map(count_label).unwrap_or_else(|| user.tr.t("inbox-count-unavailable")),
     }));
+    if views_only {
+        return html(&InboxViews { views });
+    }
+    let bulk_notice = bulk_count.zip(q.bulk.clone()).map(|(count, id)| BulkNotice { id, count });
     if q.view.is_none() && !custom && saved_id.is_none() {
         q.view = Some(View::MyOpen.as_str().into());
     }
@@ -401,6 +442,8 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
         selected: bulk.selected,
         bulk: bulk.form,
         conv,
+        agents,
+        bulk_notice,
     })
     .map(|mut r| {
         if bulk_refused {
@@ -499,27 +542,48 @@ pub async fn bulk(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> App
         return refused_bulk(&app, &f.user, &f.form, &back, ids, e).await;
     }
     let tid = f.user.tenant_id();
-    let actor = Actor::Agent(me);
+    let actor = Actor::Agent(me.clone());
     let chosen = ids.clone();
     let applied = app
         .db
         .write(move |c| {
-            commands::bulk_update(
-                c,
-                &tid,
-                &actor,
-                &chosen.iter().map(|i| i.as_str().into()).collect::<Vec<_>>(),
-                &changes,
-            )
+            let chosen: Vec<_> = chosen.iter().map(|i| i.as_str().into()).collect();
+            crate::tickets::bulk_undo::apply(c, &tid, &actor, me.as_str(), &chosen, &changes)
         })
         .await;
-    match applied {
-        Ok(_) => {}
+    let undo_id = match applied {
+        Ok((_, undo_id)) => undo_id,
         Err(e @ AppError::Invalid { .. }) => return refused_bulk(&app, &f.user, &f.form, &back, ids, e).await,
         Err(e) => return Err(e),
-    }
+    };
     app.tickets_changed(&f.user.tenant_id());
-    Ok(see_other(&back))
+    Ok(see_other(&with_param(&back, "bulk", &undo_id)))
+}
+
+/// Where a bulk form returns to: its `back` field when that is an inbox address.
+fn back_to(form: &HashMap<String, String>) -> String {
+    form.get("back").filter(|b| b.starts_with("/inbox")).cloned().unwrap_or_else(|| "/inbox".into())
+}
+
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    format!("{url}{sep}{key}={value}")
+}
+
+/// POST /inbox/bulk/{id}/undo: put back what this agent's bulk action changed.
+pub async fn undo_bulk(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, me, id) = (f.user.tenant_id(), f.user.agent.id.clone(), path.into_inner());
+    let actor = Actor::Agent(me.clone());
+    let done = app.db.write(move |c| crate::tickets::bulk_undo::undo(c, &tid, &actor, me.as_str(), &id)).await?;
+    app.tickets_changed(&f.user.tenant_id());
+    let back = with_param(&back_to(&f.form), "undone", &done.restored.to_string());
+    Ok(see_other(&with_param(&back, "skipped", &done.skipped.to_string())))
 }
 
 /// The inbox the bulk bar was on, shown again with the rows still ticked and the reason by the bar.

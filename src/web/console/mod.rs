@@ -14,6 +14,7 @@ mod next_path;
 mod profile;
 mod signin;
 mod ticket_fields;
+mod ticket_merge;
 mod ticket_page;
 mod webhooks;
 
@@ -168,6 +169,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/inbox/views/{id}/rename", web::post().to(inbox::rename_view))
             .route("/inbox/views/{id}/delete", web::post().to(inbox::delete_view))
             .route("/inbox/bulk", web::post().to(inbox::bulk))
+            .route("/inbox/bulk/{id}/undo", web::post().to(inbox::undo_bulk))
             .route("/events", web::get().to(live::events))
             .route("/tickets/new", web::get().to(ticket_page::new_form))
             .route("/tickets/new", web::post().to(ticket_page::create))
@@ -176,6 +178,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{key}/messages", web::post().to(ticket_page::reply))
             .route("/tickets/{key}/typing", web::post().to(ticket_page::typing))
             .route("/tickets/{key}/update", web::post().to(ticket_page::update))
+            .route("/tickets/{key}/merge", web::get().to(ticket_merge::preview))
             .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
             .route("/tickets/{key}/mail/{id}/retry", web::post().to(ticket_page::retry_mail))
             .route("/attachments/{id}", web::get().to(ticket_page::attachment))

@@ -23,7 +23,7 @@ use crate::tickets::{Actor, Channel, MessageKind, Priority, Status, Ticket};
 use crate::web::auth::{self, ConsoleUser, CsrfForm, CsrfUpload};
 
 /// A ticket is addressed by its number (what agents say) or its id (what the API returns).
-fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
+pub(super) fn resolve(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Ticket> {
     match key.parse::<i64>() {
         Ok(n) => queries::by_number(conn, tenant, n),
         Err(_) => commands::get(conn, tenant, &key.into()),
@@ -54,6 +54,8 @@ struct TicketPage {
     form: FormState,
     /// After a 412: the fields someone else saved differently (theirs vs yours).
     conflict: Vec<ConflictRow>,
+    /// Just after the agent's own message: which kind it was, to confirm it went through.
+    sent: Option<&'static str>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -123,9 +125,22 @@ fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Load
 }
 
 /// GET /tickets/{key}
-pub async fn show(req: HttpRequest, user: ConsoleUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn show(
+    req: HttpRequest,
+    user: ConsoleUser,
+    path: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    // Only a display hint set by our own redirect: anything else is ignored, never echoed.
+    let sent = match query.get("sent").map(String::as_str) {
+        Some("reply") => Some("reply"),
+        Some("note") => Some("note"),
+        _ => None,
+    };
     let app = auth::state(&req)?;
-    html(&page(&app, &user, path.into_inner(), Refused::None).await?)
+    let mut p = page(&app, &user, path.into_inner(), Refused::None).await?;
+    p.sent = sent;
+    html(&p)
 }
 
 /// How the properties form comes back after a save was refused.
@@ -168,6 +183,7 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
         }
     };
     Ok(TicketPage {
+        sent: None,
         chat_page,
         chat_read,
         tags: form.value("tags", &d.ticket.tags).to_string(),
@@ -270,20 +286,21 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
         body_html: None,
         attachments: blobs,
     };
-    let number = app
+    let (number, message_id) = app
         .db
         .write(move |c| {
             let t = resolve(c, &tid, &key)?;
-            let (t, _) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
+            let (t, m) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
             if let Some(s) = status {
                 let ch = TicketChanges { status: Some(s), ..TicketChanges::default() };
                 commands::update_ticket(c, &tid, &actor, &t.id, &ch, None)?;
             }
-            Ok(t.number)
+            Ok((t.number, m.id))
         })
         .await?;
     app.tickets_changed(&f.user.tenant_id());
-    Ok(see_other(&format!("/tickets/{number}")))
+    // Land on the new message, not the top of a long conversation, with a confirmation beside it.
+    Ok(see_other(&format!("/tickets/{number}?sent={}#m-{message_id}", kind.as_str())))
 }
 
 /// POST /tickets/{key}/update: the side panel's controls (each field optional).

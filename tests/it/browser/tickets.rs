@@ -21,7 +21,7 @@ const REQUESTER_MESSAGE: &str = "The office printer is smoking and there are fla
 const REPLY: &str = "Please unplug it and step away; a technician is on the way.";
 
 /// Sign in through the real form and wait for the inbox.
-async fn sign_in(b: &Browser, app: &TestApp, workspace: &str, email: &str, password: &str) -> Result<()> {
+pub(super) async fn sign_in(b: &Browser, app: &TestApp, workspace: &str, email: &str, password: &str) -> Result<()> {
     b.goto(&app.url("/login")).await?;
     b.fill("input[name=workspace]", workspace).await?;
     b.fill("input[name=email]", email).await?;
@@ -35,7 +35,7 @@ async fn sign_in(b: &Browser, app: &TestApp, workspace: &str, email: &str, passw
 }
 
 /// Poll a script returning `[done, detail]` until `done` is true; fail with the last detail after `timeout`.
-async fn wait_js(b: &Browser, what: &str, script: &str, timeout: Duration) -> Result<()> {
+pub(super) async fn wait_js(b: &Browser, what: &str, script: &str, timeout: Duration) -> Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
         let last = match b.execute(script).await {
@@ -159,7 +159,8 @@ async fn two_agents_work_one_ticket_live() -> Result<()> {
     let reloaded = "return [window.__beforeSubmit === undefined && !!document.getElementById('timeline'), \
                     document.readyState];";
     wait_js(&a, "the page after sending", reloaded, WAIT).await?;
-    wait_url(&a, &ticket_path).await.context("after sending the reply")?;
+    let after = a.current_url().await?;
+    ensure!(after.contains(&format!("{ticket_path}?sent=reply#m-")), "after sending the reply A is on {after}");
     wait_js(&a, "the reply in A's #timeline", &timeline_has(REPLY), WAIT).await?;
     let is_note = a.execute("return [...document.querySelectorAll('#timeline li.msg-note')].length").await?;
     ensure!(is_note == 0, "a public reply shows up as an internal note ({is_note} notes)");
@@ -183,8 +184,17 @@ async fn two_agents_work_one_ticket_live() -> Result<()> {
     // with "Internal note" selected.
     let focus = b.execute("return [document.activeElement === document.body, document.activeElement.tagName]").await?;
     ensure!(focus[0] == true, "something other than the page has focus before the shortcut: {focus}");
-    let help = b.press_key_for_alert("?").await.context("? on the ticket page shows the shortcuts")?;
-    ensure!(help.contains("r reply") && help.contains("? help"), "the help names the shortcuts: {help}");
+    b.press_key("?").await?;
+    let open = "const d = document.getElementById('shortcuts-help'); return [d.open, d.textContent.slice(0, 200)];";
+    wait_js(&b, "? on the ticket page shows the shortcuts", open, Duration::from_secs(5)).await?;
+    let help = b.text("#shortcuts-help").await?;
+    ensure!(
+        help.contains("Write a public reply") && help.contains("Show this help"),
+        "the help names the shortcuts: {help}"
+    );
+    b.press_key("\u{E00C}").await?;
+    let closed = "return [!document.getElementById('shortcuts-help').open, document.activeElement.tagName];";
+    wait_js(&b, "Escape closes the help", closed, Duration::from_secs(5)).await?;
     b.press_key("n").await?;
     let focused = "return [document.activeElement.id === 'body' && \
                    document.querySelector('input[name=kind][value=note]').checked, \
