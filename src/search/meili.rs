@@ -33,6 +33,9 @@ const TASK_POLL: Option<std::time::Duration> = Some(std::time::Duration::from_mi
 const GROUPS: &[(&str, Option<&str>)] =
     &[("ja", Some("jpn")), ("zh", Some("cmn")), ("ko", Some("kor")), ("th", Some("tha")), ("other", None)];
 
+/// The attribute holding a document's text in our analyzer's terms.
+const TERMS: &str = "terms";
+
 fn group_of(lang: &str) -> &'static str {
     GROUPS.iter().find(|(g, _)| *g == lang).map(|(g, _)| *g).unwrap_or("other")
 }
@@ -136,7 +139,11 @@ impl Meili {
 
     fn settings() -> Settings {
         let fields = |prefix: &str| GROUPS.iter().map(move |(g, _)| format!("{prefix}_{g}")).collect::<Vec<_>>();
-        let searchable: Vec<String> = [fields("title"), fields("keywords"), fields("body")].concat();
+        // Meilisearch does not stem, and a build without its CJK segmenters keeps a run of
+        // unspaced text as one word: the text as our own analyzer indexes it (`text::index_terms`)
+        // is a field of its own, searched last, and a query is sent in the same terms.
+        let terms = vec![TERMS.to_string()];
+        let searchable: Vec<String> = [fields("title"), fields("keywords"), fields("body"), terms].concat();
         Settings::new()
             .with_searchable_attributes(searchable)
             .with_filterable_attributes([
@@ -211,6 +218,10 @@ fn documents(d: &SearchDoc) -> Vec<Map<String, Value>> {
             m.insert("chunk".into(), i.into());
             m.insert(format!("title_{g}"), d.title.clone().into());
             m.insert(format!("keywords_{g}"), d.keywords.clone().into());
+            let words = format!("{}\n{}\n{body}", d.title, d.keywords.join(" "));
+            if let Some(terms) = text::index_terms(&words, &lang) {
+                m.insert(TERMS.into(), terms.into());
+            }
             m.insert(format!("body_{g}"), body.into());
             m
         })
@@ -264,7 +275,13 @@ impl SearchIndex for Meili {
         let locales: Vec<&str> = GROUPS.iter().filter(|(g, _)| *g == wanted).filter_map(|(_, l)| *l).collect();
         let index = self.client.index(&self.uid);
         let mut query = index.search();
-        query.with_query(&q.q).with_filter(&filter).with_limit(q.limit.max(1) * 5);
+        let terms = text::index_terms(&q.q, wanted);
+        query
+            .with_query(terms.as_deref().unwrap_or(&q.q))
+            .with_filter(&filter)
+            .with_limit(q.limit.max(1) * 5)
+            // A long question keeps its rare words (the key ones) when not every word matches.
+            .with_matching_strategy(meilisearch_sdk::search::MatchingStrategies::FREQUENCY);
         if !locales.is_empty() {
             query.with_locales(&locales);
         }

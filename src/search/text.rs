@@ -59,6 +59,18 @@ fn class(c: char) -> Class {
     }
 }
 
+/// `text` as this module indexes it, for an index that does neither itself (Meilisearch built
+/// without its CJK segmenters does not split unspaced text; it never stems): each word stemmed
+/// and each pair of unspaced characters, space-separated. `None` when that would be the text
+/// again (no stemmer for `lang`, nothing unspaced).
+pub fn index_terms(text: &str, lang: &str) -> Option<String> {
+    let tokens = analyze(text, lang);
+    if stemmer(lang).is_none() && !tokens.iter().any(|t| t.unspaced) {
+        return None;
+    }
+    Some(tokens.into_iter().map(|t| t.text).collect::<Vec<_>>().join(" "))
+}
+
 /// The Snowball stemmer for a language, if there is one.
 fn stemmer(lang: &str) -> Option<Stemmer> {
     let algorithm = match primary(lang).as_str() {
@@ -238,6 +250,12 @@ mod tests {
 
     fn texts(t: &str, lang: &str) -> Vec<String> {
         analyze(t, lang).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn index_terms_are_stems_and_pairs() {
+        assert_eq!(index_terms("Resetting passwords", "en").as_deref(), Some("reset password"));
+        assert_eq!(index_terms("申请退款", "zh").as_deref(), Some("申请 请退 退款"));
     }
 
     #[test]

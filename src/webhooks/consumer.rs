@@ -215,9 +215,12 @@ fn data_for(
             let into = rows.ticket(conn, tenant, into_id)?;
             with_ticket(rows, conn, ticket_id, json!({"into": into, "actor": actor}))
         }
-        DomainEvent::CsatRated { ticket_id, score, previous_score, actor, .. } => {
-            with_ticket(rows, conn, ticket_id, json!({"score": score, "previous_score": previous_score, "actor": actor}))
-        }
+        DomainEvent::CsatRated { ticket_id, score, previous_score, actor, .. } => with_ticket(
+            rows,
+            conn,
+            ticket_id,
+            json!({"score": score, "previous_score": previous_score, "actor": actor}),
+        ),
         DomainEvent::ContactCreated { contact_id, .. } => {
             match crate::accounts::contacts::get(conn, tenant, contact_id) {
                 Ok(c) => Ok(Some(json!({"contact": c}))),
