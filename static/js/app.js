@@ -121,7 +121,7 @@ if (inbox) {
       const box = list[current].querySelector("input[type=checkbox]");
       box.checked = !box.checked;
       countSelected();
-    } else if (e.key === "?") alert(document.querySelector(".queue .small").textContent);
+    } else if (e.key === "?") alert(document.querySelector("[data-inbox-shortcuts]").textContent);
   });
 }
 

@@ -105,6 +105,10 @@ impl Browser {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
+            // The laptop screen the console is designed for (tests of the phone layout resize);
+            // Chromium's headless default of 800×600 put the inbox's rows below the fold, where
+            // WebDriver may not count them as shown.
+            "--window-size=1366,900".into(),
             format!("--user-data-dir={}", browser._profile.path().display()),
         ];
         let caps = json!({"capabilities": {"alwaysMatch": {
