@@ -500,4 +500,8 @@ impl State {
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
 mod tests;
