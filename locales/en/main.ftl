@@ -503,6 +503,7 @@ error-time-invalid = Enter a time as HH:MM (00:00 to 23:59).
 error-timezone-invalid = Choose an IANA time zone such as Europe/Lisbon.
 error-shift-invalid = Check the shift: days mon to sun, and an end other than its start.
 error-holiday-invalid = Enter dates as YYYY-MM-DD.
+error-ics-invalid = This iCalendar file cannot be read; the message names the line to fix.
 error-language-unknown = Enter a known language code such as pt, pt-BR or zh-Hans.
 error-skill-invalid = Skills are letters, digits, _ - : (up to 40 characters, at most 20).
 error-max-load-invalid = The maximum load is a number from 0 to 1000.

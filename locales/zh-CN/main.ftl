@@ -497,6 +497,7 @@ error-time-invalid = 请按 HH:MM 输入时间（00:00 至 23:59）。
 error-timezone-invalid = 请选择 IANA 时区，例如 Europe/Lisbon。
 error-shift-invalid = 请检查班次：星期为 mon 至 sun，结束时间不能等于开始时间。
 error-holiday-invalid = 请按 YYYY-MM-DD 输入日期。
+error-ics-invalid = 无法读取此 iCalendar 文件；提示中指出了需要修改的行。
 error-language-unknown = 请输入已知的语言代码，例如 pt、pt-BR 或 zh-Hans。
 error-skill-invalid = 技能只能包含字母、数字和 _ - :（最多 40 个字符，最多 20 项）。
 error-max-load-invalid = 最大负载为 0 到 1000 之间的数字。

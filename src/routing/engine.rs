@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::schedule::Schedule;
 use crate::accounts::agents::Proficiency;
+use memo::Memo;
 
 /// Whether an agent takes tickets now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -141,7 +142,7 @@ impl Rule {
     fn matches(&self, f: &Facts) -> bool {
         let lang_ok = match (&self.language, &f.language) {
             (None, _) => true,
-            (Some(want), Some(have)) => primary(want) == primary(have),
+            (Some(want), Some(have)) => same_primary(want, have),
             (Some(_), None) => false,
         };
         lang_ok
@@ -241,6 +242,14 @@ pub fn primary(tag: &str) -> String {
     tag.split(['-', '_']).next().unwrap_or(tag).to_ascii_lowercase()
 }
 
+/// Whether two tags share their primary subtag, without allocating (asked per agent language).
+fn same_primary(a: &str, b: &str) -> bool {
+    fn first(t: &str) -> &str {
+        t.split(['-', '_']).next().unwrap_or(t)
+    }
+    first(a).eq_ignore_ascii_case(first(b))
+}
+
 /// Levels that count as speaking a language outright.
 fn speaks(level: Proficiency) -> bool {
     level != Proficiency::Basic
@@ -248,11 +257,10 @@ fn speaks(level: Proficiency) -> bool {
 
 /// An agent's best level in `lang`, if any.
 fn level_in(agent: &AgentState, lang: &str) -> Option<Proficiency> {
-    let want = primary(lang);
     agent
         .languages
         .iter()
-        .filter(|(t, _)| primary(t) == want)
+        .filter(|(t, _)| same_primary(t, lang))
         .map(|(_, l)| *l)
         .min_by_key(|l| Proficiency::ALL.iter().position(|p| p == l))
 }
@@ -339,7 +347,7 @@ struct Pick<'a> {
 /// The fairest available, on-shift agent among those `accept` keeps.
 fn pick<'a>(
     state: &'a State,
-    at: DateTime<Utc>,
+    memo: &Memo<'a>,
     opts: Options,
     scope: Scope<'a>,
     accept: impl Fn(&AgentState) -> bool,
@@ -349,7 +357,7 @@ fn pick<'a>(
         if best.as_ref().is_some_and(|b| fairness(agent, b.agent) != Ordering::Less) {
             continue;
         }
-        let Some((team, window_label, zone)) = on_shift(state, agent, at, scope.team) else { continue };
+        let Some((team, window_label, zone)) = memo.on_shift(agent, scope.team) else { continue };
         best = Some(Pick { agent, team, window_label, zone });
     }
     best
@@ -385,8 +393,8 @@ fn assigned(p: Pick<'_>, outcome: Outcome, key: &'static str, lang: Option<(&str
 /// The team whose next shift with a speaker of `lang` starts soonest after `at`, and when.
 fn soonest_team<'a>(
     state: &'a State,
+    memo: &Memo<'a>,
     lang: &str,
-    at: DateTime<Utc>,
     scope: Scope<'a>,
 ) -> Option<(&'a TeamState, DateTime<Utc>, String)> {
     let mut best: Option<(&TeamState, DateTime<Utc>, String)> = None;
@@ -394,16 +402,15 @@ fn soonest_team<'a>(
         if !level_in(agent, lang).is_some_and(speaks) {
             continue;
         }
-        for (team, s) in schedules(state, agent, scope.team) {
+        for (team, zone, w) in memo.next_starts(agent, scope.team) {
             let Some(team) = team else { continue };
-            let Some(w) = s.next_start_after(at) else { continue };
             let better = match &best {
                 None => true,
                 Some((bt, bs, _)) => (w.start, &team.name, &team.id) < (*bs, &bt.name, &bt.id),
             };
             if better {
-                let local = w.start.with_timezone(&s.zone).format("%Y-%m-%d %H:%M").to_string();
-                best = Some((team, w.start, format!("{local} {}", s.zone.name())));
+                let local = w.start.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+                best = Some((team, w.start, format!("{local} {}", zone.name())));
             }
         }
     }
@@ -424,26 +431,27 @@ pub fn decide(facts: &Facts, state: &State, at: DateTime<Utc>, opts: Options) ->
 }
 
 fn decide_in<'a>(facts: &Facts, state: &'a State, at: DateTime<Utc>, opts: Options, scope: Scope<'a>) -> Decision {
+    let memo = &Memo::new(state, at);
     let Some(lang) = facts.language.as_deref().map(primary) else {
-        return match pick(state, at, opts, scope, |_| true) {
+        return match pick(state, memo, opts, scope, |_| true) {
             Some(p) => assigned(p, Outcome::Assigned, "system-routing-assigned-any", None),
             None => nobody(None, scope),
         };
     };
-    if let Some(p) = pick(state, at, opts, scope, |a| level_in(a, &lang).is_some_and(speaks)) {
+    if let Some(p) = pick(state, memo, opts, scope, |a| level_in(a, &lang).is_some_and(speaks)) {
         let level = level_in(p.agent, &lang);
         return assigned(p, Outcome::Assigned, "system-routing-assigned", Some((&lang, level)));
     }
     for step in state.fallback.steps() {
         match step {
             Fallback::Basic => {
-                if let Some(p) = pick(state, at, opts, scope, |a| level_in(a, &lang).is_some()) {
+                if let Some(p) = pick(state, memo, opts, scope, |a| level_in(a, &lang).is_some()) {
                     let level = level_in(p.agent, &lang);
                     return assigned(p, Outcome::Assigned, "system-routing-assigned-basic", Some((&lang, level)));
                 }
             }
             Fallback::Queue => {
-                if let Some((team, start, local)) = soonest_team(state, &lang, at, scope) {
+                if let Some((team, start, local)) = soonest_team(state, memo, &lang, scope) {
                     return Decision {
                         outcome: Outcome::Queued,
                         agent_id: None,
@@ -458,7 +466,7 @@ fn decide_in<'a>(facts: &Facts, state: &'a State, at: DateTime<Utc>, opts: Optio
                 }
             }
             Fallback::Translate => {
-                if let Some(p) = pick(state, at, opts, scope, |_| true) {
+                if let Some(p) = pick(state, memo, opts, scope, |_| true) {
                     return assigned(
                         p,
                         Outcome::NeedsTranslation,
@@ -499,5 +507,10 @@ impl State {
     }
 }
 
+mod memo;
+#[cfg(test)]
+mod props;
+#[cfg(test)]
+mod sim;
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod engine;
 pub mod followup;
 pub mod handoff;
+pub mod ics;
 pub mod language;
 pub mod queue;
 pub mod router;

@@ -44,6 +44,51 @@ pub fn set_team_schedule(
     Ok(doc.clone())
 }
 
+/// Add the holidays of an iCalendar file to a team's schedule (kept beside the ones it has; a
+/// date it has keeps its name), from the start of this year in the team's zone to the end of
+/// the year after next. A team without a schedule gets one in `zone` with no shifts. A file
+/// that cannot be read is refused with the line at fault as the field (`line 7`).
+pub fn import_team_holidays(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    team_id: &str,
+    ics: &[u8],
+    zone: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<ScheduleDoc> {
+    let refuse = |e: super::ics::IcsError| {
+        AppError::invalid(&format!("line {}", e.line), "error-ics-invalid", format!("line {}: {}", e.line, e.detail))
+    };
+    let text = std::str::from_utf8(ics).map_err(|e| {
+        let line = ics[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        refuse(super::ics::IcsError { line, detail: "the file is not UTF-8".into() })
+    })?;
+    let mut doc = team_schedule(conn, tenant, team_id)?.unwrap_or(ScheduleDoc {
+        time_zone: zone.to_string(),
+        shifts: vec![],
+        holidays: vec![],
+    });
+    let year = {
+        use chrono::Datelike;
+        let tz = doc.parse("")?.zone;
+        at.with_timezone(&tz).year()
+    };
+    let (from, to) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no year {year}")))?,
+        chrono::NaiveDate::from_ymd_opt(year + 2, 12, 31)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no year {year}")))?,
+    );
+    let found = super::ics::holidays(text, from, to).map_err(refuse)?;
+    let mut by_date: std::collections::BTreeMap<String, Option<String>> =
+        doc.holidays.drain(..).map(|h| (h.date, h.name)).collect();
+    for (date, name) in found {
+        by_date.entry(date.format("%Y-%m-%d").to_string()).or_insert((!name.is_empty()).then_some(name));
+    }
+    doc.holidays = by_date.into_iter().map(|(date, name)| HolidayDoc { date, name }).collect();
+    set_team_schedule(conn, tenant, team_id, &doc)
+}
+
 /// ISO 639-1 codes: the languages an agent can list by two letters.
 const ISO_639_1: &str = "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv \
     cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig \

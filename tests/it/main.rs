@@ -32,6 +32,7 @@ mod ops;
 mod routing;
 mod routing_console;
 mod routing_followups;
+mod routing_holidays;
 mod saved_views;
 mod search;
 mod seed;

@@ -50,7 +50,7 @@ impl Modify for BearerAuth {
         mail::list_failed, mail::raw, mail::failed_raw, mail::retry,
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate, webhooks::test, webhooks::deliveries, webhooks::retry,
-        routing::get_schedule, routing::put_schedule, routing::patch_agent, routing::preview,
+        routing::get_schedule, routing::put_schedule, routing::import_holidays, routing::patch_agent, routing::preview,
         routing::get_settings, routing::put_settings, routing::get_rules, routing::put_rules,
         chat::get_settings, chat::put_settings, chat::rotate_secret,
         kb::articles::list_articles, kb::articles::create_article, kb::articles::get_article,

@@ -67,6 +67,41 @@ pub(crate) async fn put_schedule(
     Ok(HttpResponse::Ok().json(saved))
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{id}/holidays/import", tag = "routing", summary = "Import holidays from an iCalendar file",
+    description = "The body is an `.ics` file (`Content-Type: text/calendar`). Each VEVENT's start date is a holiday (an all-day event lasting several days gives each of them, up to 31), repeated by a yearly RRULE (INTERVAL, COUNT, UNTIL); dates from the start of this year to the end of the year after next are kept, beside the schedule's own holidays. A team without a schedule gets one in the tenant's zone with no shifts. A file that cannot be read is refused with `field` naming its line (`line 7`).",
+    params(("id" = String, Path)),
+    request_body(content = String, content_type = "text/calendar", description = "An iCalendar (RFC 5545) file"),
+    responses((status = 200, description = "The schedule as stored", body = ScheduleDoc), (status = 400, description = "Not `text/calendar`", body = crate::web::api::openapi::Problem), (status = 404, description = "No such team", body = crate::web::api::openapi::Problem), (status = 413, description = "Larger than the body limit", body = crate::web::api::openapi::Problem), (status = 422, description = "The file cannot be read (`field` names the line, `line 7`), or the schedule would hold more than 400 holidays (`holidays`)", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn import_holidays(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !content_type.starts_with("text/calendar") {
+        return Err(AppError::BadRequest("expected Content-Type: text/calendar".into()));
+    }
+    let raw = crate::web::inbound::read_body(&req, &mut payload, app.config.max_body_bytes).await?;
+    let (tid, id, zone) = (client.tenant_id(), path.into_inner(), client.tenant.time_zone.clone());
+    let saved = app
+        .db
+        .write(move |c| {
+            // Another tenant's team is not found, whatever the file says.
+            teams::get(c, &tid, &id.as_str().into())?;
+            store::import_team_holidays(c, &tid, &id, &raw, &zone, Utc::now())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", summary = "Update an agent's routing profile",
     description = "Languages with levels, skills, maximum open load, presence, teams, the agent's own weekly shifts (in the agent's time zone, else the tenant's; `null` follows their teams') and dates off. Absent fields stay; each list replaces the stored one.",
     params(("id" = String, Path)), request_body = AgentPatch,
@@ -263,6 +298,7 @@ pub(crate) async fn put_rules(req: HttpRequest, client: ApiClient, body: ApiJson
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/teams/{id}/schedule", web::get().to(get_schedule))
         .route("/teams/{id}/schedule", web::put().to(put_schedule))
+        .route("/teams/{id}/holidays/import", web::post().to(import_holidays))
         .route("/agents/{id}", web::patch().to(patch_agent))
         .route("/routing/preview", web::post().to(preview))
         .route("/routing/settings", web::get().to(get_settings))
