@@ -41,34 +41,36 @@
   var root = host.attachShadow({ mode: "closed" });
   root.innerHTML =
     "<style>" +
-    ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
+    ":host{all:initial;--c:#1f5eff}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
     ".l{position:fixed;bottom:20px;inset-inline-end:20px;z-index:2147483647;border:0;border-radius:28px;" +
-    "padding:12px 18px;background:#1f5eff;color:#fff;cursor:pointer;box-shadow:0 2px 10px #0004}" +
+    "padding:12px 18px;background:var(--c);color:#fff;cursor:pointer;box-shadow:0 2px 10px #0004}" +
     ".b{display:inline-block;min-width:18px;margin-inline-start:8px;padding:0 5px;border-radius:9px;" +
-    "background:#e11;color:#fff;font-size:12px}.b[hidden],.p[hidden],.o[hidden],.e[hidden]{display:none}" +
+    "background:#e11;color:#fff;font-size:12px}.b[hidden],.p[hidden],.o[hidden],.e[hidden],form.c[hidden]{display:none}.f{flex-wrap:wrap}.f div{width:100%}" +
     ".p{position:fixed;bottom:80px;inset-inline-end:20px;z-index:2147483647;width:340px;max-width:calc(100vw - 40px);" +
     "height:460px;max-height:calc(100vh - 120px);display:flex;flex-direction:column;background:#fff;color:#111;" +
     "border-radius:12px;box-shadow:0 4px 24px #0005;overflow:hidden}" +
-    ".h{display:flex;justify-content:space-between;padding:10px 14px;background:#1f5eff;color:#fff}" +
+    ".h{display:flex;justify-content:space-between;padding:10px 14px;background:var(--c);color:#fff}" +
     ".h button{background:none;border:0;color:#fff;cursor:pointer;font-size:18px}" +
     ".m{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}" +
     ".i{max-width:80%;padding:6px 10px;border-radius:10px;background:#eef;white-space:pre-wrap;word-wrap:break-word}" +
-    ".i.visitor{align-self:flex-end;background:#1f5eff;color:#fff}.i.system{align-self:center;background:#f4f4f4;color:#555;font-size:12px}" +
+    ".i.visitor{align-self:flex-end;background:var(--c);color:#fff}.i.system{align-self:center;background:#f4f4f4;color:#555;font-size:12px}" +
     ".i.pending{opacity:.6}.n{font-size:11px;opacity:.7}.t{padding:0 12px 4px}.t[hidden]{display:none}" +
     ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
     "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
-    "form.c button{border:0;background:none;color:#1f5eff;padding:0 14px;cursor:pointer}" +
+    "form.c button{border:0;background:none;color:var(--c);padding:0 14px;cursor:pointer}" +
     ".r{padding:8px 10px;border-top:1px solid #ddd;font-size:12px}.r[hidden]{display:none}.r textarea{width:100%;height:40px}" +
     ".r .k button{border:1px solid #ccc;background:#fff;border-radius:4px;margin:4px 4px 4px 0;width:30px;cursor:pointer}" +
-    ".r .k button[aria-pressed=true]{background:#1f5eff;color:#fff}" +
+    ".r .k button[aria-pressed=true]{background:var(--c);color:#fff}" +
     ".a{display:inline-flex;align-items:center;justify-content:center;width:22px;height:22px;border-radius:50%;" +
-    "background:#fff;color:#1f5eff;font-size:10px;font-weight:600;margin-inline-end:6px;vertical-align:middle}" +
-    ".i .a{background:#1f5eff;color:#fff}.g[hidden]{display:none}" +
+    "background:#fff;color:var(--c);font-size:10px;font-weight:600;margin-inline-end:6px;vertical-align:middle}" +
+    ".i .a{background:var(--c);color:#fff}.g[hidden]{display:none}" +
     "</style>" +
     "<button class='l' part='launcher'><span class='lt'></span><span class='b' hidden></span></button>" +
     "<div class='p' hidden role='dialog'><div class='h'><span class='ti'></span><span class='g' hidden></span><button class='x'>×</button></div>" +
     "<div class='o' hidden></div><div class='s' hidden></div>" +
     "<form class='e' hidden><input type='email' required><button></button></form>" +
+    "<form class='f e' hidden><div class='ft'></div><input class='fn' maxlength='120'><input class='fe' type='email'>" +
+    "<button type='submit'></button><button type='button' class='sk'></button></form>" +
     "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
     "<form class='r' hidden><div class='q'></div><div class='k'></div><textarea maxlength='2000'></textarea>" +
     "<button type='submit'></button></form>" +
@@ -77,7 +79,7 @@
   var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
   var typingNote = $(".t");
   var banner = $(".o"), emailForm = $(".e"), composer = $("form.c"), input = $("form.c textarea");
-  var rating = $(".r"), score = 0, rated = null;
+  var rating = $(".r"), score = 0, rated = null, pre = $("form.f");
   for (var i = 1; i <= 5; i++) {
     var b = document.createElement("button");
     b.type = "button";
@@ -96,6 +98,11 @@
     emailForm.firstChild.placeholder = t("email-prompt");
     emailForm.querySelector("button").textContent = t("email-save");
     rating.querySelector("textarea").placeholder = t("csat-comment");
+    $(".ft").textContent = t("prechat-title");
+    $(".fn").placeholder = t("prechat-name");
+    $(".fe").placeholder = t("prechat-email");
+    pre.querySelector("button").textContent = t("prechat-start");
+    $(".sk").textContent = t("prechat-skip");
     rating.querySelector("button[type=submit]").textContent = t("csat-send");
     showOffline();
     showCsat();
@@ -173,7 +180,7 @@
       var hello = { type: "hello", locale: locale, page_url: location.href.slice(0, 500) };
       if (state.token) hello.visitor_token = state.token;
       if (lastSeen) hello.last_seen_id = lastSeen;
-      if (d.name) hello.name = d.name;
+      if (state.name || d.name) hello.name = state.name || d.name;
       if (state.email || d.email) hello.email = state.email || d.email;
       if (d.userId && d.email && d.signature) hello.identity = { user_id: d.userId, email: d.email, signature: d.signature };
       ws.send(JSON.stringify(hello));
@@ -188,6 +195,17 @@
         state.token = f.visitor_token;
         state.conversation = f.conversation_id;
         save();
+        if (f.color) host.style.setProperty("--c", f.color);
+        if (f.greeting && !f.conversation_id && !$(".gr")) {
+          bubble(null, "system", "", f.greeting, false);
+          list.lastChild.classList.add("gr");
+        }
+        // Anonymous visitors introduce themselves first when the workspace asks them to.
+        var ask = f.prechat !== "off" && !f.conversation_id && !state.prechat;
+        pre.hidden = !ask;
+        composer.hidden = ask;
+        $(".fe").required = f.prechat === "required";
+        $(".sk").hidden = f.prechat === "required";
         // Whatever was not acknowledged goes again, under its client id: stored once.
         state.outbox.forEach(function (m) { send({ type: "message", client_id: m.client_id, body: m.body }); });
       } else if (f.type === "ack") {
@@ -248,6 +266,18 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
     else send({ type: "typing" });
   };
+  pre.onsubmit = function (e) {
+    e.preventDefault();
+    state.name = $(".fn").value.trim() || undefined;
+    state.email = $(".fe").value.trim() || state.email;
+    state.prechat = true;
+    save();
+    pre.hidden = true;
+    composer.hidden = false;
+    // The next hello carries them.
+    if (ws) ws.close(1000);
+  };
+  $(".sk").onclick = function () { state.prechat = true; save(); pre.hidden = true; composer.hidden = false; };
   emailForm.onsubmit = function (e) {
     e.preventDefault();
     state.email = emailForm.firstChild.value.trim();

@@ -3,13 +3,15 @@
 //! `tickets::commands::add_message`. This module knows nothing of WebSocket: `web::widget` speaks
 //! the protocol and calls these functions.
 //!
-//! - [`settings`]: a tenant's allowed origins and identity secret;
+//! - [`settings`]: a tenant's allowed origins, identity secret, pre-chat form and looks
+//!   ([`appearance`]: validated, and chosen by the visitor's language);
 //! - [`visitors`]: visitor tokens (stored hashed), signed identities, the connection lease;
 //! - [`conversations`]: posting a visitor's message exactly once per client id, and the
 //!   messages a widget may show (never internal notes);
 //! - [`offline`]: whether anyone can answer now, and when someone will be back;
 //! - [`csat`]: the satisfaction prompt of a solved conversation, and the visitor's rating.
 
+pub mod appearance;
 pub mod conversations;
 pub mod csat;
 pub mod offline;

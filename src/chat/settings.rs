@@ -1,6 +1,11 @@
-//! A tenant's widget settings: the origins allowed to embed it and the identity secret.
+//! A tenant's widget settings: the origins allowed to embed it, the identity secret, the
+//! pre-chat form and the look per language ([`super::appearance`]).
+
+use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+
+use super::appearance::{self, Prechat, WidgetLook};
 
 use crate::db::schema::chat_settings;
 use crate::db::{now, DbConnection};
@@ -18,6 +23,10 @@ pub struct ChatSettings {
     /// Whether an identity secret is set (the secret itself is never serialized).
     #[serde(skip)]
     pub identity_secret: Option<String>,
+    /// Whether anonymous visitors fill in a pre-chat form.
+    pub prechat: Prechat,
+    /// Colour and greeting by language tag.
+    pub appearance: BTreeMap<String, WidgetLook>,
 }
 
 impl ChatSettings {
@@ -53,22 +62,35 @@ pub fn normalize_origin(s: &str) -> AppResult<String> {
 
 /// A tenant's settings (defaults when it never saved any).
 pub fn get(conn: &mut DbConnection, tenant: &TenantId) -> AppResult<ChatSettings> {
-    let row: Option<(String, Option<String>)> = chat_settings::table
+    let row: Option<(String, Option<String>, String, String)> = chat_settings::table
         .find(tenant.as_str())
-        .select((chat_settings::allowed_origins, chat_settings::identity_secret))
+        .select((
+            chat_settings::allowed_origins,
+            chat_settings::identity_secret,
+            chat_settings::prechat,
+            chat_settings::appearance,
+        ))
         .first(conn)
         .optional()?;
-    let Some((origins, secret)) = row else { return Ok(ChatSettings::default()) };
-    Ok(ChatSettings { allowed_origins: serde_json::from_str(&origins)?, identity_secret: secret })
+    let Some((origins, secret, prechat, looks)) = row else { return Ok(ChatSettings::default()) };
+    Ok(ChatSettings {
+        allowed_origins: serde_json::from_str(&origins)?,
+        identity_secret: secret,
+        prechat: Prechat::parse(&prechat).unwrap_or_default(),
+        appearance: serde_json::from_str(&looks)?,
+    })
 }
 
 fn save(conn: &mut DbConnection, tenant: &TenantId, s: &ChatSettings) -> AppResult<()> {
     let origins = serde_json::to_string(&s.allowed_origins)?;
+    let looks = serde_json::to_string(&s.appearance)?;
     let ts = now();
     let updated = diesel::update(chat_settings::table.find(tenant.as_str()))
         .set((
             chat_settings::allowed_origins.eq(&origins),
             chat_settings::identity_secret.eq(&s.identity_secret),
+            chat_settings::prechat.eq(s.prechat.as_str()),
+            chat_settings::appearance.eq(&looks),
             chat_settings::updated_at.eq(ts),
         ))
         .execute(conn)?;
@@ -78,6 +100,8 @@ fn save(conn: &mut DbConnection, tenant: &TenantId, s: &ChatSettings) -> AppResu
                 chat_settings::tenant_id.eq(tenant.as_str()),
                 chat_settings::allowed_origins.eq(&origins),
                 chat_settings::identity_secret.eq(&s.identity_secret),
+                chat_settings::prechat.eq(s.prechat.as_str()),
+                chat_settings::appearance.eq(&looks),
                 chat_settings::updated_at.eq(ts),
             ))
             .execute(conn)?;
@@ -103,6 +127,25 @@ pub fn set_allowed_origins(conn: &mut DbConnection, tenant: &TenantId, origins: 
     }
     let mut s = get(conn, tenant)?;
     s.allowed_origins = list;
+    save(conn, tenant, &s)?;
+    Ok(s)
+}
+
+/// Set the pre-chat form and the looks (each only when given; the looks replace the map).
+pub fn set_widget(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    prechat: Option<Prechat>,
+    looks: Option<&BTreeMap<String, WidgetLook>>,
+) -> AppResult<ChatSettings> {
+    let looks = looks.map(appearance::validate).transpose()?;
+    let mut s = get(conn, tenant)?;
+    if let Some(p) = prechat {
+        s.prechat = p;
+    }
+    if let Some(l) = looks {
+        s.appearance = l;
+    }
     save(conn, tenant, &s)?;
     Ok(s)
 }

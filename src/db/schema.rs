@@ -511,6 +511,8 @@ diesel::table! {
         allowed_origins -> Text,
         identity_secret -> Nullable<Text>,
         updated_at -> Timestamp,
+        prechat -> Text,
+        appearance -> Text,
     }
 }
 

@@ -1,9 +1,13 @@
-//! /api/v1/chat: the widget's settings (allowed origins, the identity secret).
+//! /api/v1/chat: the widget's settings (allowed origins, the identity secret, the pre-chat form,
+//! colour and greeting per language).
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::support::ApiJson;
+use crate::chat::appearance::{Prechat, WidgetLook};
 use crate::chat::settings::{self, ChatSettings};
 use crate::error::AppResult;
 use crate::web::auth::{self, ApiClient};
@@ -15,6 +19,11 @@ pub(crate) struct ChatSettingsOut {
     allowed_origins: Vec<String>,
     /// Whether an identity secret is set (identities verify only then).
     identity_secret_set: bool,
+    /// Whether anonymous visitors fill in a pre-chat form (name, email) first.
+    prechat: Prechat,
+    /// Colour and greeting by language tag; a visitor gets their language's, else the
+    /// workspace default language's.
+    appearance: BTreeMap<String, WidgetLook>,
     /// The tag to put in the tenant's pages.
     snippet: String,
     /// The identity secret: only in the answer to its rotation.
@@ -34,17 +43,23 @@ fn out(app: &crate::app::AppState, client: &ApiClient, s: &ChatSettings, secret:
     ChatSettingsOut {
         allowed_origins: s.allowed_origins.clone(),
         identity_secret_set: s.identity_secret.is_some(),
+        prechat: s.prechat,
+        appearance: s.appearance.clone(),
         snippet: snippet(app.config.base_url.as_str(), &client.tenant.slug, &client.tenant.default_locale),
         identity_secret: secret,
     }
 }
 
-/// New allowed origins.
+/// New settings: each field given replaces what was set; a missing one is kept.
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChatSettingsIn {
     /// Replaces the list; `[]` allows any origin again.
-    allowed_origins: Vec<String>,
+    allowed_origins: Option<Vec<String>>,
+    /// `off`, `optional` (asked, may be skipped) or `required` (no message before an email).
+    prechat: Option<Prechat>,
+    /// Replaces the map of language tag → `{color: "#rrggbb", greeting}`.
+    appearance: Option<BTreeMap<String, WidgetLook>>,
 }
 
 #[utoipa::path(get, path = "/api/v1/chat/settings", tag = "chat", summary = "Get the widget's settings",
@@ -56,9 +71,9 @@ pub(crate) async fn get_settings(req: HttpRequest, client: ApiClient) -> AppResu
     Ok(HttpResponse::Ok().json(out(&app, &client, &s, None)))
 }
 
-#[utoipa::path(put, path = "/api/v1/chat/settings", tag = "chat", summary = "Set the origins allowed to embed the widget",
+#[utoipa::path(put, path = "/api/v1/chat/settings", tag = "chat", summary = "Set the allowed origins, the pre-chat form and the looks per language",
     request_body = ChatSettingsIn,
-    responses((status = 200, description = "The settings", body = ChatSettingsOut), (status = 422, description = "Not an origin (a path, another scheme)", body = crate::web::api::openapi::Problem)),
+    responses((status = 200, description = "The settings", body = ChatSettingsOut), (status = 422, description = "Not an origin (a path, another scheme), not a language tag, not a #rrggbb colour, a greeting too long; `field` names it", body = crate::web::api::openapi::Problem)),
     security(("bearer" = [])))]
 pub(crate) async fn put_settings(
     req: HttpRequest,
@@ -66,8 +81,16 @@ pub(crate) async fn put_settings(
     body: ApiJson<ChatSettingsIn>,
 ) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
-    let (tid, origins) = (client.tenant_id(), body.value.allowed_origins.clone());
-    let s = app.db.write(move |c| settings::set_allowed_origins(c, &tid, &origins)).await?;
+    let (tid, b) = (client.tenant_id(), body.value.clone());
+    let s = app
+        .db
+        .write(move |c| {
+            if let Some(o) = &b.allowed_origins {
+                settings::set_allowed_origins(c, &tid, o)?;
+            }
+            settings::set_widget(c, &tid, b.prechat, b.appearance.as_ref())
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(out(&app, &client, &s, None)))
 }
 

@@ -218,6 +218,24 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
             json!({"type": ["string", "null"], "pattern": format!(r"^[{SPACE}]*[\w:-]{{1,40}}[{SPACE}]*$")}),
         ),
         ("SettingsIn", "fallback", json!({"type": "string", "enum": ["basic", "queue", "translate"]})),
+        // The widget's looks as `chat::appearance::validate` takes them.
+        (
+            "ChatSettingsIn",
+            "appearance",
+            json!({"type": ["object", "null"], "maxProperties": crate::chat::appearance::MAX_LANGUAGES,
+                   "propertyNames": language(), "additionalProperties": {"$ref": "#/components/schemas/WidgetLook"}}),
+        ),
+        (
+            "WidgetLook",
+            "color",
+            json!({"type": ["string", "null"], "pattern": format!("^[{SPACE}]*(#[0-9A-Fa-f]{{6}})?[{SPACE}]*$")}),
+        ),
+        (
+            "WidgetLook",
+            "greeting",
+            json!({"type": ["string", "null"], "maxLength": crate::chat::appearance::MAX_GREETING,
+                   "pattern": r"^[^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"}),
+        ),
     ];
     v.extend(kb_properties());
     v

@@ -1,11 +1,15 @@
 //! The tenant's chat widget setup (admins only): the snippet to embed, the origins allowed to
-//! connect (with a warning while there are none), and the identity secret.
+//! connect (with a warning while there are none), the identity secret, and the widget's form:
+//! the pre-chat form and the colour and greeting per language.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::{html, see_other, Page};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::chat::appearance::{self, Prechat, WidgetLook};
 use crate::chat::settings::{self, ChatSettings};
 use crate::error::{AppError, AppResult};
 use crate::web::auth::{self, ConsoleUser, CsrfForm};
@@ -14,7 +18,8 @@ use crate::web::auth::{self, ConsoleUser, CsrfForm};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/chat", web::get().to(show))
         .route("/admin/chat", web::post().to(save))
-        .route("/admin/chat/identity-secret", web::post().to(rotate));
+        .route("/admin/chat/identity-secret", web::post().to(rotate))
+        .route("/admin/chat/widget", web::post().to(save_widget));
 }
 
 #[derive(Template)]
@@ -29,6 +34,16 @@ struct ChatPage {
     saved: bool,
     /// A refused origin list, with the reason.
     error: Option<String>,
+    /// The looks, one row per language and an empty row to add one.
+    looks: Vec<(String, String, String)>,
+    /// A refused widget form, with the reason.
+    widget_error: Option<String>,
+}
+
+impl ChatPage {
+    fn prechat_is(&self, p: &str) -> bool {
+        self.settings.prechat.as_str() == p
+    }
 }
 
 #[derive(Deserialize)]
@@ -44,6 +59,13 @@ fn page(app: &crate::app::AppState, user: &ConsoleUser, settings: ChatSettings) 
             &user.tenant.default_locale,
         ),
         origins: settings.allowed_origins.join("\n"),
+        looks: settings
+            .appearance
+            .iter()
+            .map(|(l, w)| (l.clone(), w.color.clone().unwrap_or_default(), w.greeting.clone().unwrap_or_default()))
+            .chain(std::iter::once(Default::default()))
+            .collect(),
+        widget_error: None,
         settings,
         new_secret: None,
         saved: false,
@@ -89,7 +111,7 @@ async fn save(req: HttpRequest, f: CsrfForm<SaveForm>) -> AppResult<HttpResponse
     }
 }
 
-async fn rotate(req: HttpRequest, f: CsrfForm<std::collections::HashMap<String, String>>) -> AppResult<HttpResponse> {
+async fn rotate(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
     f.user.require_admin()?;
     let app = auth::state(&req)?;
     let tid = f.user.tenant_id();
@@ -103,4 +125,37 @@ async fn rotate(req: HttpRequest, f: CsrfForm<std::collections::HashMap<String, 
     let mut p = page(&app, &f.user, s);
     p.new_secret = Some(secret);
     html(&p)
+}
+
+/// Rows of the looks table (`lang_N`, `color_N`, `greeting_N`) and the pre-chat mode.
+async fn save_widget(req: HttpRequest, f: CsrfForm<HashMap<String, String>>) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let tid = f.user.tenant_id();
+    let field = |k: String| f.form.get(&k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let mut looks = BTreeMap::new();
+    for i in 0..=appearance::MAX_LANGUAGES {
+        let (lang, color, greeting) =
+            (field(format!("lang_{i}")), field(format!("color_{i}")), field(format!("greeting_{i}")));
+        if lang.is_empty() {
+            continue;
+        }
+        looks.insert(lang, WidgetLook { color: Some(color), greeting: Some(greeting) });
+    }
+    let prechat = f.form.get("prechat").and_then(|p| Prechat::parse(p));
+    if prechat.is_none() {
+        return Err(AppError::invalid("prechat", "error-chat-prechat-mode", "off, optional or required"));
+    }
+    match app.db.write(move |c| settings::set_widget(c, &tid, prechat, Some(&looks))).await {
+        Ok(_) => Ok(see_other("/admin/chat?saved=1")),
+        Err(AppError::Invalid { key, detail, .. }) => {
+            let tid = f.user.tenant_id();
+            let s = app.db.read(move |c| settings::get(c, &tid)).await?;
+            let mut p = page(&app, &f.user, s);
+            p.widget_error = Some(format!("{} ({detail})", f.user.tr.t(key)));
+            let body = p.render().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+            Ok(HttpResponse::UnprocessableEntity().content_type("text/html; charset=utf-8").body(body))
+        }
+        Err(e) => Err(e),
+    }
 }

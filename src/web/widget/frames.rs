@@ -148,6 +148,12 @@ pub enum ServerFrame<'a> {
         visitor_token: &'a str,
         /// The ticket's id in the REST API; `null` until the first message opens it.
         conversation_id: Option<&'a str>,
+        /// The pre-chat form to show (`off` once the visitor's email is known).
+        prechat: &'a str,
+        /// The widget's colour (`#rrggbb`) in the visitor's language, if set.
+        color: Option<&'a str>,
+        /// The greeting in the visitor's language, if set.
+        greeting: Option<&'a str>,
     },
     Ack {
         client_id: &'a str,

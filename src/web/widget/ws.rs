@@ -21,6 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::frames::{ClientFrame, Close, Identity, RateLimit, ServerFrame, MAX_FRAME_BYTES};
 use crate::app::AppState;
+use crate::chat::appearance;
 use crate::chat::conversations::{self, ChatMessage, OfflineNotice};
 use crate::chat::offline::{self, Offline};
 use crate::chat::settings::{self, ChatSettings};
@@ -299,8 +300,19 @@ impl Connection {
                 return Err(Close::ServerError.into());
             }
         };
-        self.send(&ServerFrame::Welcome { visitor_token: &hello.token, conversation_id: hello.ticket.as_deref() })
-            .await?;
+        let look = appearance::for_locale(
+            &self.settings.appearance,
+            hello.visitor.locale.as_deref(),
+            &self.tenant.default_locale,
+        );
+        self.send(&ServerFrame::Welcome {
+            visitor_token: &hello.token,
+            conversation_id: hello.ticket.as_deref(),
+            prechat: appearance::prechat_for(self.settings.prechat, &hello.visitor).as_str(),
+            color: look.color.as_deref(),
+            greeting: look.greeting.as_deref(),
+        })
+        .await?;
         if let Some(AppError::Invalid { key, detail, .. }) = &hello.refused {
             self.send(&ServerFrame::Error { client_id: None, code: key, detail }).await?;
         }
@@ -388,11 +400,12 @@ impl Connection {
     async fn store(&self, visitor_id: &str, client_id: &str, body: &str) -> AppResult<conversations::Posted> {
         let (tid, intake, i18n) = (self.tid.clone(), self.app.intake.clone(), self.app.i18n.clone());
         let (visitor_id, client_id, body) = (visitor_id.to_string(), client_id.to_string(), body.to_string());
-        let zone = self.tenant.time_zone.clone();
+        let (zone, prechat) = (self.tenant.time_zone.clone(), self.settings.prechat);
         self.app
             .db
             .write(move |c| {
                 let v = visitors::get(c, &tid, &visitor_id)?;
+                appearance::check_prechat(prechat, &v)?;
                 // Only a conversation about to open needs to know whether anyone is on.
                 let notice =
                     match v.ticket_id {

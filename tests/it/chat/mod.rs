@@ -1,9 +1,10 @@
 //! The chat widget's WebSocket end to end: a real WebSocket client (tokio-tungstenite) as the
 //! visitor, the REST API as the agent, on both databases. The helpers are here; the tests, by
-//! topic, beside: `conversation` (tickets, acks, live replies, notes, reconnects), `csat`
-//! (ratings of solved conversations), `refused` (other tenants, identities, origins, limits)
-//! and `offline` (no shift, mail when away).
+//! topic, beside: `appearance` (pre-chat form, colour, greeting), `conversation` (tickets,
+//! acks, live replies, notes, reconnects), `csat` (ratings of solved conversations), `refused`
+//! (other tenants, identities, origins, limits) and `offline` (no shift, mail when away).
 
+mod appearance;
 mod conversation;
 mod csat;
 mod offline;

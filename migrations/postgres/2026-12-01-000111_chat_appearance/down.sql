@@ -1,0 +1,2 @@
+ALTER TABLE chat_settings DROP COLUMN appearance;
+ALTER TABLE chat_settings DROP COLUMN prechat;
