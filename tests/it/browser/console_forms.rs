@@ -12,15 +12,6 @@ use super::console::WAIT;
 use super::{launch, Browser, Until};
 use crate::harness::{Backend, TestApp};
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) -> Result<()> {
-    b.goto(&app.url("/login")).await?;
-    b.fill("input[name=workspace]", "acme").await?;
-    b.fill("input[name=email]", email).await?;
-    b.fill("input[name=password]", password).await?;
-    b.click(&b.find("form[action='/login'] button[type=submit]").await?).await?;
-    b.wait_for(Until::Css("[data-live=inbox]"), WAIT).await
-}
-
 async fn value(b: &Browser, css: &str) -> Result<String> {
     let v = b.execute_with("return document.querySelector(arguments[0]).value", vec![css.into()]).await?;
     Ok(v.as_str().unwrap_or_default().to_string())
@@ -57,7 +48,7 @@ async fn refused_forms_drafts_and_races_in_the_browser() -> Result<()> {
             team_id: None,
         },
     );
-    sign_in(&b, &app, &email, &pw).await?;
+    super::tickets::sign_in(&b, &app, "acme", &email, &pw).await?;
 
     for (width, height) in [(1366u32, 900u32), (390, 844)] {
         b.set_window_size(width, height).await?;

@@ -10,15 +10,6 @@ use super::console_pages::LONG_EMAIL;
 use super::{launch, Browser, Until};
 use crate::harness::{Backend, TestApp};
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) -> Result<()> {
-    b.goto(&app.url("/login")).await?;
-    b.fill("input[name=workspace]", "acme").await?;
-    b.fill("input[name=email]", email).await?;
-    b.fill("input[name=password]", password).await?;
-    b.click(&b.find("form[action='/login'] button[type=submit]").await?).await?;
-    b.wait_for(Until::Css("[data-live=inbox]"), WAIT).await
-}
-
 async fn num(b: &Browser, script: &str) -> Result<f64> {
     b.execute(script).await?.as_f64().with_context(|| format!("no number from {script}"))
 }
@@ -50,7 +41,7 @@ async fn inbox_and_ticket_fit_laptop_and_phone() -> Result<()> {
             )
             .number;
     }
-    sign_in(&b, &app, &email, &pw).await?;
+    super::tickets::sign_in(&b, &app, "acme", &email, &pw).await?;
 
     // Laptop: the inbox uses the width; each ticket is one line; times are relative, exact on hover.
     b.set_window_size(1366, 900).await?;

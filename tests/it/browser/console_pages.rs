@@ -123,16 +123,6 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// Sign in through the form and wait for the inbox (which may hold tickets).
-async fn sign_in(b: &Browser, app: &TestApp, workspace: &str, email: &str, password: &str) -> Result<()> {
-    b.goto(&app.url("/login")).await?;
-    b.fill("input[name=workspace]", workspace).await?;
-    b.fill("input[name=email]", email).await?;
-    b.fill("input[name=password]", password).await?;
-    let submit = b.find("form[action='/login'] button[type=submit]").await?;
-    b.click(&submit).await?;
-    b.wait_for(Until::Css("[data-live=inbox]"), WAIT).await
-}
-
 /// A desk with a Chinese-speaking owner, a second agent, a team and tickets with Chinese text.
 async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String)> {
     let (t, email, pw) = app.seed_tenant_with("shop", "zh-CN", Role::Owner);
@@ -211,7 +201,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     // User data the pages show as it is (the workspace's and agents' names, the address).
     let user_data = ["shop Support", "shop Owner", LONG_EMAIL, "zh-CN"];
     let mut problems = Vec::new();
-    sign_in(&b, &app, "shop", &email, &pw).await?;
+    super::tickets::sign_in(&b, &app, "shop", &email, &pw).await?;
     for locale in ["zh-CN", "en"] {
         set_locale(&app, &email, &pw, "shop Owner", locale).await;
         for (width, height) in [(1366u32, 900u32), (390, 844)] {
@@ -252,7 +242,7 @@ async fn the_catalogue_check_catches_hard_coded_english() -> Result<()> {
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
     let (ticket, email, pw) = chinese_desk(&app).await?;
     set_locale(&app, &email, &pw, "shop Owner", "zh-CN").await;
-    sign_in(&b, &app, "shop", &email, &pw).await?;
+    super::tickets::sign_in(&b, &app, "shop", &email, &pw).await?;
     b.goto(&app.url(&format!("/tickets/{ticket}"))).await?;
     b.wait_for(Until::Css("#properties"), WAIT).await?;
     let user_data = ["shop Support", "shop Owner", LONG_EMAIL];
