@@ -251,6 +251,7 @@ pub fn default_registry(state: &AppState) -> Registry {
     });
     let deliverer = crate::webhooks::deliver::Deliverer::new(
         state.db.clone(),
+        state.batcher.clone(),
         state.config.webhook_allow_private,
         Arc::new(state.config.webhook_retry_schedule.clone()),
     )

@@ -15,6 +15,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use super::{Delivery, Subscription};
+use crate::db::batch::Batcher;
 use crate::db::schema::{webhook_attempts, webhook_deliveries};
 use crate::db::{new_id, now, Db};
 use crate::jobs::JobContext;
@@ -34,6 +35,8 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(86400);
 #[derive(Clone)]
 pub struct Deliverer {
     pub db: Db,
+    /// Writes each job's outcome: on SQLite, in one commit with other jobs' that finish meanwhile.
+    pub batcher: Batcher,
     /// `MERIDIAN_WEBHOOK_ALLOW_PRIVATE`: loopback and private addresses may be delivered to.
     pub allow_private: bool,
     /// Delay before each attempt; its length is the number of attempts.
@@ -99,7 +102,7 @@ struct Decided {
 
 impl Deliverer {
     /// A deliverer with its shared HTTP client.
-    pub fn new(db: Db, allow_private: bool, schedule: Arc<Vec<Duration>>) -> Result<Self, String> {
+    pub fn new(db: Db, batcher: Batcher, allow_private: bool, schedule: Arc<Vec<Duration>>) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
@@ -108,7 +111,7 @@ impl Deliverer {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Deliverer { db, allow_private, schedule, client })
+        Ok(Deliverer { db, batcher, allow_private, schedule, client })
     }
 
     /// Run a job: the first attempts of a batch of deliveries (`delivery_ids`) or one attempt of
@@ -168,7 +171,14 @@ impl Deliverer {
         if recorded.is_empty() {
             return Ok(());
         }
-        self.db.write(move |c| record(c, recorded)).await.map_err(|e| e.to_string())
+        // The job ends in the same commit as its attempts' log.
+        self.batcher
+            .write(&tenant, move |c| {
+                record(c, recorded)?;
+                ctx.complete_in(c)
+            })
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Make one attempt and decide what follows it.

@@ -379,3 +379,68 @@ fn backoff_doubles_with_jitter_and_caps() {
     }
     assert!(backoff(base, 40) <= Duration::from_secs(3600));
 }
+
+/// A handler may end its job in its own last transaction (one commit instead of two): the mark
+/// holds only if that transaction commits; a rolled-back one leaves the job to be retried.
+async fn done_mark_commits_with_the_handler(backend: Backend) {
+    let db_cell: Arc<std::sync::OnceLock<meridian::db::Db>> = Arc::default();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen_inside = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut r = Registry::new();
+    let (cell, n, seen) = (db_cell.clone(), calls.clone(), seen_inside.clone());
+    r.register("test.own_commit", move |ctx| {
+        let (db, n, seen) = (cell.get().cloned(), n.clone(), seen.clone());
+        async move {
+            let db = db.ok_or("no database yet")?;
+            let first = n.fetch_add(1, Ordering::SeqCst) == 0;
+            let id = ctx.job.id.clone();
+            db.write(move |c| {
+                ctx.complete_in(c)?;
+                let inside = jobs::get(c, None, &id)?;
+                seen.lock().unwrap().push(inside.state);
+                if first {
+                    return Err(meridian::error::AppError::Unavailable("rolled back".into()));
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.to_string())
+        }
+    });
+    let Some(app) = TestApp::start_with(
+        backend,
+        |e| {
+            e.insert("MERIDIAN_JOB_BACKOFF_MS".into(), "100".into());
+        },
+        r,
+    )
+    .await
+    else {
+        return;
+    };
+    db_cell.set(app.state.db.clone()).ok();
+    let id = app
+        .state
+        .db
+        .write(|c| jobs::enqueue(c, &NewJob::new("test.own_commit", None, serde_json::json!({}))))
+        .await
+        .unwrap();
+    app.state.wake_jobs();
+    let done = wait_for_state(&app, &id, "done").await;
+    // The first attempt's mark rolled back with its transaction, so the job ran again.
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(done.attempts, 2);
+    assert!(done.last_error.as_deref().is_some_and(|e| e.contains("rolled back")), "{:?}", done.last_error);
+    assert_eq!(*seen_inside.lock().unwrap(), vec!["done".to_string(), "done".to_string()]);
+    assert!(done.locked_at.is_none());
+}
+
+#[actix_web::test]
+async fn done_mark_commits_with_the_handler_sqlite() {
+    done_mark_commits_with_the_handler(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn done_mark_commits_with_the_handler_postgres() {
+    done_mark_commits_with_the_handler(Backend::Postgres).await;
+}
