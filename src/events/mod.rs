@@ -9,6 +9,7 @@
 
 pub mod consumers;
 pub mod domain;
+pub mod feed;
 pub mod live;
 pub mod outbox;
 pub mod presence;
@@ -50,6 +51,8 @@ impl LiveMessage {
 /// The in-process hub: a broadcast channel plus who is viewing which ticket.
 pub struct LiveHub {
     tx: broadcast::Sender<LiveMessage>,
+    /// Per-ticket channels for subscribers that follow one conversation (chat widgets).
+    routes: Arc<feed::Routes>,
     // Turns true at shutdown so open streams end and graceful shutdown need not wait for them.
     closing: watch::Sender<bool>,
     /// Who is viewing which ticket, here and in other processes.
@@ -111,6 +114,7 @@ impl Default for LiveHub {
     fn default() -> Self {
         LiveHub {
             tx: broadcast::channel(1024).0,
+            routes: Arc::default(),
             closing: watch::channel(false).0,
             presence: presence::Presence::default(),
             generations: Mutex::new(HashMap::new()),
@@ -129,7 +133,18 @@ impl LiveHub {
                 self.bump(tenant_id);
             }
         }
+        self.routes.route(&m);
         let _ = self.tx.send(m);
+    }
+
+    /// A feed of chosen tickets' messages only (see [`feed`]).
+    pub fn feed(&self) -> feed::Feed {
+        feed::Feed::new(self.routes.clone())
+    }
+
+    /// How many keys keyed feeds follow now.
+    pub fn followed_keys(&self) -> usize {
+        self.routes.len()
     }
 
     /// Publish a domain event to this process's streams.

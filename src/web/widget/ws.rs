@@ -27,6 +27,7 @@ use crate::chat::offline::{self, Offline};
 use crate::chat::settings::{self, ChatSettings};
 use crate::chat::visitors::{self, Visitor};
 use crate::error::{AppError, AppResult};
+use crate::events::feed::{Feed, Key};
 use crate::events::{DomainEvent, LiveMessage};
 use crate::tenancy::{self, Tenant, TenantId};
 use crate::types::{MessageKind, Status};
@@ -136,17 +137,17 @@ struct Hello {
 
 impl Connection {
     async fn run(mut self, mut stream: MessageStream) {
-        // Subscribed before anything is read, so nothing committed meanwhile is missed.
-        let mut rx = self.app.live.subscribe();
+        // Follows its conversation's key only once it knows it; see `serve`.
+        let mut feed = self.app.live.feed();
         let mut closing = self.app.live.closing();
-        let end = self.serve(&mut stream, &mut rx, &mut closing).await;
+        let end = self.serve(&mut stream, &mut feed, &mut closing).await;
         self.finish(end).await;
     }
 
     async fn serve(
         &mut self,
         stream: &mut MessageStream,
-        rx: &mut tokio::sync::broadcast::Receiver<LiveMessage>,
+        feed: &mut Feed,
         closing: &mut tokio::sync::watch::Receiver<bool>,
     ) -> End {
         match tokio::time::timeout(HELLO_TIMEOUT, self.next_frame(stream)).await {
@@ -167,12 +168,19 @@ impl Connection {
             if *closing.borrow() {
                 return Close::GoingAway.into();
             }
+            // The conversation changed (the first message opened it, a merge moved it): follow
+            // the new one, then read what was committed before following it.
+            if feed.follow(self.feed_keys()) {
+                if let Err(end) = self.sync(None).await {
+                    return end;
+                }
+            }
             let step = tokio::select! {
                 f = self.next_frame(stream) => match f {
                     Ok(frame) => self.on_frame(frame).await,
                     Err(end) => Err(end),
                 },
-                m = rx.recv() => match m {
+                m = feed.recv() => match m {
                     Ok(m) => self.on_live(m).await,
                     // Missed events: read what is new from the database instead.
                     Err(RecvError::Lagged(_)) => self.sync(None).await,
@@ -465,6 +473,17 @@ impl Connection {
                 self.sync(None).await
             }
             _ => Ok(()),
+        }
+    }
+
+    /// What this socket's feed follows: its conversation, or before it has one, conversations
+    /// opened for its contact (by another tab).
+    fn feed_keys(&self) -> Vec<Key> {
+        let tenant = self.tid.as_str().to_string();
+        match (&self.ticket, self.visitor.as_ref().and_then(|v| v.contact_id.clone())) {
+            (Some(ticket), _) => vec![Key::Ticket { tenant, ticket: ticket.clone() }],
+            (None, Some(contact)) => vec![Key::Requester { tenant, contact }],
+            (None, None) => vec![],
         }
     }
 
