@@ -3,7 +3,8 @@
  * Optional: data-user-id, data-email, data-signature (hex HMAC-SHA256 of "user_id:email" with the
  * tenant's identity secret), data-name.
  * Plain JS, no build step. The UI lives in a closed shadow root, so the host page can neither
- * style nor read it. Unsent messages wait in localStorage until the server acknowledges them. */
+ * style nor read it. Unsent messages wait in localStorage until the server acknowledges them.
+ * Files go over HTTP (POST /widget/{slug}/uploads, the visitor token as a bearer token). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -57,7 +58,8 @@
     ".i.pending{opacity:.6}.n{font-size:11px;opacity:.7}.t{padding:0 12px 4px}.t[hidden]{display:none}" +
     ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
     "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
-    "form.c button{border:0;background:none;color:var(--c);padding:0 14px;cursor:pointer}" +
+    "form.c button{border:0;background:none;color:var(--c);padding:0 14px;cursor:pointer}form.c .u{padding:0 8px;font-size:18px}" +
+    ".fl{display:block;margin-top:4px;padding:0;border:0;background:none;color:inherit;text-decoration:underline;cursor:pointer;text-align:start}" +
     ".r{padding:8px 10px;border-top:1px solid #ddd;font-size:12px}.r[hidden]{display:none}.r textarea{width:100%;height:40px}" +
     ".r .k button{border:1px solid #ccc;background:#fff;border-radius:4px;margin:4px 4px 4px 0;width:30px;cursor:pointer}" +
     ".r .k button[aria-pressed=true]{background:var(--c);color:#fff}" +
@@ -74,7 +76,8 @@
     "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
     "<form class='r' hidden><div class='q'></div><div class='k'></div><textarea maxlength='2000'></textarea>" +
     "<button type='submit'></button></form>" +
-    "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
+    "<form class='c'><button type='button' class='u'>\u{1F4CE}</button><input type='file' hidden>" +
+    "<textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
   var $ = function (s) { return root.querySelector(s); };
   var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
   var typingNote = $(".t");
@@ -94,7 +97,9 @@
     $(".x").setAttribute("aria-label", t("close"));
     input.placeholder = t("placeholder");
     typingNote.textContent = t("agent-typing");
-    composer.querySelector("button").textContent = t("send");
+    composer.querySelector("button[type=submit]").textContent = t("send");
+    $(".u").setAttribute("aria-label", t("attach"));
+    $(".u").title = t("attach");
     emailForm.firstChild.placeholder = t("email-prompt");
     emailForm.querySelector("button").textContent = t("email-save");
     rating.querySelector("textarea").placeholder = t("csat-comment");
@@ -149,7 +154,31 @@
     g.hidden = false;
   }
 
-  function bubble(id, author, name, body, pending) {
+  // Download a file of the conversation: the token goes in a header, never in a link.
+  function fetchFile(f) {
+    fetch(new URL(f.url, base), { headers: { Authorization: "Bearer " + state.token } })
+      .then(function (r) { if (!r.ok) throw r; return r.blob(); })
+      .then(function (b) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(b);
+        a.download = f.name;
+        root.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      })
+      .catch(function () { note(t("file-failed")); });
+  }
+
+  function size(n) {
+    return n < 1024 ? n + " B" : n < 1048576 ? Math.round(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+  }
+
+  function note(text) {
+    bubble(null, "system", "", text, false);
+  }
+
+  function bubble(id, author, name, body, pending, files) {
     var el = id ? list.querySelector("[data-id='" + CSS.escape(id) + "']") : null;
     if (el) { el.classList.remove("pending"); return false; }
     el = document.createElement("div");
@@ -163,7 +192,17 @@
       showAgent(name);
       el.appendChild(n);
     }
-    el.appendChild(document.createTextNode(body));
+    files = files || [];
+    // A file sent alone carries its name as the text: shown once, as the file.
+    if (!(files.length === 1 && files[0].name === body)) el.appendChild(document.createTextNode(body));
+    files.forEach(function (f) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "fl";
+      b.textContent = "\u{1F4CE} " + f.name + " (" + size(f.size) + ")";
+      b.onclick = function () { fetchFile(f); };
+      el.appendChild(b);
+    });
     list.appendChild(el);
     list.scrollTop = list.scrollHeight;
     return true;
@@ -218,7 +257,7 @@
         lastSeen = f.id;
         if (seen[f.id]) return;
         seen[f.id] = true;
-        var added = bubble(f.id, f.author, f.name, f.body, false);
+        var added = bubble(f.id, f.author, f.name, f.body, false, f.attachments);
         // Unread: what the agent wrote after the visitor last had the panel open.
         if (open) { state.readAt = f.sent_at; save(); send({ type: "read", message_id: f.id }); }
         else if (added && f.author !== "visitor" && f.sent_at > (state.readAt || "")) { unread++; showBadge(); }
@@ -249,12 +288,16 @@
     };
   }
 
+  function newId() {
+    return (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
   composer.onsubmit = function (e) {
     e.preventDefault();
     var body = input.value.trim();
     if (!body) return;
     input.value = "";
-    var id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+    var id = newId();
     state.outbox.push({ client_id: id, body: body });
     save();
     bubble(null, "visitor", "", body, true);
@@ -265,6 +308,39 @@
   input.onkeydown = function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
     else send({ type: "typing" });
+  };
+  var picker = composer.querySelector("input[type=file]");
+  var uploadErrors = { 413: "file-too-large", 415: "file-refused", 422: "file-count", 429: "file-rate" };
+  function upload(file) {
+    if (!file || !state.token) return;
+    var id = newId();
+    bubble(null, "visitor", "", file.name, true);
+    var p = list.lastChild;
+    var url = new URL("/widget/" + encodeURIComponent(tenant) + "/uploads", base);
+    url.searchParams.set("client_id", id);
+    url.searchParams.set("name", file.name);
+    var fresh = !state.conversation;
+    fetch(url, { method: "POST", body: file, headers: { Authorization: "Bearer " + state.token } })
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw r.status; return j; }); })
+      .then(function (m) {
+        p.remove();
+        state.conversation = m.conversation_id;
+        save();
+        bubble(m.message_id, "visitor", "", file.name, false, m.attachments);
+        // The socket follows a conversation this upload opened once it says hello again.
+        if (fresh && ws) ws.close(1000);
+      })
+      .catch(function (status) {
+        p.remove();
+        note(t(uploadErrors[status] || "file-failed"));
+      });
+  }
+  $(".u").onclick = function () { picker.click(); };
+  picker.onchange = function () { upload(picker.files[0]); picker.value = ""; };
+  panel.ondragover = function (e) { e.preventDefault(); };
+  panel.ondrop = function (e) {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) upload(e.dataTransfer.files[0]);
   };
   pre.onsubmit = function (e) {
     e.preventDefault();
