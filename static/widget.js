@@ -4,7 +4,8 @@
  * tenant's identity secret), data-name.
  * Plain JS, no build step. The UI lives in a closed shadow root, so the host page can neither
  * style nor read it. Unsent messages wait in localStorage until the server acknowledges them.
- * Files go over HTTP (POST /widget/{slug}/uploads, the visitor token as a bearer token). */
+ * Files go over HTTP (POST /widget/{slug}/uploads, the visitor token as a bearer token), and so
+ * do article suggestions for the draft (GET /widget/{slug}/suggestions). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -59,6 +60,8 @@
     ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
     "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
     "form.c button{border:0;background:none;color:var(--c);padding:0 14px;cursor:pointer}form.c .u{padding:0 8px;font-size:18px}" +
+    ".sg{padding:6px 10px;border-top:1px solid #ddd;font-size:12px;max-height:40%;overflow-y:auto}.sg[hidden]{display:none}" +
+    ".sg a{color:var(--c);font-weight:600}.sg p{margin:2px 0 6px;color:#555}.sg button{font-size:11px;cursor:pointer}" +
     ".fl{display:block;margin-top:4px;padding:0;border:0;background:none;color:inherit;text-decoration:underline;cursor:pointer;text-align:start}" +
     ".r{padding:8px 10px;border-top:1px solid #ddd;font-size:12px}.r[hidden]{display:none}.r textarea{width:100%;height:40px}" +
     ".r .k button{border:1px solid #ccc;background:#fff;border-radius:4px;margin:4px 4px 4px 0;width:30px;cursor:pointer}" +
@@ -76,8 +79,9 @@
     "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
     "<form class='r' hidden><div class='q'></div><div class='k'></div><textarea maxlength='2000'></textarea>" +
     "<button type='submit'></button></form>" +
-    "<form class='c'><button type='button' class='u'>\u{1F4CE}</button><input type='file' hidden>" +
-    "<textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
+    "<div class='sg' hidden aria-live='polite'></div>" +
+    "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button>" +
+    "<button type='button' class='u'>\u{1F4CE}</button><input type='file' hidden></form></div>";
   var $ = function (s) { return root.querySelector(s); };
   var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
   var typingNote = $(".t");
@@ -288,6 +292,68 @@
     };
   }
 
+  // Articles for the draft: asked 300 ms after the visitor stops typing, from three words on
+  // (or three characters of an unspaced script), shown as links above the composer.
+  var suggestBox = $(".sg"), suggestTimer = null, suggested = "";
+  function enough(q) {
+    return q.split(/\s+/).filter(Boolean).length >= 3 || /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{3}/.test(q);
+  }
+  function suggest() {
+    var q = input.value.trim();
+    if (!enough(q)) { suggestBox.hidden = true; suggested = ""; return; }
+    if (q === suggested) return;
+    suggested = q;
+    var url = new URL("/widget/" + encodeURIComponent(tenant) + "/suggestions", base);
+    url.searchParams.set("q", q);
+    url.searchParams.set("locale", locale);
+    fetch(url)
+      .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
+      .then(function (j) { if (suggested === q) showSuggestions(j.articles || []); })
+      .catch(function () {});
+  }
+  function showSuggestions(articles) {
+    suggestBox.textContent = "";
+    suggestBox.hidden = !articles.length;
+    if (!articles.length) return;
+    var h = document.createElement("div");
+    h.textContent = t("suggestions");
+    suggestBox.appendChild(h);
+    articles.forEach(function (a) {
+      var l = document.createElement("a");
+      l.href = new URL(a.url, base).href;
+      l.target = "_blank";
+      l.rel = "noopener";
+      l.textContent = a.title;
+      var p = document.createElement("p");
+      p.textContent = a.snippet;
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = t("answered");
+      b.onclick = function () { deflect(a); };
+      p.appendChild(document.createElement("br"));
+      p.appendChild(b);
+      suggestBox.appendChild(l);
+      suggestBox.appendChild(p);
+    });
+  }
+  // The article answered it: counted for the article, the draft dropped, no ticket opened.
+  function deflect(a) {
+    if (state.token) {
+      fetch(new URL("/widget/" + encodeURIComponent(tenant) + "/deflections", base), {
+        method: "POST",
+        headers: { Authorization: "Bearer " + state.token, "Content-Type": "application/json" },
+        body: JSON.stringify({ article_id: a.id, locale: a.locale })
+      }).catch(function () {});
+    }
+    input.value = "";
+    suggested = "";
+    suggestBox.textContent = t("answered-thanks");
+  }
+  input.oninput = function () {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 300);
+  };
+
   function newId() {
     return (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
   }
@@ -297,6 +363,8 @@
     var body = input.value.trim();
     if (!body) return;
     input.value = "";
+    suggestBox.hidden = true;
+    suggested = "";
     var id = newId();
     state.outbox.push({ client_id: id, body: body });
     save();

@@ -73,3 +73,6 @@ widget-file-count = This conversation cannot take more files.
 widget-file-rate = Too many files at once. Wait a minute and try again.
 widget-file-failed = The file could not be sent or opened. Try again.
 error-chat-files-count = This conversation holds as many files from you as it can take.
+widget-suggestions = These articles may answer your question:
+widget-answered = That answered it
+widget-answered-thanks = Glad it helped! Write again any time.

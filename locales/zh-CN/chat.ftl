@@ -73,3 +73,6 @@ widget-file-count = 此对话无法再接收更多文件。
 widget-file-rate = 发送文件过于频繁，请等一分钟后再试。
 widget-file-failed = 文件无法发送或打开，请重试。
 error-chat-files-count = 此对话已达到您可发送的文件数量上限。
+widget-suggestions = 以下文章或许能解答您的问题：
+widget-answered = 问题已解决
+widget-answered-thanks = 很高兴能帮到您！如有需要，随时再来咨询。
