@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use super::{agent_posts, api_token, healthy, owner_id, Widget};
-use crate::harness::{Backend, TestApp};
+use crate::harness::{wait_for_frame, Backend, TestApp};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
 /// The start of a Windows program (a DOS header), whatever its name says.
@@ -72,9 +72,22 @@ async fn a_visitor_sends_a_file_and_the_agent_sees_it(app: TestApp) {
     let ticket = w.say("c-1", "The screen shows an error").await["conversation_id"].as_str().unwrap().to_string();
     w.recv_type("message").await;
 
+    // The agent has the ticket page open: its live stream hears the file's message.
+    let (c, _) = app.signed_in("acme", &email, &pw).await;
+    let mut live = c.get(app.url(&format!("/events?ticket={ticket}"))).send().await.unwrap().bytes_stream();
+    assert!(wait_for_frame(&mut live, 5, |f| f.contains("connected")).await.is_some());
+
     let (s, up) = upload(&app, "acme", Some(&token), "f-1", "screen shot é.png", PNG.to_vec()).await;
     assert_eq!(s, 201, "{up}");
     assert_eq!(up["conversation_id"], ticket.as_str());
+    assert!(
+        wait_for_frame(&mut live, 10, |f| f.starts_with("event: ticket") && f.contains(ticket.as_str()))
+            .await
+            .is_some(),
+        "the ticket page hears it live"
+    );
+    let timeline = c.get(app.url(&format!("/tickets/{ticket}/timeline"))).send().await.unwrap().text().await.unwrap();
+    assert!(timeline.contains("screen shot é.png"), "the refetched timeline shows the file");
     let file = &up["attachments"][0];
     assert_eq!((file["name"].as_str(), file["content_type"].as_str()), (Some("screen shot é.png"), Some("image/png")));
     assert_eq!(file["size"], PNG.len());
@@ -92,7 +105,6 @@ async fn a_visitor_sends_a_file_and_the_agent_sees_it(app: TestApp) {
     let last = msgs["data"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["attachments"][0]["filename"], "screen shot é.png", "{last}");
     assert_eq!(last["attachments"][0]["id"], file["id"]);
-    let (c, _) = app.signed_in("acme", &email, &pw).await;
     let number = app.api_json(&tok, &format!("/api/v1/tickets/{ticket}")).await["number"].clone();
     let page = c.get(app.url(&format!("/tickets/{number}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("href=\"/attachments/{}\"", file["id"].as_str().unwrap())), "on the ticket page");

@@ -134,3 +134,25 @@ async fn articles_are_suggested_and_deflections_recorded(app: TestApp) {
     super::healthy(&app).await;
 }
 both!(articles_are_suggested_and_deflections_recorded);
+
+async fn suggestions_are_rate_limited_per_address(app: TestApp) {
+    app.seed_tenant("initech");
+    // The bucket refills while the loop runs, so count how many pass before the first 429.
+    let per_minute = meridian::chat::suggestions::PER_MINUTE as usize;
+    let mut passed = 0;
+    let mut refused = None;
+    for _ in 0..per_minute * 4 {
+        let r = reqwest::get(app.url("/widget/initech/suggestions?q=hi")).await.unwrap();
+        if r.status() == 429 {
+            refused = Some(r);
+            break;
+        }
+        assert_eq!(r.status(), 200);
+        passed += 1;
+    }
+    let refused = refused.expect("a 429 once the bucket is empty");
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(passed >= per_minute, "the whole burst passes first: {passed}");
+    super::healthy(&app).await;
+}
+both!(suggestions_are_rate_limited_per_address);
