@@ -378,7 +378,7 @@
     else send({ type: "typing" });
   };
   var picker = composer.querySelector("input[type=file]");
-  var uploadErrors = { 413: "file-too-large", 415: "file-refused", 422: "file-count", 429: "file-rate" };
+  var uploadErrors = { 413: "file-too-large", 415: "file-refused", 429: "file-rate" };
   function upload(file) {
     if (!file || !state.token) return;
     var id = newId();
@@ -389,7 +389,9 @@
     url.searchParams.set("name", file.name);
     var fresh = !state.conversation;
     fetch(url, { method: "POST", body: file, headers: { Authorization: "Bearer " + state.token } })
-      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw r.status; return j; }); })
+      .then(function (r) {
+        return r.json().then(function (j) { if (!r.ok) throw r.status === 422 && j.field === "file" ? "count" : r.status; return j; });
+      })
       .then(function (m) {
         p.remove();
         state.conversation = m.conversation_id;
@@ -400,7 +402,7 @@
       })
       .catch(function (status) {
         p.remove();
-        note(t(uploadErrors[status] || "file-failed"));
+        note(t(status === "count" ? "file-count" : uploadErrors[status] || "file-failed"));
       });
   }
   $(".u").onclick = function () { picker.click(); };
