@@ -54,6 +54,8 @@ pub struct AppState {
     pub search: crate::search::Search,
     /// Requests submitted on the help centers, per client address.
     pub help_requests: Arc<crate::web::help::RequestLimiter>,
+    /// The widget's HTTP doors' rate limits (uploads per visitor, suggestions per address).
+    pub widget_limits: Arc<crate::web::widget::Limits>,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
             )?),
             search: crate::search::Search::from_config(&config)?,
             help_requests: Arc::new(crate::web::help::RequestLimiter::default()),
+            widget_limits: Arc::new(crate::web::widget::Limits::default()),
             batcher: crate::db::batch::Batcher::new(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(crate::routing::router::ShiftRouter), changes.clone()),
             receiver: crate::email::store::Receiver::new(db.clone()),

@@ -44,6 +44,9 @@ pub enum AppError {
     /// The body is larger than allowed.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A file of a kind that is not accepted (a program); the text says what is.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The body did not arrive in the time allowed.
     #[error("the request body did not arrive in time")]
     RequestTimeout,
@@ -75,6 +78,7 @@ impl AppError {
             AppError::PreconditionFailed => "precondition-failed",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::PayloadTooLarge => "payload-too-large",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::RequestTimeout => "request-timeout",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -115,6 +119,7 @@ impl ResponseError for AppError {
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,7 +3,9 @@
  * Optional: data-user-id, data-email, data-signature (hex HMAC-SHA256 of "user_id:email" with the
  * tenant's identity secret), data-name.
  * Plain JS, no build step. The UI lives in a closed shadow root, so the host page can neither
- * style nor read it. Unsent messages wait in localStorage until the server acknowledges them. */
+ * style nor read it. Unsent messages wait in localStorage until the server acknowledges them.
+ * Files go over HTTP (POST /widget/{slug}/uploads, the visitor token as a bearer token), and so
+ * do article suggestions for the draft (GET /widget/{slug}/suggestions). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -57,7 +59,10 @@
     ".i.pending{opacity:.6}.n{font-size:11px;opacity:.7}.t{padding:0 12px 4px}.t[hidden]{display:none}" +
     ".o,.e,.s{padding:6px 10px;background:#fff6d6;font-size:12px}.e{display:flex;gap:6px}.e input{flex:1}" +
     "form.c{display:flex;border-top:1px solid #ddd}form.c textarea{flex:1;border:0;padding:10px;resize:none;height:56px}" +
-    "form.c button{border:0;background:none;color:var(--c);padding:0 14px;cursor:pointer}" +
+    "form.c button{border:0;background:none;color:var(--c);padding:0 14px;cursor:pointer}form.c .u{padding:0 8px;font-size:18px}" +
+    ".sg{padding:6px 10px;border-top:1px solid #ddd;font-size:12px;max-height:40%;overflow-y:auto}.sg[hidden]{display:none}" +
+    ".sg a{color:var(--c);font-weight:600}.sg p{margin:2px 0 6px;color:#555}.sg button{font-size:11px;cursor:pointer}" +
+    ".fl{display:block;margin-top:4px;padding:0;border:0;background:none;color:inherit;text-decoration:underline;cursor:pointer;text-align:start}" +
     ".r{padding:8px 10px;border-top:1px solid #ddd;font-size:12px}.r[hidden]{display:none}.r textarea{width:100%;height:40px}" +
     ".r .k button{border:1px solid #ccc;background:#fff;border-radius:4px;margin:4px 4px 4px 0;width:30px;cursor:pointer}" +
     ".r .k button[aria-pressed=true]{background:var(--c);color:#fff}" +
@@ -74,7 +79,9 @@
     "<div class='m' aria-live='polite'></div><div class='n t' hidden></div>" +
     "<form class='r' hidden><div class='q'></div><div class='k'></div><textarea maxlength='2000'></textarea>" +
     "<button type='submit'></button></form>" +
-    "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button></form></div>";
+    "<div class='sg' hidden aria-live='polite'></div>" +
+    "<form class='c'><textarea maxlength='8000'></textarea><button type='submit'></button>" +
+    "<button type='button' class='u'>\u{1F4CE}</button><input type='file' hidden></form></div>";
   var $ = function (s) { return root.querySelector(s); };
   var launcher = $(".l"), badge = $(".b"), panel = $(".p"), list = $(".m"), status = $(".s");
   var typingNote = $(".t");
@@ -94,7 +101,9 @@
     $(".x").setAttribute("aria-label", t("close"));
     input.placeholder = t("placeholder");
     typingNote.textContent = t("agent-typing");
-    composer.querySelector("button").textContent = t("send");
+    composer.querySelector("button[type=submit]").textContent = t("send");
+    $(".u").setAttribute("aria-label", t("attach"));
+    $(".u").title = t("attach");
     emailForm.firstChild.placeholder = t("email-prompt");
     emailForm.querySelector("button").textContent = t("email-save");
     rating.querySelector("textarea").placeholder = t("csat-comment");
@@ -149,7 +158,31 @@
     g.hidden = false;
   }
 
-  function bubble(id, author, name, body, pending) {
+  // Download a file of the conversation: the token goes in a header, never in a link.
+  function fetchFile(f) {
+    fetch(new URL(f.url, base), { headers: { Authorization: "Bearer " + state.token } })
+      .then(function (r) { if (!r.ok) throw r; return r.blob(); })
+      .then(function (b) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(b);
+        a.download = f.name;
+        root.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      })
+      .catch(function () { note(t("file-failed")); });
+  }
+
+  function size(n) {
+    return n < 1024 ? n + " B" : n < 1048576 ? Math.round(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+  }
+
+  function note(text) {
+    bubble(null, "system", "", text, false);
+  }
+
+  function bubble(id, author, name, body, pending, files) {
     var el = id ? list.querySelector("[data-id='" + CSS.escape(id) + "']") : null;
     if (el) { el.classList.remove("pending"); return false; }
     el = document.createElement("div");
@@ -163,7 +196,17 @@
       showAgent(name);
       el.appendChild(n);
     }
-    el.appendChild(document.createTextNode(body));
+    files = files || [];
+    // A file sent alone carries its name as the text: shown once, as the file.
+    if (!(files.length === 1 && files[0].name === body)) el.appendChild(document.createTextNode(body));
+    files.forEach(function (f) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "fl";
+      b.textContent = "\u{1F4CE} " + f.name + " (" + size(f.size) + ")";
+      b.onclick = function () { fetchFile(f); };
+      el.appendChild(b);
+    });
     list.appendChild(el);
     list.scrollTop = list.scrollHeight;
     return true;
@@ -218,7 +261,7 @@
         lastSeen = f.id;
         if (seen[f.id]) return;
         seen[f.id] = true;
-        var added = bubble(f.id, f.author, f.name, f.body, false);
+        var added = bubble(f.id, f.author, f.name, f.body, false, f.attachments);
         // Unread: what the agent wrote after the visitor last had the panel open.
         if (open) { state.readAt = f.sent_at; save(); send({ type: "read", message_id: f.id }); }
         else if (added && f.author !== "visitor" && f.sent_at > (state.readAt || "")) { unread++; showBadge(); }
@@ -249,12 +292,80 @@
     };
   }
 
+  // Articles for the draft: asked 300 ms after the visitor stops typing, from three words on
+  // (or three characters of an unspaced script), shown as links above the composer.
+  var suggestBox = $(".sg"), suggestTimer = null, suggested = "";
+  function enough(q) {
+    return q.split(/\s+/).filter(Boolean).length >= 3 || /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{3}/.test(q);
+  }
+  function suggest() {
+    var q = input.value.trim();
+    if (!enough(q)) { suggestBox.hidden = true; suggested = ""; return; }
+    if (q === suggested) return;
+    suggested = q;
+    var url = new URL("/widget/" + encodeURIComponent(tenant) + "/suggestions", base);
+    url.searchParams.set("q", q);
+    url.searchParams.set("locale", locale);
+    fetch(url)
+      .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
+      .then(function (j) { if (suggested === q) showSuggestions(j.articles || []); })
+      .catch(function () {});
+  }
+  function showSuggestions(articles) {
+    suggestBox.textContent = "";
+    suggestBox.hidden = !articles.length;
+    if (!articles.length) return;
+    var h = document.createElement("div");
+    h.textContent = t("suggestions");
+    suggestBox.appendChild(h);
+    articles.forEach(function (a) {
+      var l = document.createElement("a");
+      l.href = new URL(a.url, base).href;
+      l.target = "_blank";
+      l.rel = "noopener";
+      l.textContent = a.title;
+      var p = document.createElement("p");
+      p.textContent = a.snippet;
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = t("answered");
+      b.onclick = function () { deflect(a); };
+      p.appendChild(document.createElement("br"));
+      p.appendChild(b);
+      suggestBox.appendChild(l);
+      suggestBox.appendChild(p);
+    });
+  }
+  // The article answered it: counted for the article, the draft dropped, no ticket opened.
+  function deflect(a) {
+    if (state.token) {
+      fetch(new URL("/widget/" + encodeURIComponent(tenant) + "/deflections", base), {
+        method: "POST",
+        headers: { Authorization: "Bearer " + state.token, "Content-Type": "application/json" },
+        body: JSON.stringify({ article_id: a.id, locale: a.locale })
+      }).catch(function () {});
+    }
+    input.value = "";
+    suggested = "";
+    suggestBox.textContent = t("answered-thanks");
+  }
+  input.oninput = function () {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 300);
+  };
+
+  function newId() {
+    return (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
   composer.onsubmit = function (e) {
     e.preventDefault();
     var body = input.value.trim();
     if (!body) return;
     input.value = "";
-    var id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+    suggestBox.hidden = true;
+    suggested = "";
+    var id = newId();
     state.outbox.push({ client_id: id, body: body });
     save();
     bubble(null, "visitor", "", body, true);
@@ -265,6 +376,41 @@
   input.onkeydown = function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
     else send({ type: "typing" });
+  };
+  var picker = composer.querySelector("input[type=file]");
+  var uploadErrors = { 413: "file-too-large", 415: "file-refused", 429: "file-rate" };
+  function upload(file) {
+    if (!file || !state.token) return;
+    var id = newId();
+    bubble(null, "visitor", "", file.name, true);
+    var p = list.lastChild;
+    var url = new URL("/widget/" + encodeURIComponent(tenant) + "/uploads", base);
+    url.searchParams.set("client_id", id);
+    url.searchParams.set("name", file.name);
+    var fresh = !state.conversation;
+    fetch(url, { method: "POST", body: file, headers: { Authorization: "Bearer " + state.token } })
+      .then(function (r) {
+        return r.json().then(function (j) { if (!r.ok) throw r.status === 422 && j.field === "file" ? "count" : r.status; return j; });
+      })
+      .then(function (m) {
+        p.remove();
+        state.conversation = m.conversation_id;
+        save();
+        bubble(m.message_id, "visitor", "", file.name, false, m.attachments);
+        // The socket follows a conversation this upload opened once it says hello again.
+        if (fresh && ws) ws.close(1000);
+      })
+      .catch(function (status) {
+        p.remove();
+        note(t(status === "count" ? "file-count" : uploadErrors[status] || "file-failed"));
+      });
+  }
+  $(".u").onclick = function () { picker.click(); };
+  picker.onchange = function () { upload(picker.files[0]); picker.value = ""; };
+  panel.ondragover = function (e) { e.preventDefault(); };
+  panel.ondrop = function (e) {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) upload(e.dataTransfer.files[0]);
   };
   pre.onsubmit = function (e) {
     e.preventDefault();

@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::files::{self, ChatFile};
 use super::offline::{Offline, NOTICE_KEY, NOTICE_UNKNOWN_KEY};
 use super::visitors::{self, Visitor};
 use crate::accounts::contacts;
-use crate::db::schema::{chat_client_messages, contacts as contacts_t, messages, tickets};
+use crate::db::schema::{chat_client_messages, contacts as contacts_t, messages};
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{I18n, Tr};
 use crate::tenancy::TenantId;
+use crate::tickets::attachments::{self, StoredBlob};
 use crate::tickets::commands::{self, NewMessage};
 use crate::tickets::create::{Creation, NewTicket, Requester};
 use crate::tickets::intake::Intake;
@@ -43,10 +45,12 @@ pub struct OfflineNotice<'a> {
     pub zone: &'a str,
 }
 
-/// Store a visitor's message once: a client id seen before gives back the message it became.
-/// The first message opens the conversation's ticket through the intake (routing applies);
-/// later ones are added to it. Runs in the caller's transaction; a concurrent post of the same
-/// client id makes it fail on the primary key (a conflict), and a retry finds the first.
+/// Store a visitor's message once, with the files already in the attachment store: a client id
+/// seen before gives back the message it became (its files, stored again, are left to the
+/// orphan sweep). The first message opens the conversation's ticket through the intake (routing
+/// applies); later ones are added to it. Runs in the caller's transaction; a concurrent post of
+/// the same client id makes it fail on the primary key (a conflict), and a retry finds the first.
+#[allow(clippy::too_many_arguments)]
 pub fn post(
     conn: &mut DbConnection,
     intake: &Intake,
@@ -54,11 +58,10 @@ pub fn post(
     visitor_id: &str,
     client_id: &str,
     body: &str,
+    files: Vec<StoredBlob>,
     offline: Option<OfflineNotice<'_>>,
 ) -> AppResult<Posted> {
-    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID || client_id.chars().any(char::is_control) {
-        return Err(AppError::invalid("client_id", "error-chat-client-id", "a client id of 1-64 characters"));
-    }
+    check_client_id(client_id)?;
     let seen: Option<(String, String)> = chat_client_messages::table
         .find((tenant.as_str(), visitor_id, client_id))
         .select((chat_client_messages::ticket_id, chat_client_messages::message_id))
@@ -71,6 +74,10 @@ pub fn post(
     // row is locked first (PostgreSQL), so two tabs' first messages cannot open two tickets.
     visitors::lock(conn, tenant, visitor_id)?;
     let mut v = visitors::get(conn, tenant, visitor_id)?;
+    if !files.is_empty() {
+        // Checked again under the lock: two tabs' uploads cannot both pass the last place.
+        files::check_count(conn, tenant, v.ticket_id.as_deref())?;
+    }
     let (ticket, message) = match (&v.ticket_id, &v.contact_id) {
         (Some(t), Some(c)) => {
             let msg = NewMessage {
@@ -78,11 +85,15 @@ pub fn post(
                 channel: Channel::Chat,
                 body_text: body.to_string(),
                 body_html: None,
-                attachments: vec![],
+                attachments: files,
             };
             commands::add_message(conn, tenant, &Actor::Contact(c.as_str().into()), &t.as_str().into(), &msg)?
         }
-        _ => open(conn, intake, tenant, &v, body, offline)?,
+        _ => {
+            let (ticket, message) = open(conn, intake, tenant, &v, body, offline)?;
+            attachments::attach(conn, tenant, &ticket.id, &message.id, &files)?;
+            (ticket, message)
+        }
     };
     if v.ticket_id.as_deref() != Some(ticket.id.as_str()) {
         // A new conversation, or a follow-up of a closed one, or the target of a merge.
@@ -99,6 +110,14 @@ pub fn post(
         ))
         .execute(conn)?;
     Ok(Posted { ticket_id: ticket.id.to_string(), message_id: message.id.to_string(), replayed: false })
+}
+
+/// A client id is 1-64 characters without control characters.
+pub fn check_client_id(client_id: &str) -> AppResult<()> {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID || client_id.chars().any(char::is_control) {
+        return Err(AppError::invalid("client_id", "error-chat-client-id", "a client id of 1-64 characters"));
+    }
+    Ok(())
 }
 
 /// A chat ticket's subject: the first line of its first message, shortened.
@@ -186,6 +205,8 @@ pub struct ChatMessage {
     pub name: String,
     pub body: String,
     pub sent_at: DateTime<Utc>,
+    /// The message's files, oldest first.
+    pub files: Vec<ChatFile>,
 }
 
 /// The position of a message in its ticket's order, if it is one of the ticket's.
@@ -260,6 +281,8 @@ fn shown(conn: &mut DbConnection, tenant: &TenantId, rows: Vec<Message>) -> AppR
         v
     };
     let agents = crate::accounts::agents::names(conn, tenant, &ids("agent"))?;
+    let message_ids: Vec<String> = rows.iter().map(|m| m.id.to_string()).collect();
+    let mut files = files::of_messages(conn, tenant, &message_ids)?;
     let people: HashMap<String, String> = contacts_t::table
         .filter(contacts_t::tenant_id.eq(tenant.as_str()))
         .filter(contacts_t::id.eq_any(ids("contact")))
@@ -277,24 +300,23 @@ fn shown(conn: &mut DbConnection, tenant: &TenantId, rows: Vec<Message>) -> AppR
                 (_, "contact") => ("visitor", name(&people).unwrap_or_default()),
                 _ => ("system", String::new()),
             };
-            ChatMessage { id: m.id.to_string(), author, name, body: m.body_text, sent_at: m.created_at.and_utc() }
+            let files = files.remove(m.id.as_str()).unwrap_or_default();
+            ChatMessage {
+                id: m.id.to_string(),
+                author,
+                name,
+                body: m.body_text,
+                sent_at: m.created_at.and_utc(),
+                files,
+            }
         })
         .collect())
 }
 
 /// The conversation the visitor should see: their current ticket, followed through merges.
 pub fn current(conn: &mut DbConnection, tenant: &TenantId, v: &mut Visitor) -> AppResult<Option<String>> {
-    let Some(mut id) = v.ticket_id.clone() else { return Ok(None) };
-    // A merge chain is short; the bound only guards against a cycle in bad data.
-    for _ in 0..8 {
-        let merged: Option<Option<String>> =
-            tickets::table.find((tenant.as_str(), &id)).select(tickets::merged_into_id).first(conn).optional()?;
-        match merged {
-            Some(Some(target)) => id = target,
-            Some(None) => break,
-            None => return Ok(None),
-        }
-    }
+    let Some(ticket) = v.ticket_id.clone() else { return Ok(None) };
+    let Some(id) = super::files::followed(conn, tenant, &ticket)? else { return Ok(None) };
     if v.ticket_id.as_deref() != Some(id.as_str()) {
         visitors::set_conversation(conn, v, Some(&id), None)?;
     }

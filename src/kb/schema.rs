@@ -1,4 +1,5 @@
-//! Diesel tables of the knowledge base (migration `kb`), kept beside the code that uses them.
+//! Diesel tables of the knowledge base (migrations `kb` and `kb_deflections`), kept beside the code
+//! that uses them.
 
 diesel::table! {
     kb_categories (tenant_id, id) {
@@ -70,3 +71,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(kb_categories, kb_sections, kb_articles, kb_translations);
+
+diesel::table! {
+    kb_deflections (tenant_id, article_id, visitor_id) {
+        tenant_id -> Text,
+        article_id -> Text,
+        visitor_id -> Text,
+        locale -> Text,
+        created_at -> Timestamp,
+    }
+}

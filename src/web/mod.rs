@@ -54,16 +54,24 @@ pub async fn download_attachment(
     tenant: crate::tenancy::TenantId,
     id: String,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    use actix_web::http::header;
     let meta = app.db.read(move |c| crate::tickets::attachments::get(c, &tenant, &id)).await?;
     let bytes = app.blobs.get(&meta.storage_key).await?;
-    Ok(actix_web::HttpResponse::Ok()
+    Ok(attachment_response(&meta, bytes))
+}
+
+/// A stored attachment's bytes as a download that never renders from our origin.
+pub fn attachment_response(
+    meta: &crate::tickets::attachments::Attachment,
+    bytes: actix_web::web::Bytes,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    actix_web::HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
         .insert_header((header::CONTENT_DISPOSITION, crate::tickets::attachments::content_disposition(&meta.filename)))
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("x-content-sha256", meta.sha256.clone()))
-        .body(bytes))
+        .body(bytes)
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

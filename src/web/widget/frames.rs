@@ -166,6 +166,8 @@ pub enum ServerFrame<'a> {
         name: &'a str,
         body: &'a str,
         sent_at: String,
+        /// The message's files; their `url` takes the visitor token as a bearer token.
+        attachments: Vec<super::http::FileOut<'a>>,
     },
     Typing,
     /// The conversation is solved and may be rated: the rating so far (`null` before the first).
@@ -187,14 +189,15 @@ pub enum ServerFrame<'a> {
 }
 
 impl ServerFrame<'_> {
-    /// The `message` frame for a stored message.
-    pub fn message(m: &ChatMessage) -> ServerFrame<'_> {
+    /// The `message` frame for a stored message of the tenant with this slug.
+    pub fn message<'a>(m: &'a ChatMessage, slug: &str) -> ServerFrame<'a> {
         ServerFrame::Message {
             id: &m.id,
             author: m.author,
             name: &m.name,
             body: &m.body,
             sent_at: m.sent_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            attachments: m.files.iter().map(|f| super::http::FileOut::new(f, slug)).collect(),
         }
     }
 

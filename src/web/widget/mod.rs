@@ -1,7 +1,9 @@
-//! The chat widget over HTTP: the script (`/widget.js`), its strings per locale, and the
-//! WebSocket (`/widget/ws/{slug}`, in [`ws`]; the frames are in [`frames`]).
+//! The chat widget over HTTP: the script (`/widget.js`), its strings per locale, the
+//! WebSocket (`/widget/ws/{slug}`, in [`ws`]; the frames are in [`frames`]) and the doors beside
+//! it for files, suggestions and deflections ([`http`]).
 
 pub mod frames;
+pub mod http;
 pub mod ws;
 
 use actix_web::http::header;
@@ -19,7 +21,60 @@ const KEY_PREFIX: &str = "widget-";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/widget.js", web::get().to(script))
         .route("/widget/strings/{locale}.json", web::get().to(strings))
-        .route("/widget/ws/{slug}", web::get().to(ws::connect));
+        .route("/widget/ws/{slug}", web::get().to(ws::connect))
+        .route("/widget/{slug}/uploads", web::post().to(http::upload))
+        .route("/widget/{slug}/attachments/{id}", web::get().to(http::download))
+        .route("/widget/{slug}/suggestions", web::get().to(http::suggest))
+        .route("/widget/{slug}/deflections", web::post().to(http::deflect))
+        .route("/widget/{slug}/{rest:.*}", web::method(actix_web::http::Method::OPTIONS).to(http::preflight));
+}
+
+/// Per-process rate limits of the widget's HTTP doors.
+pub struct Limits {
+    /// Uploads per visitor.
+    pub uploads: crate::accounts::ratelimit::RateLimiter,
+    /// Suggestions per client address, deflections per visitor.
+    pub suggestions: crate::accounts::ratelimit::RateLimiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            uploads: crate::accounts::ratelimit::RateLimiter::new(crate::chat::files::UPLOADS_PER_MINUTE),
+            suggestions: crate::accounts::ratelimit::RateLimiter::new(crate::chat::suggestions::PER_MINUTE),
+        }
+    }
+}
+
+/// Store a visitor's message (from the socket or an upload) in one transaction: the pre-chat
+/// form's demand checked, the offline notice written when it opens a conversation nobody can
+/// answer now.
+pub(crate) async fn post_message(
+    app: &crate::app::AppState,
+    tenant: &crate::tenancy::Tenant,
+    settings: &crate::chat::settings::ChatSettings,
+    visitor_id: &str,
+    client_id: &str,
+    body: &str,
+    files: Vec<crate::tickets::attachments::StoredBlob>,
+) -> AppResult<crate::chat::conversations::Posted> {
+    use crate::chat::{appearance, conversations, offline, visitors};
+    let (tid, intake, i18n) = (tenant.tenant_id(), app.intake.clone(), app.i18n.clone());
+    let (visitor_id, client_id, body) = (visitor_id.to_string(), client_id.to_string(), body.to_string());
+    let (zone, prechat) = (tenant.time_zone.clone(), settings.prechat);
+    app.db
+        .write(move |c| {
+            let v = visitors::get(c, &tid, &visitor_id)?;
+            appearance::check_prechat(prechat, &v)?;
+            // Only a conversation about to open needs to know whether anyone is on.
+            let notice = match v.ticket_id {
+                Some(_) => None,
+                None => offline::check(c, &tid, v.locale.as_deref(), chrono::Utc::now())?
+                    .map(|offline| conversations::OfflineNotice { offline, i18n: i18n.clone(), zone: &zone }),
+            };
+            conversations::post(c, &intake, &tid, &visitor_id, &client_id, &body, files, notice)
+        })
+        .await
 }
 
 /// GET /widget.js: embeddable from any page (a script needs no CORS).

@@ -22,7 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::frames::{ClientFrame, Close, Identity, RateLimit, ServerFrame, MAX_FRAME_BYTES};
 use crate::app::AppState;
 use crate::chat::appearance;
-use crate::chat::conversations::{self, ChatMessage, OfflineNotice};
+use crate::chat::conversations::{self, ChatMessage};
 use crate::chat::offline::{self, Offline};
 use crate::chat::settings::{self, ChatSettings};
 use crate::chat::visitors::{self, Visitor};
@@ -406,24 +406,7 @@ impl Connection {
     }
 
     async fn store(&self, visitor_id: &str, client_id: &str, body: &str) -> AppResult<conversations::Posted> {
-        let (tid, intake, i18n) = (self.tid.clone(), self.app.intake.clone(), self.app.i18n.clone());
-        let (visitor_id, client_id, body) = (visitor_id.to_string(), client_id.to_string(), body.to_string());
-        let (zone, prechat) = (self.tenant.time_zone.clone(), self.settings.prechat);
-        self.app
-            .db
-            .write(move |c| {
-                let v = visitors::get(c, &tid, &visitor_id)?;
-                appearance::check_prechat(prechat, &v)?;
-                // Only a conversation about to open needs to know whether anyone is on.
-                let notice =
-                    match v.ticket_id {
-                        Some(_) => None,
-                        None => offline::check(c, &tid, v.locale.as_deref(), Utc::now())?
-                            .map(|offline| OfflineNotice { offline, i18n: i18n.clone(), zone: &zone }),
-                    };
-                conversations::post(c, &intake, &tid, &visitor_id, &client_id, &body, notice)
-            })
-            .await
+        super::post_message(&self.app, &self.tenant, &self.settings, visitor_id, client_id, body, vec![]).await
     }
 
     async fn on_live(&mut self, m: LiveMessage) -> Result<(), End> {
@@ -529,7 +512,7 @@ impl Connection {
             if self.sent.contains(&m.id) {
                 continue;
             }
-            self.send(&ServerFrame::message(m)).await?;
+            self.send(&ServerFrame::message(m, &self.tenant.slug)).await?;
             self.sent.push_back(m.id.clone());
             if self.sent.len() > REMEMBERED {
                 self.sent.pop_front();

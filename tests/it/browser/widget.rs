@@ -178,3 +178,74 @@ async fn a_solved_conversation_asks_for_a_rating_the_ticket_page_shows() -> Resu
     wait_shadow_text(&b, ".r .q", "感谢您的评分：4 分").await?;
     Ok(())
 }
+
+#[actix_web::test]
+async fn a_visitor_picks_a_file_and_is_offered_articles_while_typing() -> Result<()> {
+    let Some(b) = launch().await else { return Ok(()) };
+    let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = crate::chat::api_token(&app, &acme);
+    let refund = crate::kb::article(
+        &app,
+        &tok,
+        "public",
+        vec![crate::kb::tr("zh-CN", "如何申请退款", "在订单页面点击申请退款按钮。", "published")],
+    )
+    .await;
+    crate::kb::settle(&app).await;
+    let site = host_page(&app.base).await;
+    b.goto(&site).await?;
+    wait_shadow_text(&b, ".l", "在线咨询").await?;
+    let l = b.find_in_shadow(HOST, ".l").await?;
+    b.click(&l).await?;
+    b.type_focused("我的订单还没到").await?;
+    let send = b.find_in_shadow(HOST, "form.c button[type=submit]").await?;
+    b.click(&send).await?;
+    let ticket = chat_ticket(&app, &tok).await?;
+    wait_shadow_text(&b, ".i.visitor[data-id]", "我的订单还没到").await?;
+
+    // A file picked in the widget: shown in the visitor's timeline, on the agent's ticket.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("收据.pdf");
+    std::fs::write(&path, b"%PDF-1.4\n% receipt\n")?;
+    let picker = b.find_in_shadow(HOST, "form.c input[type=file]").await?;
+    b.send_keys(&picker, &path.display().to_string()).await?;
+    wait_shadow_text(&b, ".i.visitor[data-id] .fl", "收据.pdf").await?;
+    let msgs = app.api_json(&tok, &format!("/api/v1/tickets/{ticket}/messages")).await;
+    let names: Vec<String> = msgs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["attachments"].as_array().cloned().unwrap_or_default())
+        .map(|a| a["filename"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ensure!(names == ["收据.pdf"], "the ticket has the file: {msgs}");
+
+    // Typing a question offers the article; "that answered it" records a deflection.
+    let input = b.find_in_shadow(HOST, "form.c textarea").await?;
+    b.click(&input).await?;
+    b.type_focused("我想申请退款").await?;
+    wait_shadow_text(&b, ".sg a", "如何申请退款").await?;
+    let link = b.find_in_shadow(HOST, ".sg a").await?;
+    let href = b.attribute(&link, "href").await?.unwrap_or_default();
+    ensure!(href.ends_with(&format!("/h/acme/zh-CN/articles/{refund}")), "{href}");
+    ensure!(b.attribute(&link, "target").await?.as_deref() == Some("_blank"), "opens in a new tab");
+    let answered = b.find_in_shadow(HOST, ".sg button").await?;
+    ensure!(b.element_text(&answered).await? == "问题已解决", "labelled in the page's language");
+    b.click(&answered).await?;
+    wait_shadow_text(&b, ".sg", "很高兴能帮到您").await?;
+    let tid = acme.tenant_id();
+    let mut n = 0;
+    for _ in 0..100 {
+        let (t, r) = (tid.clone(), refund.clone());
+        n = app.state.db.read(move |c| meridian::chat::suggestions::deflections(c, &t, &r)).await?;
+        if n == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(n == 1, "one deflection recorded, got {n}");
+    let list = app.api_json(&tok, "/api/v1/tickets?channel=chat").await;
+    ensure!(list["data"].as_array().map(Vec::len) == Some(1), "no second ticket: {list}");
+    Ok(())
+}

@@ -1,16 +1,19 @@
 //! The chat widget's WebSocket end to end: a real WebSocket client (tokio-tungstenite) as the
 //! visitor, the REST API as the agent, on both databases. The helpers are here; the tests, by
 //! topic, beside: `appearance` (pre-chat form, colour, greeting), `conversation` (tickets,
-//! acks, live replies, notes, reconnects), `csat` (ratings of solved conversations), `refused`
+//! acks, live replies, notes, reconnects), `csat` (ratings of solved conversations), `files` (uploads,
+//! downloads and their refusals), `suggestions` (articles while typing, deflections), `refused`
 //! (other tenants, identities, origins, limits) and `offline` (no shift, mail when away).
 
 mod appearance;
 mod conversation;
 mod csat;
+mod files;
 mod offline;
 mod processes;
 mod refused;
 mod setup;
+mod suggestions;
 
 use std::time::Duration;
 
