@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod contacts;
 pub mod idempotency;
+pub mod links;
 pub mod passwords;
 pub mod ratelimit;
 pub mod sessions;

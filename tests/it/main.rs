@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod harness;
 
+mod admin_accounts;
 mod alerts;
 mod api_batching;
 mod api_tickets;
