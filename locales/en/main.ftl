@@ -370,6 +370,21 @@ api-in = In
 api-required = Required
 api-body = Request body
 api-schemas = Schemas
+api-description = Description
+api-field = Field
+api-type = Type
+api-responses = Responses
+api-example = Example
+api-auth-title = Authentication
+api-auth-tokens = Every request carries an API token of one workspace. Admins create tokens on the API tokens page of the console (the token is shown once; revoke it there when it leaks) or on the server with:
+api-auth-header = Send it in the Authorization header of every request:
+api-auth-scopes = Tokens have no scopes: a token can do everything the API offers in its workspace and nothing in any other, so give each integration its own token and keep it secret.
+api-auth-rate = { $count ->
+    [one] Each token may make 1 request per minute on each server process; beyond that the answer is 429, with a header saying how many seconds to wait:
+   *[other] Each token may make { $count } requests per minute on each server process; beyond that the answer is 429, with a header saying how many seconds to wait:
+}
+api-auth-errors = Errors come as RFC 9457 problem documents: a type naming the error, the HTTP status, a detail for people and, for an invalid field, the field's path. A missing or revoked token is 401; an id of another workspace is 404, never 403. Their media type:
+api-auth-examples = The examples below read the token from an environment variable:
 nav-teams = Teams
 teams-title = Teams
 teams-help = Teams group agents; tickets can be assigned to a team and filtered by it.

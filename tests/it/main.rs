@@ -6,6 +6,7 @@ pub mod harness;
 mod admin_accounts;
 mod alerts;
 mod api_batching;
+mod api_reference;
 mod api_tickets;
 mod attachments;
 mod auth;

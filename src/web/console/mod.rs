@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_teams;
+mod api_examples;
 mod api_reference;
 mod chat_setup;
 mod email_setup;
