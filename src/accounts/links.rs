@@ -96,8 +96,9 @@ pub fn issue(
     Ok((link, secret))
 }
 
-// Voided links are marked used: one column tells "no longer works" whatever the reason.
-fn void_open(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str) -> AppResult<()> {
+/// Void every open link of an agent (deactivation: a link must not come back to life with the
+/// account). Voided links are marked used: one column tells "no longer works" whatever the reason.
+pub fn void_open(conn: &mut DbConnection, tenant: &TenantId, agent_id: &str) -> AppResult<()> {
     diesel::update(
         agent_links::table
             .filter(agent_links::tenant_id.eq(tenant.as_str()))

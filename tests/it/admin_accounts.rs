@@ -49,6 +49,14 @@ async fn teams_are_renamed_and_deleted_or_refused_with_what_uses_them(app: TestA
     assert!(r.text().await.unwrap().contains("A team with this name exists."));
     let r = post(&c, &app, &format!("/admin/teams/{billing}/rename"), &[("_csrf", &csrf), ("name", "  ")]).await;
     assert_eq!(r.status(), 422);
+    // Hostile markup in a name is kept as text and shown escaped.
+    let hostile = "<img src=x onerror=alert(1)>";
+    let r = post(&c, &app, &format!("/admin/teams/{spare}/rename"), &[("_csrf", &csrf), ("name", hostile)]).await;
+    assert_eq!(r.status(), 303);
+    let page = c.get(app.url("/admin/teams")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(hostile) && page.contains("&#60;img src=x onerror=alert(1)&#62;"), "{page}");
+    let r = post(&c, &app, &format!("/admin/teams/{spare}/rename"), &[("_csrf", &csrf), ("name", "Spare")]).await;
+    assert_eq!(r.status(), 303);
 
     // A team holding a ticket is not deleted; the page says what uses it.
     app.open_ticket(
@@ -258,6 +266,16 @@ async fn admins_reset_passwords_through_one_time_links(app: TestApp) {
     let late = shown_link(&r.text().await.unwrap());
     expire_links(&app);
     assert_eq!(app.client().get(app.url(&late)).send().await.unwrap().status(), 404);
+
+    // Deactivating the agent voids an open link for good, even once they are active again.
+    let r = post(&c, &app, &format!("/admin/agents/{ana}/reset"), &[("_csrf", &csrf)]).await;
+    let live = shown_link(&r.text().await.unwrap());
+    let off = post(&c, &app, &format!("/admin/agents/{ana}"), &[("_csrf", &csrf), ("role", "agent")]).await;
+    assert_eq!(off.status(), 303);
+    let on =
+        post(&c, &app, &format!("/admin/agents/{ana}"), &[("_csrf", &csrf), ("role", "agent"), ("active", "on")]).await;
+    assert_eq!(on.status(), 303);
+    assert_eq!(app.client().get(app.url(&live)).send().await.unwrap().status(), 404);
 
     // Another tenant's agent id is not found; a missing CSRF token and a plain agent are refused;
     // an admin cannot reset the owner (whoever sees the link could take the account).
