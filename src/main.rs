@@ -188,7 +188,8 @@ fn serve(config: Config) -> anyhow::Result<()> {
         if let Some(d) = demo {
             println!("Meridian is ready: {base}/login?workspace={}", d.workspace);
             println!("  workspace: {}\n  email:     {}\n  password:  {}", d.workspace, d.email, d.password);
-            println!("  (this password is shown once; change it under Profile)");
+            println!("  agents:    {} (their password: {})", d.agents.join(", "), d.agents_password);
+            println!("  (these passwords are shown once; change them under Profile)");
         } else {
             println!("Meridian is ready: {base}/login");
         }
@@ -272,7 +273,13 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let d = demo::seed(db).map_err(err)?;
-            eprintln!("seeded tenant {:?}; sign in as {} with the password on stdout", d.workspace, d.email);
+            eprintln!(
+                "seeded tenant {:?}; sign in as {} with the password on stdout; its agents {} share the password {}",
+                d.workspace,
+                d.email,
+                d.agents.join(", "),
+                d.agents_password
+            );
             println!("{}", d.password);
         }
         Command::Seed { tenants, tickets, prefix, seed } => {
@@ -285,12 +292,22 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
                 r.messages,
                 started.elapsed().as_secs_f64()
             );
+            if let (Some(first), Some(last)) = (r.workspaces.first(), r.workspaces.last()) {
+                let base = state.config.base_url.as_str().trim_end_matches('/');
+                let span = if first == last { first.clone() } else { format!("{first} … {last}") };
+                println!("Sign in at {base}/login?workspace={first}");
+                println!("  workspaces: {span}");
+                println!("  email:      {} (the owner of each workspace)", meridian::seed::owner_email("<workspace>"));
+                println!("  password:   {}", r.owner_password);
+                println!("  (the same password for every seeded owner; change it under Profile)");
+            }
         }
         Command::Jobs { command: JobsCommand::List { state: job_state } } => {
             let mut conn = db.conn().map_err(err)?;
             let listed = jobs::list_all(&mut conn, &job_state, 500).map_err(err)?;
             if listed.is_empty() {
-                eprintln!("no {job_state} jobs");
+                // On stderr: stdout keeps only job rows, for scripts.
+                eprintln!("no {job_state} jobs (other states: --state queued, running, done or dead)");
             }
             for j in listed {
                 println!(

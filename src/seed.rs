@@ -35,6 +35,15 @@ pub struct SeedReport {
     pub tenants: usize,
     pub tickets: u64,
     pub messages: u64,
+    /// The seeded workspaces' slugs, in order.
+    pub workspaces: Vec<String>,
+    /// The password of every seeded owner ([`owner_email`]), shown once.
+    pub owner_password: String,
+}
+
+/// The email of the owner of a seeded workspace.
+pub fn owner_email(slug: &str) -> String {
+    format!("agent0@{slug}.example")
 }
 
 fn q(s: &str) -> String {
@@ -78,7 +87,10 @@ impl Batch {
 /// Seed `tenants` tenants (slugs `{prefix}-1` …) with `tickets` tickets each.
 pub fn seed(db: &Db, prefix: &str, tenants: usize, tickets: u64, seed: u64) -> AppResult<SeedReport> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut report = SeedReport::default();
+    // One password for every seeded owner: one argon2 hash, however many tenants.
+    let owner_password = crate::accounts::tokens::random_secret(15);
+    let owner_hash = crate::accounts::passwords::hash_blocking(&owner_password)?;
+    let mut report = SeedReport { owner_password, ..SeedReport::default() };
     for n in 1..=tenants {
         let slug = format!("{prefix}-{n}");
         let tenant = db.write_blocking(|c| {
@@ -97,15 +109,18 @@ pub fn seed(db: &Db, prefix: &str, tenants: usize, tickets: u64, seed: u64) -> A
         let mut teams = Vec::new();
         let base = now() - Duration::days(365);
         db.write_blocking(|c| {
-            let mut b =
-                Batch::new("INSERT INTO agents (tenant_id, id, email, name, role, active, created_at, updated_at)");
+            let mut b = Batch::new(
+                "INSERT INTO agents (tenant_id, id, email, name, role, password_hash, active, created_at, updated_at)",
+            );
             for i in 0..12 {
                 let id = new_id();
                 let role = if i == 0 { "owner" } else { "agent" };
+                // Only the owner can sign in; the others are there to be assigned and routed to.
+                let hash = if i == 0 { q(&owner_hash) } else { "NULL".into() };
                 b.push(
                     c,
                     format!(
-                        "({}, {}, {}, {}, {}, TRUE, {}, {})",
+                        "({}, {}, {}, {}, {}, {hash}, TRUE, {}, {})",
                         q(&tid),
                         q(&id),
                         q(&format!("agent{i}@{slug}.example")),
@@ -212,6 +227,7 @@ pub fn seed(db: &Db, prefix: &str, tenants: usize, tickets: u64, seed: u64) -> A
         }
         report.tenants += 1;
         report.tickets += tickets;
+        report.workspaces.push(slug);
     }
     Ok(report)
 }

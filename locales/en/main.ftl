@@ -64,7 +64,16 @@ role-admin = Admin
 role-agent = Agent
 
 agents-title = Agents
-agents-created = { $email } was added. Their one-time password is { $password } — it will not be shown again.
+agents-invited = { $email } was invited. The invitation link was emailed to them.
+agents-invite-resent = A new invitation was emailed to { $email }; the earlier link no longer works.
+agents-reset-sent = A password reset link was emailed to { $email }. Their current password works until they use it.
+agents-link-once = You can also pass the link on yourself. It is shown only now and works once:
+agents-account = Account
+agents-invited-pending = Invited, not accepted yet
+agents-resend-invite = Resend invitation
+agents-resend-invite-label = Resend the invitation to { $name }
+agents-reset = Reset password
+agents-reset-label = Send { $name } a password reset link
 agents-name = Name
 agents-email = Email
 agents-role = Role
@@ -363,6 +372,21 @@ api-in = In
 api-required = Required
 api-body = Request body
 api-schemas = Schemas
+api-description = Description
+api-field = Field
+api-type = Type
+api-responses = Responses
+api-example = Example
+api-auth-title = Authentication
+api-auth-tokens = Every request carries an API token of one workspace. Admins create tokens on the API tokens page of the console (the token is shown once; revoke it there when it leaks) or on the server with:
+api-auth-header = Send it in the Authorization header of every request:
+api-auth-scopes = Tokens have no scopes: a token can do everything the API offers in its workspace and nothing in any other, so give each integration its own token and keep it secret.
+api-auth-rate = { $count ->
+    [one] Each token may make 1 request per minute on each server process; beyond that the answer is 429, with a header saying how many seconds to wait:
+   *[other] Each token may make { $count } requests per minute on each server process; beyond that the answer is 429, with a header saying how many seconds to wait:
+}
+api-auth-errors = Errors come as RFC 9457 problem documents: a type naming the error, the HTTP status, a detail for people and, for an invalid field, the field's path. A missing or revoked token is 401; an id of another workspace is 404, never 403. Their media type:
+api-auth-examples = The examples below read the token from an environment variable:
 nav-teams = Teams
 teams-title = Teams
 teams-help = Teams group agents; tickets can be assigned to a team and filtered by it.
@@ -371,6 +395,20 @@ teams-remove = Remove
 teams-add-member = Add member
 teams-add = Create team
 teams-name = Team name
+teams-rename = Rename
+teams-rename-label = New name for { $team }
+teams-delete = Delete
+teams-delete-label = Delete team { $team }
+teams-delete-refused = { $team } was not deleted, because it is still in use:
+teams-used-by-tickets = { $count ->
+    [one] 1 ticket (open or solved) is in this team
+   *[other] { $count } tickets (open or solved) are in this team
+}
+teams-used-by-rules = { $count ->
+    [one] routing rule { $rules } sends tickets to it
+   *[other] routing rules { $rules } send tickets to it
+}
+teams-delete-how = Move its tickets to another team (bulk actions in the inbox) and change those rules on the Routing page, then delete it. Its members simply leave the team.
 
 # Inbound email: what a ticket shows when the mail lacks something.
 email-no-subject = (no subject)
@@ -543,3 +581,19 @@ email-webhook-disabled-body = Meridian turned off the webhook { $url }. Reason: 
 email-webhook-disabled-next = Fix the endpoint, then enable the webhook again on the Webhooks page of the console (/admin/webhooks).
 alert-told = Told { $count } open customer tickets tagged { $tag } about this alert.
 error-alert-rule = Check the alert rule: labels to match, a valid tag and a message.
+
+error-agent-inactive = This agent is deactivated. Activate them first.
+error-invite-accepted = This agent already accepted the invitation. Send a password reset instead.
+error-reset-self = Change your own password on your profile page.
+password-link-title = Choose a new password
+password-link-invite-title = Welcome: choose your password
+password-link-for = For { $email } in { $workspace }.
+password-link-submit = Save password and sign in
+password-link-invalid-title = This link does not work
+password-link-invalid = The link is wrong, was already used, was replaced by a newer one, or has expired. Ask an admin of your workspace to send a new one.
+email-subject-agent-invite = You are invited to { $workspace } on Meridian
+email-agent-invite-body = You have been invited to work on the support desk of { $workspace }. Open this link to choose your password and sign in:
+email-agent-invite-expiry = The link works once and expires in 7 days. If it has expired, ask an admin to resend the invitation.
+email-subject-password-reset = { $workspace }: reset your password
+email-password-reset-body = An admin of { $workspace } sent you a link to choose a new password:
+email-password-reset-expiry = The link works once and expires in 24 hours. Your current password keeps working until you use it. If you did not expect this mail, tell your admin.

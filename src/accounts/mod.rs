@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod contacts;
 pub mod idempotency;
+pub mod links;
 pub mod passwords;
 pub mod ratelimit;
 pub mod sessions;
@@ -14,7 +15,8 @@ use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
 
 /// Change an agent's role and active flag (admin action); deactivating also revokes every session
-/// of theirs. Lives here so that agents and sessions need not know each other.
+/// of theirs and voids their open invitation or reset links. Lives here so that agents, sessions
+/// and links need not know each other.
 pub fn set_role_and_active(
     conn: &mut DbConnection,
     tenant: &TenantId,
@@ -25,6 +27,7 @@ pub fn set_role_and_active(
     let agent = agents::set_role_and_active(conn, tenant, id, role, active)?;
     if !active {
         sessions::revoke_all_for_agent(conn, tenant, id)?;
+        links::void_open(conn, tenant, id)?;
     }
     Ok(agent)
 }

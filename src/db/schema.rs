@@ -356,6 +356,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         arrived_at -> Nullable<Timestamp>,
         webhook_subscription_id -> Nullable<Text>,
+        agent_link -> Nullable<Text>,
     }
 }
 
@@ -582,6 +583,20 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(alert_tickets, tickets);
+
+diesel::table! {
+    agent_links (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        agent_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     bulk_actions (tenant_id, id) {

@@ -167,6 +167,14 @@ impl Tr {
         self.i18n.format(&self.locale, key, Some(&args))
     }
 
+    /// A message with a numeric argument (plural selection) and a text one.
+    pub fn tn1(&self, key: &str, name: &str, n: i64, n2: &str, v2: impl std::fmt::Display) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_string(), FluentValue::from(n));
+        args.set(n2.to_string(), FluentValue::from(v2.to_string()));
+        self.i18n.format(&self.locale, key, Some(&args))
+    }
+
     /// A message with two arguments.
     pub fn t2(&self, key: &str, n1: &str, v1: impl std::fmt::Display, n2: &str, v2: impl std::fmt::Display) -> String {
         let mut args = FluentArgs::new();

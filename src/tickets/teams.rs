@@ -86,3 +86,68 @@ pub fn remove_member(conn: &mut DbConnection, tenant: &TenantId, team_id: &str, 
     diesel::delete(team_members::table.find((tenant.as_str(), team_id, agent_id))).execute(conn)?;
     Ok(())
 }
+
+/// Rename a team; the name follows the same rules as at creation and stays unique.
+pub fn rename(conn: &mut DbConnection, tenant: &TenantId, id: &str, name: &str) -> AppResult<Team> {
+    get(conn, tenant, &id.into())?;
+    let name = crate::accounts::validate_name("name", name)?;
+    diesel::update(teams::table.find((tenant.as_str(), id))).set(teams::name.eq(&name)).execute(conn).map_err(|e| {
+        match AppError::from(e) {
+            AppError::Conflict(_) => AppError::invalid("name", "error-team-taken", "a team with this name exists"),
+            other => other,
+        }
+    })?;
+    get(conn, tenant, &id.into())
+}
+
+/// What still refers to a team, which keeps it from being deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamUsage {
+    /// Tickets in the team, open or not.
+    pub tickets: i64,
+    /// Positions (1-based) of the routing rules that send tickets to it.
+    pub rules: Vec<usize>,
+}
+
+impl TeamUsage {
+    /// Whether nothing refers to the team.
+    pub fn is_unused(&self) -> bool {
+        self.tickets == 0 && self.rules.is_empty()
+    }
+}
+
+/// What refers to this team.
+pub fn usage(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<TeamUsage> {
+    use crate::db::schema::tickets;
+    get(conn, tenant, &id.into())?;
+    let n: i64 = tickets::table
+        .filter(tickets::tenant_id.eq(tenant.as_str()))
+        .filter(tickets::team_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let rules = crate::routing::rules::get(conn, tenant)?
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.then.team_id.as_deref() == Some(id))
+        .map(|(i, _)| i + 1)
+        .collect();
+    Ok(TeamUsage { tickets: n, rules })
+}
+
+/// Delete a team that nothing refers to; its members simply leave it (their accounts and
+/// languages stay). A team still holding tickets (open or solved: they keep their history) or
+/// named by a routing rule is refused with what uses it, for the admin to move first, rather than
+/// changing tickets without an audit event or silently breaking a rule.
+pub fn delete(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Result<(), TeamUsage>> {
+    let used = usage(conn, tenant, id)?;
+    if !used.is_unused() {
+        return Ok(Err(used));
+    }
+    diesel::delete(
+        team_members::table.filter(team_members::tenant_id.eq(tenant.as_str())).filter(team_members::team_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::delete(teams::table.find((tenant.as_str(), id))).execute(conn)?;
+    Ok(Ok(()))
+}

@@ -130,6 +130,7 @@ async fn first_run_seeds_a_demo_tenant_once_and_the_password_works() {
     let password =
         lines.iter().find_map(|l| l.trim().strip_prefix("password:")).expect("password line").trim().to_string();
     assert!(dir.path().join("data/meridian.db").exists());
+    assert!(lines.iter().any(|l| l.trim().starts_with("agents:") && l.contains("ana.souza@demo.example")), "{lines:?}");
 
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -188,13 +189,50 @@ fn commands_exit_cleanly_on_postgres() {
     assert!(failures.is_empty(), "{} of 50 commands failed: {failures:#?}", failures.len());
 }
 
-#[test]
-fn an_empty_job_list_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(dir.path(), &["migrate"]);
-    assert_eq!(code, 0, "{err}");
-    let (code, out, err) = run(dir.path(), &["jobs", "list"]);
+/// Run the binary against the database of a running test server.
+fn run_on(app: &crate::harness::TestApp, args: &[&str]) -> (i32, String, String) {
+    let url = match &app.pg_database {
+        Some(db) => crate::harness::pg_url_for(db),
+        None => format!("sqlite://{}/meridian.db", app.dir.path().display()),
+    };
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(app.dir.path())
+        .env("DATABASE_URL", url)
+        .env("MERIDIAN_DATA_DIR", app.dir.path())
+        .env("MERIDIAN_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An empty job list says so on stderr and leaves stdout to job rows; `meridian seed` says how to
+/// sign in, and that password opens every seeded workspace.
+async fn seed_prints_how_to_sign_in_and_jobs_list_says_when_empty(app: crate::harness::TestApp) {
+    let (code, out, err) = run_on(&app, &["jobs", "list"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.is_empty(), "stdout keeps only job rows: {out}");
-    assert!(err.contains("no dead jobs"), "{err}");
+    assert!(err.contains("no dead jobs") && err.contains("--state"), "{err}");
+    let (code, out, err) = run_on(&app, &["jobs", "list", "--state", "queued"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty() && err.contains("no queued jobs"), "{out} {err}");
+
+    let (code, out, err) = run_on(&app, &["seed", "--tenants", "2", "--tickets", "40", "--prefix", "load"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/login?workspace=load-1"), "{out}");
+    assert!(out.contains("workspaces: load-1 … load-2"), "{out}");
+    assert!(out.contains("agent0@<workspace>.example"), "{out}");
+    let password = out.lines().find_map(|l| l.trim().strip_prefix("password:")).expect("a password line").trim();
+    assert!(password.len() >= 12, "{out}");
+    for ws in ["load-1", "load-2"] {
+        let res = app.sign_in(&app.client(), ws, &meridian::seed::owner_email(ws), password).await;
+        assert_eq!(res.status(), 303, "{ws}");
+    }
+    let res = app.sign_in(&app.client(), "load-1", "agent3@load-1.example", password).await;
+    assert_eq!(res.status(), 401, "only the owners have the password");
 }
+both!(seed_prints_how_to_sign_in_and_jobs_list_says_when_empty);

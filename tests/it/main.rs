@@ -3,8 +3,10 @@
 #[macro_use]
 pub mod harness;
 
+mod admin_accounts;
 mod alerts;
 mod api_batching;
+mod api_reference;
 mod api_tickets;
 mod attachments;
 mod auth;
@@ -17,6 +19,7 @@ mod console_bulk;
 mod console_forms;
 mod console_safety;
 mod console_tickets;
+mod demo;
 mod email;
 mod events;
 mod hostile_input;

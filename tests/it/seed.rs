@@ -2,7 +2,7 @@
 //! domain events, and a history that lies in the past.
 
 use diesel::prelude::*;
-use meridian::db::schema::{domain_events, messages, tickets};
+use meridian::db::schema::{agents, domain_events, messages, ticket_events, tickets};
 
 use crate::harness::TestApp;
 
@@ -34,6 +34,27 @@ async fn seeded_tickets_come_through_the_intake(app: TestApp) {
                 .filter(domain_events::kind.eq("ticket.created"))
                 .count()
                 .get_result(c)?;
+            let latest_message: Option<chrono::NaiveDateTime> = messages::table
+                .filter(messages::tenant_id.eq(&tid))
+                .select(diesel::dsl::max(messages::created_at))
+                .first(c)?;
+            let latest_event: Option<chrono::NaiveDateTime> = ticket_events::table
+                .filter(ticket_events::tenant_id.eq(&tid))
+                .select(diesel::dsl::max(ticket_events::created_at))
+                .first(c)?;
+            let earliest: Option<chrono::NaiveDateTime> = tickets::table
+                .filter(tickets::tenant_id.eq(&tid))
+                .select(diesel::dsl::min(tickets::created_at))
+                .first(c)?;
+            let latest_agent: Option<chrono::NaiveDateTime> = agents::table
+                .filter(agents::tenant_id.eq(&tid))
+                .select(diesel::dsl::max(agents::updated_at))
+                .first(c)?;
+            let now = meridian::db::now();
+            for (what, t) in [("message", latest_message), ("event", latest_event), ("agent", latest_agent)] {
+                assert!(t.unwrap() <= now, "no {what} timestamp in the future: {t:?}");
+            }
+            assert!(earliest.unwrap() < now - chrono::Duration::days(300), "spread over the past year: {earliest:?}");
             Ok((numbers, statuses, latest, messages_n, created_events))
         })
         .unwrap();

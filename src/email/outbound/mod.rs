@@ -8,6 +8,7 @@
 //! `<data dir>/outbox/` when none is set.
 
 pub mod consumer;
+pub mod links;
 pub mod send;
 pub mod settings;
 
@@ -36,6 +37,10 @@ pub mod kind {
     pub const TEST: &str = "test";
     /// To a tenant admin: the server turned off a webhook that kept failing.
     pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
+    /// To a new agent: the invitation link to pick a first password.
+    pub const AGENT_INVITE: &str = "agent_invite";
+    /// To an agent: the link an admin sent to set a new password.
+    pub const PASSWORD_RESET: &str = "password_reset";
 }
 
 /// Where an outbound mail stands.
@@ -80,6 +85,9 @@ pub struct Outbound {
     pub arrived_at: Option<NaiveDateTime>,
     /// The subscription a `webhook_disabled` notice is about.
     pub webhook_subscription_id: Option<String>,
+    /// For an invitation or reset: the link, kept only until the mail is sent.
+    #[serde(skip)]
+    pub agent_link: Option<String>,
 }
 
 impl Outbound {
@@ -148,6 +156,22 @@ pub fn enqueue_about_webhook(
     get(conn, tenant, &row.id)
 }
 
+/// [`enqueue`] an invitation or password-reset mail carrying `link` (kind `agent_invite` or
+/// `password_reset`).
+pub fn enqueue_with_link(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    m: &NewOutbound,
+    link: &str,
+) -> AppResult<Outbound> {
+    let row = enqueue(conn, tenant, m)?;
+    // Same transaction: the job cannot run before the column is set.
+    diesel::update(outbound_emails::table.find((tenant.as_str(), &row.id)))
+        .set(outbound_emails::agent_link.eq(link))
+        .execute(conn)?;
+    get(conn, tenant, &row.id)
+}
+
 fn enqueue_job(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
     jobs::enqueue(conn, &NewJob::new(SEND_JOB, Some(tenant), serde_json::json!({ "outbound_id": id })))?;
     Ok(())
@@ -212,6 +236,12 @@ pub fn mark(conn: &mut DbConnection, tenant: &TenantId, id: &str, st: &str, erro
             outbound_emails::sent_at.eq(sent_at),
         ))
         .execute(conn)?;
+    if st == state::SENT {
+        // A sent link is the agent's to keep; the server holds no copy of the secret.
+        diesel::update(outbound_emails::table.find((tenant.as_str(), id)))
+            .set(outbound_emails::agent_link.eq(None::<String>))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

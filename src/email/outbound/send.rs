@@ -134,6 +134,8 @@ pub struct MailView {
     pub webhook_url: String,
     /// For a webhook notice: why it was turned off.
     pub webhook_reason: String,
+    /// For an invitation or reset: the link to set a password.
+    pub link: String,
 }
 
 impl MailView {
@@ -166,6 +168,8 @@ mail_templates! {
     SolvedText => "email/solved/body.txt", SolvedHtml => "email/solved/body.html",
     TestText => "email/test/body.txt", TestHtml => "email/test/body.html",
     WebhookText => "email/webhook_disabled/body.txt", WebhookHtml => "email/webhook_disabled/body.html",
+    InviteText => "email/agent_invite/body.txt", InviteHtml => "email/agent_invite/body.html",
+    ResetText => "email/password_reset/body.txt", ResetHtml => "email/password_reset/body.html",
 }
 
 /// Subject, text and HTML of a mail.
@@ -176,6 +180,8 @@ fn render(what: &str, m: &MailView) -> Result<(String, String, String), Failure>
         kind::REPLY => m.t.t2("email-subject-reply", "number", n, "subject", &m.subject),
         kind::SOLVED => m.t.t2("email-subject-solved", "number", n, "subject", &m.subject),
         kind::WEBHOOK_DISABLED => m.t.t1("email-subject-webhook-disabled", "workspace", &m.workspace),
+        kind::AGENT_INVITE => m.t.t1("email-subject-agent-invite", "workspace", &m.workspace),
+        kind::PASSWORD_RESET => m.t.t1("email-subject-password-reset", "workspace", &m.workspace),
         _ => m.t.t1("email-subject-test", "workspace", &m.workspace),
     };
     let r = |x: Result<String, askama::Error>| x.map_err(|e| Failure::Permanent(format!("email template: {e}")));
@@ -184,6 +190,8 @@ fn render(what: &str, m: &MailView) -> Result<(String, String, String), Failure>
         kind::REPLY => (r(ReplyText { m }.render())?, r(ReplyHtml { m }.render())?),
         kind::SOLVED => (r(SolvedText { m }.render())?, r(SolvedHtml { m }.render())?),
         kind::WEBHOOK_DISABLED => (r(WebhookText { m }.render())?, r(WebhookHtml { m }.render())?),
+        kind::AGENT_INVITE => (r(InviteText { m }.render())?, r(InviteHtml { m }.render())?),
+        kind::PASSWORD_RESET => (r(ResetText { m }.render())?, r(ResetHtml { m }.render())?),
         _ => (r(TestText { m }.render())?, r(TestHtml { m }.render())?),
     };
     Ok((subject, text, html))
@@ -249,6 +257,7 @@ impl Sender {
             signature: p.settings.signature.clone().unwrap_or_default(),
             webhook_url: p.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
             webhook_reason: p.webhook.as_ref().map(|w| w.1.clone()).unwrap_or_default(),
+            link: row.agent_link.clone().unwrap_or_default(),
         };
         let (subject, text, html) = render(&row.kind, &view)?;
         let from_addr = p.settings.from_address(&p.tenant, &self.domain);
@@ -278,7 +287,7 @@ impl Sender {
         if row.kind != kind::REPLY {
             // RFC 3834: automatic answers say so, so that other robots do not answer them.
             let h = msg.headers_mut();
-            let notice = row.kind == kind::TEST || row.kind == kind::WEBHOOK_DISABLED;
+            let notice = row.kind != kind::ACK && row.kind != kind::SOLVED;
             let auto = if notice { "auto-generated" } else { "auto-replied" };
             h.insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), auto.into()));
             h.insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"), "All".into()));

@@ -1,4 +1,5 @@
-//! Admin pages: agents, API tokens, dead jobs. Owners and admins only.
+//! Admin pages: agents (with their invitations and password resets), API tokens, dead jobs; teams
+//! are in `admin_teams`. Owners and admins only.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,10 @@ use serde::Deserialize;
 
 use super::{html, see_other, Page};
 use crate::accounts::agents::{self, Agent, NewAgent};
+use crate::accounts::links::{self, Purpose};
 use crate::accounts::tokens::{self, ApiToken};
 use crate::accounts::Role;
+use crate::email::outbound::links::send_agent_link;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{self, JobRow};
 use crate::web::auth::{self, ConsoleUser, CsrfForm};
@@ -22,10 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/tokens", web::get().to(tokens_page))
         .route("/admin/tokens", web::post().to(create_token))
         .route("/admin/tokens/{id}/revoke", web::post().to(revoke_token))
-        .route("/admin/teams", web::get().to(teams_page))
-        .route("/admin/teams", web::post().to(create_team))
-        .route("/admin/teams/{id}/members", web::post().to(add_member))
-        .route("/admin/teams/{id}/members/{agent}/remove", web::post().to(remove_member))
+        .route("/admin/agents/{id}/invite", web::post().to(resend_invite))
+        .route("/admin/agents/{id}/reset", web::post().to(reset_password))
         .route("/admin/jobs", web::get().to(jobs_page))
         .route("/admin/jobs/{id}/retry", web::post().to(retry_job));
 }
@@ -37,23 +38,39 @@ struct AgentsPage {
     agents: Vec<Agent>,
     me: String,
     can_make_owner: bool,
-    created: Option<(String, String)>,
+    /// Agents invited who have not yet set a password.
+    pending: Vec<String>,
+    /// A link just sent, shown once: the notice, already translated, and the URL.
+    sent: Option<(String, String)>,
+}
+
+impl AgentsPage {
+    fn is_pending(&self, id: &str) -> bool {
+        self.pending.iter().any(|p| p == id)
+    }
+
+    /// Whether this admin may send this agent a reset: only owners reset an owner, since whoever
+    /// sees the link can take the account.
+    fn may_reset(&self, a: &Agent) -> bool {
+        a.id != self.me && a.active && (self.can_make_owner || a.role != "owner")
+    }
 }
 
 async fn render_agents(
     req: &HttpRequest,
     user: &ConsoleUser,
-    created: Option<(String, String)>,
+    sent: Option<(String, String)>,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let app = auth::state(req)?;
     let tid = user.tenant_id();
-    let list = app.db.read(move |c| agents::list(c, &tid)).await?;
+    let (list, pending) = app.db.read(move |c| Ok((agents::list(c, &tid)?, links::pending_invites(c, &tid)?))).await?;
     html(&AgentsPage {
         agents: list,
         me: user.agent.id.to_string(),
         can_make_owner: user.role() == Role::Owner,
-        created,
+        pending,
+        sent,
         page: Page::for_user(user, "admin-agents"),
     })
 }
@@ -69,6 +86,23 @@ struct NewAgentForm {
     role: String,
 }
 
+/// Issue a link and mail it in one transaction; the URL comes back to be shown once.
+async fn send_link(
+    app: &crate::app::AppState,
+    user: &ConsoleUser,
+    agent_id: String,
+    purpose: Purpose,
+) -> AppResult<String> {
+    let tid = user.tenant_id();
+    let by = user.agent.id.to_string();
+    let (base, domain) = (app.config.base_url.to_string(), app.config.inbound_domain.clone());
+    let url = app.db.write(move |c| send_agent_link(c, &tid, &agent_id, purpose, Some(&by), &base, &domain)).await?;
+    app.wake_jobs();
+    Ok(url)
+}
+
+/// POST /admin/agents: the new agent has no password until they accept the invitation, which is
+/// mailed to them and shown to the admin once.
 async fn create_agent(req: HttpRequest, f: CsrfForm<NewAgentForm>) -> AppResult<HttpResponse> {
     f.user.require_admin()?;
     let app = auth::state(&req)?;
@@ -76,13 +110,72 @@ async fn create_agent(req: HttpRequest, f: CsrfForm<NewAgentForm>) -> AppResult<
     if role == Role::Owner && f.user.role() != Role::Owner {
         return Err(AppError::Forbidden);
     }
-    // The new agent gets a one-time password to change on first sign-in; it is shown once.
-    let password = tokens::random_secret(12);
-    let hash = app.hasher.hash(password.clone()).await?;
     let tid = f.user.tenant_id();
     let new = NewAgent { email: f.form.email, name: f.form.name, role, locale: None, time_zone: None };
-    let agent = app.db.write(move |c| agents::create(c, &tid, &new, Some(hash))).await?;
-    render_agents(&req, &f.user, Some((agent.email, password))).await
+    let by = f.user.agent.id.to_string();
+    let (base, domain) = (app.config.base_url.to_string(), app.config.inbound_domain.clone());
+    // One transaction: an agent never exists without the invitation that lets them in.
+    let (agent, url) = app
+        .db
+        .write(move |c| {
+            let agent = agents::create(c, &tid, &new, None)?;
+            let url = send_agent_link(c, &tid, &agent.id, Purpose::Invite, Some(&by), &base, &domain)?;
+            Ok((agent, url))
+        })
+        .await?;
+    app.wake_jobs();
+    let notice = f.user.tr.t1("agents-invited", "email", &agent.email);
+    render_agents(&req, &f.user, Some((notice, url))).await
+}
+
+/// The agent a link is for, checked: this tenant's (404 otherwise), and an owner only by an owner.
+async fn link_target(app: &crate::app::AppState, user: &ConsoleUser, id: String) -> AppResult<Agent> {
+    let tid = user.tenant_id();
+    let target = app.db.read(move |c| agents::get(c, &tid, &id.as_str().into())).await?;
+    if target.role() == Role::Owner && user.role() != Role::Owner {
+        return Err(AppError::Forbidden);
+    }
+    if !target.active {
+        return Err(AppError::invalid("agent", "error-agent-inactive", "the agent is deactivated"));
+    }
+    Ok(target)
+}
+
+/// POST /admin/agents/{id}/invite: a new invitation for an agent who has not accepted; the
+/// earlier one stops working.
+async fn resend_invite(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let target = link_target(&app, &f.user, path.into_inner()).await?;
+    if target.password_hash.is_some() {
+        return Err(AppError::invalid("agent", "error-invite-accepted", "the agent already accepted"));
+    }
+    let url = send_link(&app, &f.user, target.id.to_string(), Purpose::Invite).await?;
+    let notice = f.user.tr.t1("agents-invite-resent", "email", &target.email);
+    render_agents(&req, &f.user, Some((notice, url))).await
+}
+
+/// POST /admin/agents/{id}/reset: a one-time link to set a new password; the current password
+/// keeps working until the link is used.
+async fn reset_password(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    f.user.require_admin()?;
+    let app = auth::state(&req)?;
+    let target = link_target(&app, &f.user, path.into_inner()).await?;
+    if target.id == f.user.agent.id {
+        return Err(AppError::invalid("agent", "error-reset-self", "change your own password on your profile"));
+    }
+    let purpose = if target.password_hash.is_some() { Purpose::Reset } else { Purpose::Invite };
+    let url = send_link(&app, &f.user, target.id.to_string(), purpose).await?;
+    let notice = f.user.tr.t1("agents-reset-sent", "email", &target.email);
+    render_agents(&req, &f.user, Some((notice, url))).await
 }
 
 #[derive(Deserialize)]
@@ -198,97 +291,4 @@ async fn retry_job(
     app.db.write(move |c| jobs::retry_dead(c, Some(&tid), &id)).await?;
     app.wake_jobs();
     Ok(see_other("/admin/jobs"))
-}
-
-/// A team with its members' names, for the teams page.
-struct TeamView {
-    team: crate::tickets::teams::Team,
-    members: Vec<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "console/admin_teams.html")]
-struct TeamsPage {
-    page: Page,
-    teams: Vec<TeamView>,
-    agents: Vec<Agent>,
-}
-
-impl TeamsPage {
-    fn is_member(&self, t: &TeamView, agent_id: &str) -> bool {
-        t.members.iter().any(|(id, _)| id == agent_id)
-    }
-}
-
-async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
-    user.require_admin()?;
-    let app = auth::state(&req)?;
-    let tid = user.tenant_id();
-    let (teams, agents) = app
-        .db
-        .read(move |c| {
-            let agents = agents::list(c, &tid)?;
-            let mut out = Vec::new();
-            for team in crate::tickets::teams::list(c, &tid)? {
-                let ids = crate::tickets::teams::members(c, &tid, &team.id)?;
-                let members = agents
-                    .iter()
-                    .filter(|a| ids.iter().any(|id| a.id == *id))
-                    .map(|a| (a.id.to_string(), a.name.clone()))
-                    .collect();
-                out.push(TeamView { team, members });
-            }
-            Ok((out, agents))
-        })
-        .await?;
-    html(&TeamsPage { teams, agents, page: Page::for_user(&user, "admin-teams") })
-}
-
-#[derive(Deserialize)]
-struct NewTeamForm {
-    name: String,
-}
-
-async fn create_team(req: HttpRequest, f: CsrfForm<NewTeamForm>) -> AppResult<HttpResponse> {
-    f.user.require_admin()?;
-    let app = auth::state(&req)?;
-    let (tid, name) = (f.user.tenant_id(), f.form.name);
-    app.db.write(move |c| crate::tickets::teams::create(c, &tid, &name)).await?;
-    Ok(see_other("/admin/teams"))
-}
-
-#[derive(Deserialize)]
-struct MemberForm {
-    agent_id: String,
-}
-
-async fn add_member(req: HttpRequest, path: web::Path<String>, f: CsrfForm<MemberForm>) -> AppResult<HttpResponse> {
-    f.user.require_admin()?;
-    let app = auth::state(&req)?;
-    let (tid, team, agent) = (f.user.tenant_id(), path.into_inner(), f.form.agent_id);
-    app.db
-        .write(move |c| {
-            crate::tickets::teams::get(c, &tid, &team.as_str().into())?;
-            match crate::tickets::teams::add_member(c, &tid, &team, &agent) {
-                Err(AppError::NotFound) => {
-                    Err(AppError::invalid("agent_id", "error-assignee-invalid", "no such agent"))
-                }
-                other => other,
-            }
-        })
-        .await?;
-    Ok(see_other("/admin/teams"))
-}
-
-async fn remove_member(
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    f: CsrfForm<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    f.user.require_admin()?;
-    let app = auth::state(&req)?;
-    let tid = f.user.tenant_id();
-    let (team, agent) = path.into_inner();
-    app.db.write(move |c| crate::tickets::teams::remove_member(c, &tid, &team, &agent)).await?;
-    Ok(see_other("/admin/teams"))
 }

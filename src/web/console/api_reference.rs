@@ -1,14 +1,16 @@
-//! GET /api-reference: a readable API reference rendered from the OpenAPI document itself.
+//! GET /api-reference: a readable API reference rendered from the OpenAPI document itself, with
+//! how to authenticate and a curl example per operation (`api_examples`).
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
 
+use super::api_examples::{curl, markdown, markdown_inline};
 use super::{html, Page};
 use crate::error::AppResult;
 use crate::web::auth::ConsoleUser;
 
-/// One documented operation.
+/// One documented operation; texts from the document are sanitised HTML rendered from Markdown.
 pub struct OperationView {
     pub method: String,
     pub path: String,
@@ -18,6 +20,8 @@ pub struct OperationView {
     pub params: Vec<(String, String, bool, String)>,
     pub body: Option<String>,
     pub responses: Vec<(String, String)>,
+    /// A curl command for it.
+    pub curl: String,
 }
 
 /// A schema and its fields (name, type, required).
@@ -32,6 +36,10 @@ struct ReferencePage {
     page: Page,
     operations: Vec<OperationView>,
     schemas: Vec<SchemaView>,
+    /// Requests per token per minute, in each process.
+    rate_per_minute: i64,
+    /// An example problem document.
+    problem: String,
 }
 
 fn text(v: &Value) -> String {
@@ -55,7 +63,7 @@ fn type_name(schema: &Value) -> String {
     }
 }
 
-fn operations(doc: &Value) -> Vec<OperationView> {
+fn operations(doc: &Value, base: &str) -> Vec<OperationView> {
     let mut out = Vec::new();
     let Some(paths) = doc["paths"].as_object() else { return out };
     for (path, item) in paths {
@@ -70,7 +78,7 @@ fn operations(doc: &Value) -> Vec<OperationView> {
                                 text(&p["name"]),
                                 text(&p["in"]),
                                 p["required"].as_bool().unwrap_or(false),
-                                text(&p["description"]),
+                                markdown_inline(&text(&p["description"])),
                             )
                         })
                         .collect()
@@ -81,17 +89,20 @@ fn operations(doc: &Value) -> Vec<OperationView> {
                 .map(|s| type_name(&Value::Object(s.clone())));
             let responses = op["responses"]
                 .as_object()
-                .map(|rs| rs.iter().map(|(code, r)| (code.clone(), text(&r["description"]))).collect())
+                .map(|rs| {
+                    rs.iter().map(|(code, r)| (code.clone(), markdown_inline(&text(&r["description"])))).collect()
+                })
                 .unwrap_or_default();
             out.push(OperationView {
                 anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
                 method: method.to_uppercase(),
                 path: path.clone(),
-                summary: text(&op["summary"]),
-                description: text(&op["description"]),
+                summary: markdown_inline(&text(&op["summary"])),
+                description: markdown(&text(&op["description"])),
                 params,
                 body,
                 responses,
+                curl: curl(doc, base, method, path, op),
             });
         }
     }
@@ -110,7 +121,12 @@ fn schemas(doc: &Value) -> Vec<SchemaView> {
                     props
                         .iter()
                         .map(|(f, p)| {
-                            (f.clone(), type_name(p), required.contains(&f.as_str()), text(&p["description"]))
+                            (
+                                f.clone(),
+                                type_name(p),
+                                required.contains(&f.as_str()),
+                                markdown_inline(&text(&p["description"])),
+                            )
                         })
                         .collect()
                 })
@@ -121,7 +137,23 @@ fn schemas(doc: &Value) -> Vec<SchemaView> {
 }
 
 /// GET /api-reference
-pub async fn show(user: ConsoleUser) -> AppResult<HttpResponse> {
+pub async fn show(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+    let app = crate::web::auth::state(&req)?;
     let doc = crate::web::api::openapi::document();
-    html(&ReferencePage { operations: operations(&doc), schemas: schemas(&doc), page: Page::for_user(&user, "api") })
+    let base = app.config.base_url.as_str().trim_end_matches('/').to_string();
+    let problem = serde_json::to_string_pretty(&serde_json::json!({
+        "type": "urn:meridian:problem:validation",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": "requester.email: \"maria@\" is not an email address",
+        "field": "requester.email",
+    }))
+    .unwrap_or_default();
+    html(&ReferencePage {
+        operations: operations(&doc, &base),
+        schemas: schemas(&doc),
+        rate_per_minute: i64::from(app.config.api_rate_per_minute),
+        problem,
+        page: Page::for_user(&user, "api"),
+    })
 }

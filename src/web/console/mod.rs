@@ -1,12 +1,15 @@
 //! The agent console: sign-in, inbox, profile; admin pages live in `admin`.
 
 mod admin;
+mod admin_teams;
+mod api_examples;
 mod api_reference;
 mod chat_setup;
 mod email_setup;
 mod failed_mail;
 mod forms;
 mod inbox;
+mod password_link;
 mod routing_page;
 
 mod live;
@@ -164,6 +167,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/login", web::get().to(signin::form))
             .route("/login", web::post().to(signin::submit))
             .route("/logout", web::post().to(signin::logout))
+            .route("/password/{workspace}/{secret}", web::get().to(password_link::form))
+            .route("/password/{workspace}/{secret}", web::post().to(password_link::submit))
             .route("/inbox", web::get().to(inbox::show))
             .route("/inbox/views", web::post().to(inbox::save_view))
             .route("/inbox/views/{id}/rename", web::post().to(inbox::rename_view))
@@ -189,6 +194,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/presence", web::post().to(profile::presence))
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
+            .configure(admin_teams::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)
             .configure(webhooks::routes)

@@ -30,15 +30,15 @@ pub struct SignInQuery {
 }
 
 /// The shortest double-submit token accepted; the form issues longer ones.
-const MIN_LOGIN_TOKEN_LEN: usize = 16;
+pub(super) const MIN_LOGIN_TOKEN_LEN: usize = 16;
 
 /// Whether the double-submit pair matches. An empty or short cookie is refused outright: a
 /// cookie planted by a sibling subdomain could otherwise pair with a field the attacker chose.
-fn login_token_ok(cookie: Option<&str>, field: &str) -> bool {
+pub(super) fn login_token_ok(cookie: Option<&str>, field: &str) -> bool {
     cookie.is_some_and(|c| c.len() >= MIN_LOGIN_TOKEN_LEN && auth::secrets_equal(c, field))
 }
 
-fn negotiate(req: &HttpRequest, state: &crate::app::AppState) -> Tr {
+pub(super) fn negotiate(req: &HttpRequest, state: &crate::app::AppState) -> Tr {
     let accept = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locale = state.i18n.negotiate(None, accept, None);
     actix_web::HttpMessage::extensions_mut(req).insert(crate::web::middleware::RequestLocale(locale.clone()));

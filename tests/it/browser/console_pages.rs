@@ -197,6 +197,19 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     let Some(b) = launch().await else { return Ok(()) };
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
     let (ticket, email, pw) = chinese_desk(&app).await?;
+    // The page behind a password-reset link, for the owner (whose language it speaks).
+    let reset = app.state.db.write_blocking(|c| {
+        let t = meridian::tenancy::by_slug(c, "shop")?;
+        let owner = meridian::accounts::agents::by_email(c, &t.tenant_id(), &email)?.expect("owner");
+        let (_, secret) = meridian::accounts::links::issue(
+            c,
+            &t.tenant_id(),
+            &owner.id,
+            meridian::accounts::links::Purpose::Reset,
+            None,
+        )?;
+        Ok(format!("/password/shop/{secret}"))
+    })?;
     let axe = axe_source();
     // User data the pages show as it is (the workspace's and agents' names, the address).
     let user_data = ["shop Support", "shop Owner", LONG_EMAIL, "zh-CN"];
@@ -206,7 +219,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
         set_locale(&app, &email, &pw, "shop Owner", locale).await;
         for (width, height) in [(1366u32, 900u32), (390, 844)] {
             b.set_window_size(width, height).await?;
-            for path in pages(ticket) {
+            for path in pages(ticket).into_iter().chain([reset.clone()]) {
                 b.goto(&app.url(&path)).await?;
                 b.wait_for(Until::Css("main"), WAIT).await.with_context(|| format!("opening {path}"))?;
                 let at = format!("{locale} {width}px {path}");
