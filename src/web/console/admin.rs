@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::forms::FormState;
 use super::{html, see_other, Page};
 use crate::accounts::agents::{self, Agent, NewAgent};
 use crate::accounts::tokens::{self, ApiToken};
@@ -200,29 +201,60 @@ async fn retry_job(
     Ok(see_other("/admin/jobs"))
 }
 
-/// A team with its members' names, for the teams page.
-struct TeamView {
+/// A team with its members' names and holidays, for the teams page.
+pub(super) struct TeamView {
     team: crate::tickets::teams::Team,
     members: Vec<(String, String)>,
+    holidays: Vec<crate::routing::schedule::HolidayDoc>,
 }
 
 #[derive(Template)]
 #[template(path = "console/admin_teams.html")]
-struct TeamsPage {
+pub(super) struct TeamsPage {
     page: Page,
     teams: Vec<TeamView>,
     agents: Vec<Agent>,
+    /// A refused holiday form: the team it was for, what was typed and why.
+    form: Option<(String, FormState)>,
 }
 
 impl TeamsPage {
     fn is_member(&self, t: &TeamView, agent_id: &str) -> bool {
         t.members.iter().any(|(id, _)| id == agent_id)
     }
+
+    /// The refused holiday form, when it was `t`'s.
+    fn form_of(&self, t: &TeamView) -> Option<&FormState> {
+        self.form.as_ref().filter(|(id, _)| *id == t.team.id.as_str()).map(|(_, f)| f)
+    }
+
+    /// What was typed in `t`'s holiday form field `name` before it was refused.
+    fn typed<'a>(&'a self, t: &TeamView, name: &str) -> &'a str {
+        self.form_of(t).map_or("", |f| f.value(name, ""))
+    }
+
+    /// Why `t`'s holiday form field `name` was refused.
+    fn error_at(&self, t: &TeamView, name: &str) -> Option<&str> {
+        self.form_of(t).and_then(|f| f.error(name))
+    }
+
+    /// `aria-invalid` and `aria-describedby` for `t`'s field `name` while it is at fault.
+    fn aria(&self, t: &TeamView, name: &str) -> String {
+        match self.error_at(t, name) {
+            Some(_) => format!(r#" aria-invalid="true" aria-describedby="{name}-error-{}""#, t.team.id),
+            None => String::new(),
+        }
+    }
 }
 
-async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+/// The teams page, with `form` when a holiday form was refused.
+pub(super) async fn teams_view(
+    req: &HttpRequest,
+    user: &ConsoleUser,
+    form: Option<(String, FormState)>,
+) -> AppResult<TeamsPage> {
     user.require_admin()?;
-    let app = auth::state(&req)?;
+    let app = auth::state(req)?;
     let tid = user.tenant_id();
     let (teams, agents) = app
         .db
@@ -236,12 +268,19 @@ async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpRespon
                     .filter(|a| ids.iter().any(|id| a.id == *id))
                     .map(|a| (a.id.to_string(), a.name.clone()))
                     .collect();
-                out.push(TeamView { team, members });
+                let holidays = crate::routing::store::team_schedule(c, &tid, team.id.as_str())?
+                    .map(|s| s.holidays)
+                    .unwrap_or_default();
+                out.push(TeamView { team, members, holidays });
             }
             Ok((out, agents))
         })
         .await?;
-    html(&TeamsPage { teams, agents, page: Page::for_user(&user, "admin-teams") })
+    Ok(TeamsPage { teams, agents, form, page: Page::for_user(user, "admin-teams") })
+}
+
+async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
+    html(&teams_view(&req, &user, None).await?)
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,7 @@ mod live;
 mod next_path;
 mod profile;
 mod signin;
+mod team_holidays;
 mod ticket_fields;
 mod ticket_merge;
 mod ticket_page;
@@ -189,6 +190,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/presence", web::post().to(profile::presence))
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
+            .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)
             .configure(webhooks::routes)
