@@ -5,7 +5,9 @@
 use chrono::Datelike;
 use reqwest::multipart::{Form, Part};
 
-use crate::harness::TestApp;
+use meridian::jobs::Registry;
+
+use crate::harness::{Backend, TestApp};
 
 const CALENDAR: &str =
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Holidays//EN\r\nBEGIN:VEVENT\r\nUID:xmas@test\r\n\
@@ -115,6 +117,33 @@ async fn holidays_are_kept_and_imported_from_the_teams_page(app: TestApp) {
     assert_eq!(r.status(), 404);
     assert!(stored_dates(&app, &b, &foreign).is_empty());
 
+    // A hostile name is text; a form without a file names the file field.
+    let r = c
+        .post(app.url(&format!("/admin/teams/{team}/holidays")))
+        .form(&[("_csrf", csrf.as_str()), ("date", "2030-05-01"), ("name", "<script>alert(1)</script>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = c.get(app.url("/admin/teams")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("&#60;script&#62;alert(1)") && !page.contains("<script>alert(1)"), "{page}");
+    let r = c
+        .post(app.url(&format!("/admin/teams/{team}/holidays/2030-05-01/remove")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let empty = Form::new().text("_csrf", csrf.clone()).part("ics", Part::bytes(Vec::new()).file_name(""));
+    let r = c.post(&import).multipart(empty).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("id=\"ics-error-{team}\"")) && html.contains("Choose an .ics file to import."),
+        "{html}"
+    );
+    assert_eq!(stored_dates(&app, &a, &team), want);
+
     // Removing one date keeps the others.
     let r = c
         .post(app.url(&format!("/admin/teams/{team}/holidays/2030-06-10/remove")))
@@ -127,3 +156,30 @@ async fn holidays_are_kept_and_imported_from_the_teams_page(app: TestApp) {
     assert_eq!(stored_dates(&app, &a, &team), want);
 }
 both!(holidays_are_kept_and_imported_from_the_teams_page);
+
+/// A file over the console's attachment limit is refused before it is read, and changes nothing.
+async fn an_oversized_file_is_refused(backend: Backend) {
+    let adjust = |e: &mut std::collections::HashMap<String, String>| {
+        e.insert("MERIDIAN_MAX_ATTACHMENT_BYTES".into(), "1000".into());
+    };
+    let Some(app) = TestApp::start_with(backend, adjust, Registry::new()).await else { return };
+    let (a, email, pw) = app.seed_tenant("big");
+    let team = app.state.db.write_blocking(|c| meridian::tickets::teams::create(c, &a.tenant_id(), "Lisbon")).unwrap();
+    let team = team.id.to_string();
+    let (c, csrf) = app.signed_in("big", &email, &pw).await;
+    let big = format!("{CALENDAR}{}", "X-PAD:0123456789\r\n".repeat(100));
+    let url = app.url(&format!("/admin/teams/{team}/holidays/import"));
+    let r = c.post(url).multipart(ics_form(Some(&csrf), &big)).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(stored_dates(&app, &a, &team).is_empty());
+}
+
+#[actix_web::test]
+async fn an_oversized_file_is_refused_sqlite() {
+    an_oversized_file_is_refused(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn an_oversized_file_is_refused_postgres() {
+    an_oversized_file_is_refused(Backend::Postgres).await;
+}
