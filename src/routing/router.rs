@@ -200,7 +200,12 @@ impl Router for ShiftRouter {
     fn route_batch(&self, conn: &mut DbConnection, tenant: &TenantId, batch: &[&Creation]) -> AppResult<Vec<Routing>> {
         // Imports keep the assignment they had elsewhere (none): routing is for what arrives now.
         let detect_only = |conn: &mut DbConnection, c: &Creation, langs: &[String]| -> AppResult<Routing> {
-            let lang = language_for(conn, tenant, &c.new, langs)?;
+            // An import's requester history is being written by the import itself: not read per ticket.
+            let lang = if c.history.is_some() {
+                language_with(&c.new, &language::Priors { tenant: langs, ..Default::default() })
+            } else {
+                language_for(conn, tenant, &c.new, langs)?
+            };
             Ok(Routing {
                 language: (lang.source == Some("detected")).then_some(lang.code).flatten(),
                 ..Routing::default()
