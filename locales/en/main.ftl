@@ -409,6 +409,15 @@ teams-used-by-rules = { $count ->
    *[other] routing rules { $rules } send tickets to it
 }
 teams-delete-how = Move its tickets to another team (bulk actions in the inbox) and change those rules on the Routing page, then delete it. Its members simply leave the team.
+teams-holidays = Holidays
+teams-holidays-none = No holidays yet.
+teams-holidays-date = Date
+teams-holidays-name = Name (optional)
+teams-holidays-add = Add holiday
+teams-holidays-remove-label = Remove the holiday on { $date }
+teams-holidays-ics = iCalendar file (.ics)
+teams-holidays-import = Import holidays
+teams-holidays-ics-line = This iCalendar file cannot be read at line { $line }:
 
 # Inbound email: what a ticket shows when the mail lacks something.
 email-no-subject = (no subject)
@@ -544,6 +553,7 @@ error-timezone-invalid = Choose an IANA time zone such as Europe/Lisbon.
 error-shift-invalid = Check the shift: days mon to sun, and an end other than its start.
 error-holiday-invalid = Enter dates as YYYY-MM-DD.
 error-ics-invalid = This iCalendar file cannot be read; the message names the line to fix.
+error-ics-missing = Choose an .ics file to import.
 error-language-unknown = Enter a known language code such as pt, pt-BR or zh-Hans.
 error-skill-invalid = Skills are letters, digits, _ - : (up to 40 characters, at most 20).
 error-max-load-invalid = The maximum load is a number from 0 to 1000.

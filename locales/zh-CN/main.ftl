@@ -382,6 +382,15 @@ teams-delete-refused = 未删除 { $team }，因为它仍在使用中：
 teams-used-by-tickets = 该团队中还有 { $count } 个工单（包括未结和已解决的）
 teams-used-by-rules = 路由规则 { $rules } 会把工单分配给它
 teams-delete-how = 请先把它的工单移到其他团队（在收件箱中使用批量操作），并在“路由”页面修改这些规则，然后再删除。团队成员只会离开该团队。
+teams-holidays = 节假日
+teams-holidays-none = 尚无节假日。
+teams-holidays-date = 日期
+teams-holidays-name = 名称（可选）
+teams-holidays-add = 添加节假日
+teams-holidays-remove-label = 删除 { $date } 的节假日
+teams-holidays-ics = 日历文件（ICS）
+teams-holidays-import = 导入节假日
+teams-holidays-ics-line = 无法读取此日历文件，第 { $line } 行：
 
 # 入站邮件：邮件缺少内容时工单显示的文字。
 email-no-subject = （无主题）
@@ -529,6 +538,7 @@ error-timezone-invalid = 请选择 IANA 时区，例如 Europe/Lisbon。
 error-shift-invalid = 请检查班次：星期为 mon 至 sun，结束时间不能等于开始时间。
 error-holiday-invalid = 请按 YYYY-MM-DD 输入日期。
 error-ics-invalid = 无法读取此 iCalendar 文件；提示中指出了需要修改的行。
+error-ics-missing = 请选择要导入的 .ics 文件。
 error-language-unknown = 请输入已知的语言代码，例如 pt、pt-BR 或 zh-Hans。
 error-skill-invalid = 技能只能包含字母、数字和 _ - :（最多 40 个字符，最多 20 项）。
 error-max-load-invalid = 最大负载为 0 到 1000 之间的数字。

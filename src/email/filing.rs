@@ -245,7 +245,8 @@ impl Filer {
                     }
                     None => (sender.clone(), name.clone(), content.subject.clone()),
                 };
-                let language = crate::routing::language::of_message(parsed.content_language.as_deref(), &content.text);
+                // Declared only: the router detects the rest, with what it knows of the requester.
+                let language = parsed.content_language.as_deref().and_then(crate::routing::language::declared);
                 let new = NewTicket {
                     subject,
                     body_text: content.text.clone(),

@@ -31,18 +31,83 @@ pub struct Language {
     pub source: Option<&'static str>,
 }
 
-/// The language of a new ticket: the one it names, else the one its text is confidently in.
+/// Below this detection confidence the router asks what the desk knows of the requester.
+const SURE: f64 = 0.8;
+
+/// The language of a new ticket: the one it names, else the one its text is in.
 pub fn language_of(new: &NewTicket) -> Language {
+    language_with(new, &language::Priors::default())
+}
+
+/// [`language_of`], with what the desk knows deciding where the text is unsure.
+pub fn language_with(new: &NewTicket, priors: &language::Priors) -> Language {
     if let Some(code) = &new.language {
         return Language { code: Some(code.clone()), confidence: Some(1.0), source: Some("explicit") };
     }
     // The opening of a long message says as much about its language as the whole, at a bounded cost.
     let opening: String = new.body_text.chars().take(DETECT_CHARS).collect();
     let text = format!("{}\n{opening}", new.subject);
-    match language::detect_scored(&text) {
+    match language::detect_with(&text, priors) {
         Some((code, c)) => Language { code: Some(code), confidence: Some(c), source: Some("detected") },
         None => Language { code: None, confidence: None, source: None },
     }
+}
+
+/// The primary languages the tenant's agents speak, sorted: the tenant prior of detection.
+pub fn tenant_languages(state: &State) -> Vec<String> {
+    let mut out: Vec<String> = state
+        .agents
+        .iter()
+        .filter(|a| a.active)
+        .flat_map(|a| a.languages.iter().map(|(l, _)| engine::primary(l)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A new ticket's language with the priors the router has: the tenant's languages, and — only
+/// when the text leaves the detector unsure, since it costs two reads — the requester's locale
+/// and the language of their latest earlier ticket.
+fn language_for(conn: &mut DbConnection, tenant: &TenantId, new: &NewTicket, langs: &[String]) -> AppResult<Language> {
+    let priors = language::Priors { tenant: langs, ..Default::default() };
+    let first = language_with(new, &priors);
+    if first.source == Some("explicit") || first.confidence.is_some_and(|c| c >= SURE) {
+        return Ok(first);
+    }
+    let (locale, earlier) = requester_languages(conn, tenant, new)?;
+    if locale.is_none() && earlier.is_none() {
+        return Ok(first);
+    }
+    let priors = language::Priors { tenant: langs, locale: locale.as_deref(), earlier: earlier.as_deref() };
+    Ok(language_with(new, &priors))
+}
+
+/// The requester contact's locale and their latest ticket's language, when they are known.
+fn requester_languages(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    new: &NewTicket,
+) -> AppResult<(Option<String>, Option<String>)> {
+    use crate::db::schema::{contacts, tickets};
+    use crate::tickets::create::Requester;
+    let q = contacts::table.filter(contacts::tenant_id.eq(tenant.as_str())).select((contacts::id, contacts::locale));
+    let found: Option<(String, Option<String>)> = match &new.requester {
+        Requester::Contact(id) => q.filter(contacts::id.eq(id.as_str())).first(conn).optional()?,
+        Requester::Email { email, .. } => {
+            q.filter(contacts::email.eq(email.trim().to_lowercase())).first(conn).optional()?
+        }
+    };
+    let Some((id, locale)) = found else { return Ok((None, None)) };
+    let earlier: Option<Option<String>> = tickets::table
+        .filter(tickets::tenant_id.eq(tenant.as_str()))
+        .filter(tickets::requester_id.eq(&id))
+        .filter(tickets::language.is_not_null())
+        .order(tickets::created_at.desc())
+        .select(tickets::language)
+        .first(conn)
+        .optional()?;
+    Ok((locale, earlier.flatten()))
 }
 
 /// The engine's facts about a new ticket in language `lang`.
@@ -112,9 +177,10 @@ fn decide_into(
     tenant: &TenantId,
     state: &mut State,
     new: &NewTicket,
+    langs: &[String],
     at: DateTime<Utc>,
 ) -> AppResult<Routing> {
-    let lang = language_of(new);
+    let lang = language_for(conn, tenant, new, langs)?;
     let mut f = facts(new, lang.code.clone());
     // Only rules on the requester need the contact: no extra statement for tenants without them.
     if state.rules.iter().any(|r| r.vip.is_some() || r.requester_domain.is_some()) {
@@ -133,22 +199,31 @@ impl Router for ShiftRouter {
 
     fn route_batch(&self, conn: &mut DbConnection, tenant: &TenantId, batch: &[&Creation]) -> AppResult<Vec<Routing>> {
         // Imports keep the assignment they had elsewhere (none): routing is for what arrives now.
-        let detect_only = |c: &Creation| {
-            let lang = language_of(&c.new);
-            Routing { language: (lang.source == Some("detected")).then_some(lang.code).flatten(), ..Routing::default() }
+        let detect_only = |conn: &mut DbConnection, c: &Creation, langs: &[String]| -> AppResult<Routing> {
+            // An import's requester history is being written by the import itself: not read per ticket.
+            let lang = if c.history.is_some() {
+                language_with(&c.new, &language::Priors { tenant: langs, ..Default::default() })
+            } else {
+                language_for(conn, tenant, &c.new, langs)?
+            };
+            Ok(Routing {
+                language: (lang.source == Some("detected")).then_some(lang.code).flatten(),
+                ..Routing::default()
+            })
         };
         if !configured(conn, tenant)? {
-            return Ok(batch.iter().map(|c| detect_only(c)).collect());
+            return batch.iter().map(|c| detect_only(conn, c, &[])).collect();
         }
         let mut state = store::load_state(conn, tenant)?;
+        let langs = tenant_languages(&state);
         let at = Utc::now();
         batch
             .iter()
             .map(|c| {
                 if c.history.is_some() {
-                    Ok(detect_only(c))
+                    detect_only(conn, c, &langs)
                 } else {
-                    decide_into(conn, tenant, &mut state, &c.new, at)
+                    decide_into(conn, tenant, &mut state, &c.new, &langs, at)
                 }
             })
             .collect()

@@ -36,6 +36,8 @@ mod routing;
 mod routing_console;
 mod routing_followups;
 mod routing_holidays;
+mod routing_holidays_console;
+mod routing_language;
 mod saved_views;
 mod search;
 mod seed;

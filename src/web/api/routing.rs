@@ -231,10 +231,11 @@ pub(crate) async fn preview(req: HttpRequest, client: ApiClient, body: ApiJson<P
         assignee_id: None,
         team_id: None,
     };
-    let lang = router::language_of(&new);
-    let facts = router::facts(&new, lang.code.clone());
     let tid = client.tenant_id();
     let state = app.db.read(move |c| store::load_state(c, &tid)).await?;
+    let langs = router::tenant_languages(&state);
+    let lang = router::language_with(&new, &crate::routing::language::Priors { tenant: &langs, ..Default::default() });
+    let facts = router::facts(&new, lang.code.clone());
     // A minute's slack: "now" as the client saw it is not the future.
     let opts = Options { assume_online: at > now + chrono::Duration::minutes(1) };
     let d = engine::decide(&facts, &state, at, opts);

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::forms::FormState;
 use super::{html_status, see_other, Page};
 use crate::accounts::agents::{self, Agent};
 use crate::error::{AppError, AppResult};
@@ -23,10 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/teams/{id}/members/{agent}/remove", web::post().to(remove_member));
 }
 
-/// A team with its members' names, for the teams page.
+/// A team with its members' names and holidays, for the teams page.
 struct TeamView {
     team: teams::Team,
     members: Vec<(String, String)>,
+    holidays: Vec<crate::routing::schedule::HolidayDoc>,
 }
 
 #[derive(Template)]
@@ -37,10 +39,12 @@ struct TeamsPage {
     agents: Vec<Agent>,
     /// Why the last delete was refused, shown above the teams.
     refused: Option<Refusal>,
+    /// A refused holiday form: the team it was for, what was typed and why.
+    form: Option<(String, FormState)>,
 }
 
 /// A refused delete: the team's name and what still uses it, each line already translated.
-struct Refusal {
+pub(super) struct Refusal {
     title: String,
     uses: Vec<String>,
     how: String,
@@ -50,16 +54,41 @@ impl TeamsPage {
     fn is_member(&self, t: &TeamView, agent_id: &str) -> bool {
         t.members.iter().any(|(id, _)| id == agent_id)
     }
+
+    /// The refused holiday form, when it was `t`'s.
+    fn form_of(&self, t: &TeamView) -> Option<&FormState> {
+        self.form.as_ref().filter(|(id, _)| *id == t.team.id.as_str()).map(|(_, f)| f)
+    }
+
+    /// What was typed in `t`'s holiday form field `name` before it was refused.
+    fn typed<'a>(&'a self, t: &TeamView, name: &str) -> &'a str {
+        self.form_of(t).map_or("", |f| f.value(name, ""))
+    }
+
+    /// Why `t`'s holiday form field `name` was refused.
+    fn error_at(&self, t: &TeamView, name: &str) -> Option<&str> {
+        self.form_of(t).and_then(|f| f.error(name))
+    }
+
+    /// `aria-invalid` and `aria-describedby` for `t`'s field `name` while it is at fault.
+    fn aria(&self, t: &TeamView, name: &str) -> String {
+        match self.error_at(t, name) {
+            Some(_) => format!(r#" aria-invalid="true" aria-describedby="{name}-error-{}""#, t.team.id),
+            None => String::new(),
+        }
+    }
 }
 
 async fn teams_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
-    render(&req, &user, None, StatusCode::OK).await
+    render(&req, &user, None, None, StatusCode::OK).await
 }
 
-async fn render(
+/// The teams page with `status`, and a refused delete or holiday form when there was one.
+pub(super) async fn render(
     req: &HttpRequest,
     user: &ConsoleUser,
     refused: Option<Refusal>,
+    form: Option<(String, FormState)>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
@@ -77,12 +106,15 @@ async fn render(
                     .filter(|a| ids.iter().any(|id| a.id == *id))
                     .map(|a| (a.id.to_string(), a.name.clone()))
                     .collect();
-                out.push(TeamView { team, members });
+                let holidays = crate::routing::store::team_schedule(c, &tid, team.id.as_str())?
+                    .map(|s| s.holidays)
+                    .unwrap_or_default();
+                out.push(TeamView { team, members, holidays });
             }
             Ok((out, agents))
         })
         .await?;
-    html_status(&TeamsPage { teams, agents, refused, page: Page::for_user(user, "admin-teams") }, status)
+    html_status(&TeamsPage { teams, agents, refused, form, page: Page::for_user(user, "admin-teams") }, status)
 }
 
 #[derive(Deserialize)]
@@ -126,7 +158,7 @@ async fn delete_team(
         (_, Ok(())) => Ok(see_other("/admin/teams")),
         (name, Err(used)) => {
             let refusal = refusal(&f.user.tr, &name, &used);
-            render(&req, &f.user, Some(refusal), StatusCode::CONFLICT).await
+            render(&req, &f.user, Some(refusal), None, StatusCode::CONFLICT).await
         }
     }
 }

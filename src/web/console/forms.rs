@@ -29,6 +29,14 @@ impl FormState {
         FormState { values, error }
     }
 
+    /// The same form with its error's message replaced (one that carries more than its key).
+    pub fn with_message(mut self, message: String) -> Self {
+        if let Some((_, m)) = self.error.as_mut() {
+            *m = message;
+        }
+        self
+    }
+
     /// What the agent typed in `name`, or `default` when the form is fresh.
     pub fn value<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
         self.values.get(name).map(String::as_str).unwrap_or(default)

@@ -16,6 +16,7 @@ mod live;
 mod next_path;
 mod profile;
 mod signin;
+mod team_holidays;
 mod ticket_fields;
 mod ticket_merge;
 mod ticket_page;
@@ -195,6 +196,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(admin_teams::routes)
+            .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)
             .configure(webhooks::routes)

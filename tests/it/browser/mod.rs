@@ -9,6 +9,7 @@ mod failed_mail;
 mod help_center;
 mod inbox_bulk;
 mod routing;
+mod team_holidays;
 mod ticket_safety;
 mod tickets;
 pub mod webdriver;
