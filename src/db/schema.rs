@@ -607,3 +607,15 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    macros (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        bodies -> Text,
+        actions -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod create;
 pub mod csat;
 pub mod intake;
+pub mod macros;
 pub mod merge;
 pub mod queries;
 pub mod teams;

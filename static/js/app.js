@@ -210,10 +210,69 @@ if (ticket) {
   undo?.querySelector("[data-undo]").addEventListener("click", () => { cancelSolve(); document.activeElement.blur(); });
   undo?.querySelector("[data-now]").addEventListener("click", solveNow);
 
+  // Macros: "m" opens the picker; typing filters by name, arrows move, Enter fills the composer
+  // with the macro rendered for this ticket, and its actions go with the message (macro_id).
+  const picker = document.getElementById("macro-picker");
+  const openPicker = () => {
+    if (!picker || !body) return;
+    const search = document.getElementById("macro-search");
+    search.value = "";
+    filterMacros();
+    picker.showModal();
+    search.focus();
+  };
+  const options = () => [...(picker?.querySelectorAll("[role=option]") || [])];
+  const visible = () => options().filter((o) => !o.hidden);
+  const select = (o) => {
+    options().forEach((x) => x.setAttribute("aria-selected", String(x === o)));
+    const search = document.getElementById("macro-search");
+    if (o) { search.setAttribute("aria-activedescendant", o.id); o.scrollIntoView({ block: "nearest" }); }
+    else search.removeAttribute("aria-activedescendant");
+  };
+  function filterMacros() {
+    const q = document.getElementById("macro-search").value.trim().toLocaleLowerCase();
+    options().forEach((o) => { o.hidden = q !== "" && !o.textContent.toLocaleLowerCase().includes(q); });
+    document.getElementById("macro-none").hidden = visible().length > 0;
+    select(visible()[0]);
+  }
+  const pickMacro = async (o) => {
+    if (!o) return;
+    const r = await fetch(picker.dataset.url + encodeURIComponent(o.dataset.id), { credentials: "same-origin" });
+    if (!r.ok) return;
+    const data = await r.json();
+    body.value = data.body;
+    body.dispatchEvent(new Event("input"));
+    document.getElementById("macro-id").value = o.dataset.id;
+    const note = document.getElementById("macro-note");
+    note.querySelector("span").textContent = data.actions.length ? `${picker.dataset.will} ${data.actions.join("; ")}` : "";
+    note.hidden = data.actions.length === 0;
+    picker.close();
+    kind("reply");
+    body.focus();
+  };
+  if (picker) {
+    const search = document.getElementById("macro-search");
+    search.addEventListener("input", filterMacros);
+    search.addEventListener("keydown", (e) => {
+      const list = visible();
+      const at = list.findIndex((o) => o.getAttribute("aria-selected") === "true");
+      if (e.key === "ArrowDown") { e.preventDefault(); select(list[Math.min(at + 1, list.length - 1)]); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); select(list[Math.max(at - 1, 0)]); }
+      else if (e.key === "Enter") { e.preventDefault(); pickMacro(list[at]); }
+    });
+    picker.querySelector("[role=listbox]").addEventListener("click", (e) => pickMacro(e.target.closest("[role=option]")));
+    document.getElementById("macro-open")?.addEventListener("click", openPicker);
+    document.getElementById("macro-clear")?.addEventListener("click", () => {
+      document.getElementById("macro-id").value = "";
+      document.getElementById("macro-note").hidden = true;
+    });
+  }
+
   const help = document.getElementById("shortcuts-help");
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && solveTimer) { e.preventDefault(); cancelSolve(); return; }
-    if (help?.open || typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (help?.open || picker?.open || typing(document.activeElement) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === "m" && picker && !document.getElementById("macro-open")?.disabled) { e.preventDefault(); openPicker(); return; }
     if (e.key === "r" && body) { e.preventDefault(); kind("reply"); body.focus(); }
     else if (e.key === "n" && body) { e.preventDefault(); kind("note"); body.focus(); }
     else if (e.key === "a") document.getElementById("assign-me")?.submit();

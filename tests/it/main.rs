@@ -30,6 +30,7 @@ mod isolation;
 mod jobs;
 mod kb;
 mod live_streams;
+mod macros;
 mod migrations;
 mod ops;
 mod routing;

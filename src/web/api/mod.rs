@@ -4,6 +4,7 @@ mod alerts;
 pub(crate) mod chat;
 mod directory;
 pub(crate) mod kb;
+mod macros;
 pub(crate) mod mail;
 pub mod openapi;
 mod routing;
@@ -46,6 +47,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(chat::routes)
                 .configure(kb::routes)
                 .configure(alerts::routes)
+                .configure(macros::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -238,7 +238,38 @@ fn properties() -> Vec<(&'static str, &'static str, Value)> {
         ),
     ];
     v.extend(kb_properties());
+    v.extend(macro_properties());
     v
+}
+
+/// A macro body as `tickets::macros::placeholders` takes it: no NUL, and every `{{` opens one
+/// of the known placeholders (padded by spaces only) closed by `}}`.
+fn macro_body() -> Value {
+    let names =
+        crate::tickets::macros::PLACEHOLDERS.iter().map(|p| p.replace('.', r"\.")).collect::<Vec<_>>().join("|");
+    json!({"type": "string", "maxLength": crate::tickets::macros::MAX_BODY_CHARS,
+           "pattern": format!(r"^([^{{\u0000]|\{{[^{{\u0000]|\{{\{{ *({names}) *\}}\}})*\{{?$")})
+}
+
+/// Macros as `tickets::macros` checks them.
+fn macro_properties() -> Vec<(&'static str, &'static str, Value)> {
+    let bodies = json!({"type": "object", "maxProperties": crate::tickets::macros::MAX_LOCALES,
+                        "propertyNames": language(), "additionalProperties": macro_body()});
+    let or_null = |names: Vec<&str>| names.into_iter().map(Value::from).chain([Value::Null]).collect::<Vec<_>>();
+    let statuses = or_null(crate::tickets::macros::STATUSES.to_vec());
+    let priorities = or_null(Priority::ALL.iter().map(|p| p.as_str()).collect());
+    let status = json!({"type": ["string", "null"], "enum": statuses});
+    let priority = json!({"type": ["string", "null"], "enum": priorities});
+    vec![
+        ("MacroIn", "name", line(crate::tickets::macros::MAX_NAME_CHARS)),
+        ("MacroIn", "bodies", nullable(bodies.clone())),
+        ("MacroPatch", "name", nullable(line(crate::tickets::macros::MAX_NAME_CHARS))),
+        ("MacroPatch", "bodies", nullable(bodies)),
+        ("MacroActionsIn", "status", status),
+        ("MacroActionsIn", "priority", priority),
+        ("MacroActionsIn", "add_tags", nullable(tags())),
+        ("MacroActionsIn", "assignee_id", nullable(no_nul())),
+    ]
 }
 
 /// The knowledge base's bodies, as `kb::check_line`, `kb::structure::check_names` and

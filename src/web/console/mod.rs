@@ -13,6 +13,7 @@ mod password_link;
 mod routing_page;
 
 mod live;
+mod macros;
 mod next_path;
 mod profile;
 mod signin;
@@ -196,6 +197,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(admin_teams::routes)
+            .configure(macros::routes)
             .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)

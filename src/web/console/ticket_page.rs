@@ -56,6 +56,8 @@ struct TicketPage {
     conflict: Vec<ConflictRow>,
     /// Just after the agent's own message: which kind it was, to confirm it went through.
     sent: Option<&'static str>,
+    /// The tenant's macros (id, name), for the composer's picker.
+    macros: Vec<(String, String)>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -157,6 +159,11 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
     let (mut d, merged_into, previous, mail) = app.db.read(move |c| load(c, &tid, &key)).await?;
     let timeline = std::mem::take(&mut d.timeline);
     let events = std::mem::take(&mut d.events);
+    let tid = user.tenant_id();
+    let macros = app
+        .db
+        .read(move |c| Ok(crate::tickets::macros::list(c, &tid)?.into_iter().map(|x| (x.id, x.name)).collect()))
+        .await?;
     let (chat_page, chat_read) = match d.ticket.channel {
         Channel::Chat => {
             let (tid, id) = (user.tenant_id(), d.ticket.id.to_string());
@@ -184,6 +191,7 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
     };
     Ok(TicketPage {
         sent: None,
+        macros,
         chat_page,
         chat_read,
         tags: form.value("tags", &d.ticket.tags).to_string(),
@@ -265,7 +273,8 @@ pub async fn retry_mail(
 }
 
 /// POST /tickets/{key}/messages: a reply or an internal note with optional files, optionally
-/// setting the status.
+/// setting the status; with `macro_id`, the macro's actions too (the status chosen beside the
+/// send button wins over the macro's).
 pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let field = |k: &str| f.fields.get(k).map(String::as_str).unwrap_or("");
@@ -274,6 +283,8 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
         return Err(AppError::invalid("kind", "error-kind-invalid", "reply or note"));
     }
     let status = Some(field("status")).filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
+    // A macro picked in the composer: its actions apply with the message, in its transaction.
+    let macro_id = Some(field("macro_id").to_string()).filter(|s| !s.is_empty());
     let tid = f.user.tenant_id();
     // The files are already in the store; the message and its attachment rows commit together.
     let blobs = f.files.clone();
@@ -291,6 +302,9 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
         .write(move |c| {
             let t = resolve(c, &tid, &key)?;
             let (t, m) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
+            if let Some(id) = &macro_id {
+                crate::tickets::macros::apply_actions(c, &tid, &actor, id, &t.id, None)?;
+            }
             if let Some(s) = status {
                 let ch = TicketChanges { status: Some(s), ..TicketChanges::default() };
                 commands::update_ticket(c, &tid, &actor, &t.id, &ch, None)?;

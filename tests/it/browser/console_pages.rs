@@ -128,6 +128,14 @@ async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String)> {
     let (t, email, pw) = app.seed_tenant_with("shop", "zh-CN", Role::Owner);
     app.add_agent(&t, "Li", Role::Agent);
     app.state.db.write_blocking(|c| meridian::tickets::teams::create(c, &t.tenant_id(), "售后团队")).expect("team");
+    let input = meridian::tickets::macros::MacroInput {
+        name: Some("退款说明".into()),
+        bodies: Some([("zh-CN".to_string(), "{{requester.name}}您好，退款将在三个工作日内到账。".to_string())].into()),
+        status: Some(Some("pending".into())),
+        add_tags: Some(vec!["退款".into()]),
+        ..Default::default()
+    };
+    app.state.db.write_blocking(|c| meridian::tickets::macros::create(c, &t.tenant_id(), &input)).expect("macro");
     let mut first = 0;
     for (i, subject) in ["打印机着火了，请尽快派人", "发票抬头需要修改", "退款还没有到账"].iter().enumerate()
     {
@@ -164,6 +172,7 @@ fn pages(ticket: i64) -> Vec<String> {
         "/api-reference",
         "/admin/agents",
         "/admin/teams",
+        "/admin/macros",
         "/admin/routing",
         "/admin/tokens",
         "/admin/jobs",
