@@ -11,8 +11,8 @@ PORT=${PORT:-18097}
 WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
-# Every socket is a file on both sides.
-ulimit -n 65536
+# Every socket is a file on both sides: as many as this machine allows each process.
+ulimit -n "$(ulimit -Hn)"
 export MERIDIAN_LISTEN="127.0.0.1:$PORT" MERIDIAN_SMTP_LISTEN=off MERIDIAN_LOG=warn MERIDIAN_DEMO=false
 (cd "$HERE/.." && cargo bench --locked --bench chat_connections --no-run 2> "$WORK/build.log") || { cat "$WORK/build.log"; exit 1; }
 LOAD=$(ls -t "${CARGO_TARGET_DIR:-$HERE/../target}"/release/deps/chat_connections-* | grep -v '\.d$' | head -1)
