@@ -20,18 +20,19 @@ use crate::error::{AppError, AppResult};
 use crate::kb::Audience;
 use crate::tenancy::{self, Tenant};
 
-/// The tenant a widget request is for, and the Origin it may be answered to.
-struct Door {
-    app: AppState,
-    tenant: Tenant,
-    settings: ChatSettings,
+/// The tenant a widget request (HTTP or the WebSocket upgrade) is for, and the Origin it may be
+/// answered to.
+pub(super) struct Door {
+    pub(super) app: AppState,
+    pub(super) tenant: Tenant,
+    pub(super) settings: ChatSettings,
     /// The request's Origin when the tenant allows it (echoed in CORS headers).
     origin: Option<String>,
 }
 
 impl Door {
     /// Look up the slug's tenant; refuse an Origin the tenant has not allowed.
-    async fn open(req: &HttpRequest, slug: String) -> AppResult<Door> {
+    pub(super) async fn open(req: &HttpRequest, slug: String) -> AppResult<Door> {
         let app = crate::web::auth::state(req)?;
         let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (tenant, settings) = app
@@ -43,6 +44,7 @@ impl Door {
             })
             .await?;
         if !settings.origin_allowed(origin.as_deref()) {
+            tracing::info!(tenant = %tenant.slug, origin = ?origin, "widget request from a disallowed origin");
             return Err(AppError::Forbidden);
         }
         Ok(Door { app, tenant, settings, origin })

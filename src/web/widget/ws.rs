@@ -13,7 +13,6 @@ mod csat;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError, Session};
 use chrono::Utc;
@@ -24,12 +23,12 @@ use crate::app::AppState;
 use crate::chat::appearance;
 use crate::chat::conversations::{self, ChatMessage};
 use crate::chat::offline::{self, Offline};
-use crate::chat::settings::{self, ChatSettings};
+use crate::chat::settings::ChatSettings;
 use crate::chat::visitors::{self, Visitor};
 use crate::error::{AppError, AppResult};
 use crate::events::feed::{Feed, Key};
 use crate::events::{DomainEvent, LiveMessage};
-use crate::tenancy::{self, Tenant, TenantId};
+use crate::tenancy::{Tenant, TenantId};
 use crate::types::{MessageKind, Status};
 
 /// How long the widget has to send `hello`.
@@ -63,21 +62,7 @@ impl From<Close> for End {
 
 /// GET /widget/ws/{slug}: check the tenant and the Origin, then upgrade.
 pub async fn connect(req: HttpRequest, body: web::Payload, slug: web::Path<String>) -> AppResult<HttpResponse> {
-    let app = crate::web::auth::state(&req)?;
-    let slug = slug.into_inner();
-    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (tenant, settings) = app
-        .db
-        .read(move |c| {
-            let t = tenancy::by_slug(c, &slug)?;
-            let s = settings::get(c, &t.tenant_id())?;
-            Ok((t, s))
-        })
-        .await?;
-    if !settings.origin_allowed(origin.as_deref()) {
-        tracing::info!(tenant = %tenant.slug, origin = ?origin, "widget connection from a disallowed origin");
-        return Err(AppError::Forbidden);
-    }
+    let super::http::Door { app, tenant, settings, .. } = super::http::Door::open(&req, slug.into_inner()).await?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::BadRequest(format!("a WebSocket upgrade is expected: {e}")))?;
     let conn = Connection {
