@@ -287,20 +287,21 @@ pub fn text_candidates(
 // Message bodies (replies and notes): an FTS5 trigram table fed by triggers on SQLite (migration
 // `message_search`), a pg_trgm GIN index on (tenant_id, lower(body_text)) on PostgreSQL. Unlike
 // the subject candidates these are checked against the text in the same statement, so the ids are
-// exact and the caller can use them as they are; the limit counts tickets.
-const BODY_TICKETS_SQLITE: &str = "SELECT DISTINCT m.ticket_id AS id FROM (\
-     SELECT k.tenant_id, k.message_id FROM message_search \
-       JOIN message_search_keys k ON k.id = message_search.rowid \
-       WHERE message_search MATCH ?1 AND k.tenant_id = ?2) hit \
-     JOIN messages m ON m.tenant_id = hit.tenant_id AND m.id = hit.message_id \
-     WHERE lower(m.body_text) LIKE ?3 ESCAPE '\\' LIMIT ?4";
+// exact and the caller can use them as they are. The limit counts matching messages, not tickets:
+// a DISTINCT would have to read every match before returning any (a third of a second for a word in
+// 100,000 messages, measured), where a plain LIMIT stops at the first `limit` + 1.
+const BODY_TICKETS_SQLITE: &str = "SELECT m.ticket_id AS id FROM message_search \
+     JOIN message_search_keys k ON k.id = message_search.rowid \
+     JOIN messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id \
+     WHERE message_search MATCH ?1 AND k.tenant_id = ?2 AND lower(m.body_text) LIKE ?3 ESCAPE '\\' \
+     LIMIT ?4";
 
-const BODY_TICKETS_PG: &str = "SELECT DISTINCT ticket_id AS id FROM messages \
+const BODY_TICKETS_PG: &str = "SELECT ticket_id AS id FROM messages \
      WHERE tenant_id = $1 AND kind <> 'system' AND lower(body_text) LIKE $2 ESCAPE '\\' LIMIT $3";
 
 /// Ids of the tenant's tickets with a reply or note whose body holds `text` (at least three
 /// characters; `pattern` as for [`text_candidates`]), read from the body index; `None` when more
-/// than `limit` tickets match (the caller then checks tickets row by row instead).
+/// than `limit` messages match (the caller then checks tickets row by row instead).
 pub fn body_tickets(
     conn: &mut DbConnection,
     tenant: &crate::tenancy::TenantId,
@@ -331,7 +332,10 @@ pub fn body_tickets(
     if rows.len() as i64 > limit {
         return Ok(None);
     }
-    Ok(Some(rows.into_iter().map(|r| r.id).collect()))
+    let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Some(ids))
 }
 
 const EXCERPTS_SQLITE: &str = "SELECT ticket_id, id, kind, \
