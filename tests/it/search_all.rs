@@ -290,3 +290,45 @@ async fn the_migration_backfills_existing_messages(app: TestApp) {
     assert_eq!(ids(&api(&app, &tok, "echidnabolt").await.1, "ticket"), [id.as_str()]);
 }
 both!(the_migration_backfills_existing_messages);
+
+/// The results page pages through tickets with keyset links, forward and back, without scripts.
+async fn the_results_page_is_paginated(app: TestApp) {
+    let (c, tok) = agent_and_token(&app, "acme").await;
+    let mut made = Vec::new();
+    for i in 0..23 {
+        let (id, n) = ticket(&app, &tok, &format!("Case {i}"), "Hello").await;
+        message(&app, &tok, &id, "reply", &format!("Reference gizmoquark-{i}")).await;
+        made.push(n);
+    }
+    let numbers = |page: &str| -> Vec<i64> {
+        page.split("<li data-ticket=")
+            .skip(1)
+            .filter_map(|li| {
+                let at = li.find("href=\"/tickets/")? + "href=\"/tickets/".len();
+                li[at..].split('"').next()?.parse().ok()
+            })
+            .collect()
+    };
+    let href = |page: &str, rel: &str| -> Option<String> {
+        let at = page.find(&format!("rel=\"{rel}\""))?;
+        let start = page[..at].rfind("href=\"")? + 6;
+        Some(page[start..].split('"').next()?.replace("&#38;", "&").replace("&amp;", "&"))
+    };
+    let first = c.get(url(&app, "/search", "gizmoquark")).send().await.unwrap().text().await.unwrap();
+    let one = numbers(&first);
+    assert_eq!(one.len(), 20, "{first}");
+    assert!(href(&first, "prev").is_none());
+    let next = href(&first, "next").expect("a next page");
+    let second = c.get(app.url(&next)).send().await.unwrap().text().await.unwrap();
+    let two = numbers(&second);
+    assert_eq!(two.len(), 3);
+    assert!(href(&second, "next").is_none());
+    let mut all: Vec<i64> = one.iter().chain(&two).copied().collect();
+    all.sort();
+    made.sort();
+    assert_eq!(all, made, "every ticket once, across the pages");
+    let back = href(&second, "prev").expect("a previous page");
+    let again = c.get(app.url(&back)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(numbers(&again), one);
+}
+both!(the_results_page_is_paginated);
