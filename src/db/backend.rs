@@ -283,3 +283,119 @@ pub fn text_candidates(
     };
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+// Message bodies (replies and notes): an FTS5 trigram table fed by triggers on SQLite (migration
+// `message_search`), a pg_trgm GIN index on (tenant_id, lower(body_text)) on PostgreSQL. Unlike
+// the subject candidates these are checked against the text in the same statement, so the ids are
+// exact and the caller can use them as they are. The limit counts matching messages, not tickets:
+// a DISTINCT would have to read every match before returning any (a third of a second for a word in
+// 100,000 messages, measured), where a plain LIMIT stops at the first `limit` + 1.
+const BODY_TICKETS_SQLITE: &str = "SELECT m.ticket_id AS id FROM message_search \
+     JOIN message_search_keys k ON k.id = message_search.rowid \
+     JOIN messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id \
+     WHERE message_search MATCH ?1 AND k.tenant_id = ?2 AND lower(m.body_text) LIKE ?3 ESCAPE '\\' \
+     LIMIT ?4";
+
+const BODY_TICKETS_PG: &str = "SELECT ticket_id AS id FROM messages \
+     WHERE tenant_id = $1 AND kind <> 'system' AND lower(body_text) LIKE $2 ESCAPE '\\' LIMIT $3";
+
+/// Ids of the tenant's tickets with a reply or note whose body holds `text` (at least three
+/// characters; `pattern` as for [`text_candidates`]), read from the body index; `None` when more
+/// than `limit` messages match (the caller then checks tickets row by row instead).
+pub fn body_tickets(
+    conn: &mut DbConnection,
+    tenant: &crate::tenancy::TenantId,
+    text: &str,
+    pattern: &str,
+    limit: i64,
+) -> QueryResult<Option<Vec<String>>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    // One more than allowed tells "exactly the limit" from "too many".
+    let rows: Vec<Id> = match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(BODY_TICKETS_PG)
+            .bind::<Text, _>(tenant.as_str())
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(limit + 1)
+            .load(c)?,
+        DbConnection::Sqlite(_) if text.contains('\0') => vec![],
+        DbConnection::Sqlite(c) => diesel::sql_query(BODY_TICKETS_SQLITE)
+            .bind::<Text, _>(every_trigram(text))
+            .bind::<Text, _>(tenant.as_str())
+            .bind::<Text, _>(pattern)
+            .bind::<BigInt, _>(limit + 1)
+            .load(c)?,
+    };
+    if rows.len() as i64 > limit {
+        return Ok(None);
+    }
+    let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
+const EXCERPTS_SQLITE: &str = "SELECT ticket_id, id, kind, \
+       substr(body_text, max(1, instr(lower(body_text), ?3) - ?5), ?6) AS excerpt \
+     FROM messages WHERE tenant_id = ?1 AND ticket_id IN (SELECT value FROM json_each(?2)) \
+       AND kind <> 'system' AND lower(body_text) LIKE ?4 ESCAPE '\\' \
+     ORDER BY created_at DESC, id DESC";
+
+const EXCERPTS_PG: &str = "SELECT ticket_id, id, kind, \
+       substr(body_text, greatest(1, strpos(lower(body_text), $3) - $5), $6) AS excerpt \
+     FROM messages WHERE tenant_id = $1 AND ticket_id = ANY($2) \
+       AND kind <> 'system' AND lower(body_text) LIKE $4 ESCAPE '\\' \
+     ORDER BY created_at DESC, id DESC";
+
+/// A stretch of a message body around the first place it holds the searched text.
+#[derive(Debug, QueryableByName)]
+pub struct Excerpt {
+    #[diesel(sql_type = Text)]
+    pub ticket_id: String,
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub excerpt: String,
+}
+
+/// For each reply or note of these tickets whose body holds `needle` (lowercased; `pattern` its
+/// LIKE form), newest first: `before` characters ahead of the first occurrence and `len` in all.
+/// Only the excerpt leaves the database (bodies may be hundreds of kilobytes), and only the
+/// listed tickets' messages are read, along `messages_by_ticket`.
+pub fn body_excerpts(
+    conn: &mut DbConnection,
+    tenant: &crate::tenancy::TenantId,
+    ticket_ids: &[String],
+    needle: &str,
+    pattern: &str,
+    before: i32,
+    len: i32,
+) -> QueryResult<Vec<Excerpt>> {
+    use diesel::sql_types::Integer;
+    if ticket_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(EXCERPTS_PG)
+            .bind::<Text, _>(tenant.as_str())
+            .bind::<Array<Text>, _>(ticket_ids)
+            .bind::<Text, _>(needle)
+            .bind::<Text, _>(pattern)
+            .bind::<Integer, _>(before)
+            .bind::<Integer, _>(len)
+            .load(c),
+        DbConnection::Sqlite(c) => diesel::sql_query(EXCERPTS_SQLITE)
+            .bind::<Text, _>(tenant.as_str())
+            .bind::<Text, _>(serde_json::to_string(ticket_ids).unwrap_or_else(|_| "[]".into()))
+            .bind::<Text, _>(needle)
+            .bind::<Text, _>(pattern)
+            .bind::<Integer, _>(before)
+            .bind::<Integer, _>(len)
+            .load(c),
+    }
+}

@@ -5,6 +5,7 @@
 //! index fails, [`Search::search`] answers from the database and says so (`fallback`).
 
 pub mod embedded;
+pub mod everything;
 pub mod indexing;
 pub mod meili;
 pub mod text;

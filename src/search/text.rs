@@ -244,6 +244,38 @@ pub fn snippet(text: &str, lang: &str, query: &[Token]) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `text` HTML-escaped with every occurrence of `needle` (case folded, character by character:
+/// the database's substring match) in `<mark>`, whitespace collapsed, `…` where it was cut.
+pub fn mark_substring(text: &str, needle: &str, cut_before: bool, cut_after: bool) -> String {
+    let fold = |c: char| c.to_lowercase().collect::<String>();
+    let hay: Vec<(usize, char)> = text.char_indices().collect();
+    let want: Vec<String> = needle.chars().map(fold).collect();
+    let mut out = String::new();
+    if cut_before {
+        out.push('…');
+    }
+    let (mut i, mut at) = (0, 0);
+    while !want.is_empty() && i + want.len() <= hay.len() {
+        if hay[i..i + want.len()].iter().zip(&want).all(|((_, c), w)| fold(*c) == *w) {
+            let from = hay[i].0;
+            let to = hay.get(i + want.len()).map(|(b, _)| *b).unwrap_or(text.len());
+            escape(&text[at..from], &mut out);
+            out.push_str("<mark>");
+            escape(&text[from..to], &mut out);
+            out.push_str("</mark>");
+            at = to;
+            i += want.len();
+        } else {
+            i += 1;
+        }
+    }
+    escape(&text[at..], &mut out);
+    if cut_after {
+        out.push('…');
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +305,13 @@ mod tests {
         assert!(s.contains("&lt;<mark>script</mark>&gt;"), "{s}");
         assert!(!s.contains("<script"));
         assert!(within("pasword", "password", 1));
+    }
+
+    #[test]
+    fn substrings_are_marked_case_folded_and_escaped() {
+        let s = mark_substring("Hi <b>, the REFUND\n is a refund", "refund", true, false);
+        assert_eq!(s, "…Hi &lt;b&gt;, the <mark>REFUND</mark> is a <mark>refund</mark>");
+        assert_eq!(mark_substring("申请退款按钮", "退款", false, true), "申请<mark>退款</mark>按钮…");
+        assert_eq!(mark_substring("50% off", "%", false, false), "50<mark>%</mark> off");
     }
 }

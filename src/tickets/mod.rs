@@ -10,6 +10,7 @@ pub mod macros;
 pub mod merge;
 pub mod queries;
 pub mod teams;
+pub mod text_search;
 pub mod view_counts;
 
 use chrono::NaiveDateTime;

@@ -10,6 +10,7 @@ use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 
 use super::teams::Team;
+use super::text_search;
 use super::{Channel, Message, Priority, Status, Ticket, TicketEvent};
 use crate::accounts::agents::Agent;
 use crate::accounts::contacts::Contact;
@@ -17,8 +18,6 @@ use crate::db::schema::{agents, attachments, contacts, messages, saved_views, ti
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// The built-in inbox views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +105,10 @@ pub struct Filter {
     pub language: Option<String>,
     pub tag: Option<String>,
     pub q: Option<String>,
+    /// Whether `q` also looks in the bodies of replies and notes (the search over everything);
+    /// the inbox's filter does not.
+    #[serde(default)]
+    pub bodies: bool,
 }
 
 /// One inbox row.
@@ -199,14 +202,10 @@ fn decode_cursor(sort: Sort, c: &str) -> AppResult<CursorData> {
 
 /// A condition on tickets written as SQL (correlated subqueries and row values, which the DSL
 /// does not spell), with its values bound.
-type Literal =
+pub(super) type Literal =
     Box<dyn BoxableExpression<tickets::table, <DbConnection as diesel::Connection>::Backend, SqlType = Bool>>;
 
 type Boxed<'a> = crate::db::schema::tickets::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
 
 /// A tag or text filter that matches at most this many of a tenant's tickets is answered from
 /// its own index (the matching ids, then the view's filters and sort over those few rows). One
@@ -214,10 +213,18 @@ fn escape_like(s: &str) -> String {
 /// finds a page after a few hundred rows.
 const CANDIDATE_CAP: i64 = 2000;
 
-/// Ids that every row of the filter must be among, when a tag or text filter is selective enough
-/// to drive the query from its own index (`None`: walk the view's sort index instead).
-fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) -> AppResult<Option<Vec<String>>> {
-    let mut narrowed: Option<Vec<String>> = None;
+/// What the tag and text indexes say about a filter.
+#[derive(Default)]
+struct Narrowing {
+    /// Ids that every row of the filter must be among, when a tag or text filter is selective
+    /// enough to drive the query from its own index (`None`: walk the view's sort index instead).
+    ids: Option<Vec<String>>,
+    /// The tickets whose messages hold the text, when bodies are searched and few enough.
+    bodies: Option<Vec<String>>,
+}
+
+fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) -> AppResult<Narrowing> {
+    let mut narrowed = Narrowing::default();
     if let Some(tag) = &f.tag {
         let ids: Vec<String> = ticket_tags::table
             .filter(ticket_tags::tenant_id.eq(tenant.as_str()))
@@ -226,16 +233,16 @@ fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) 
             .limit(cap + 1)
             .load(conn)?;
         if ids.len() as i64 <= cap {
-            narrowed = Some(ids);
+            narrowed.ids = Some(ids);
         }
     }
     if let Some(text) = search_text(f) {
         // Fewer than three characters hold no trigram: such a search always walks the view.
-        if text.chars().count() >= 3 {
-            let pattern = like_pattern(text);
-            let ids = crate::db::backend::text_candidates(conn, tenant.as_str(), text, &pattern, cap + 1)?;
-            if ids.len() as i64 <= cap {
-                narrowed = Some(match narrowed {
+        if text_search::indexable(text) {
+            let found = text_search::candidates(conn, tenant, text, f.bodies, cap)?;
+            narrowed.bodies = found.bodies;
+            if let Some(ids) = found.ids {
+                narrowed.ids = Some(match narrowed.ids {
                     Some(tagged) => ids.into_iter().filter(|id| tagged.contains(id)).collect(),
                     None => ids,
                 });
@@ -247,10 +254,6 @@ fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) 
 
 fn search_text(f: &Filter) -> Option<&str> {
     f.q.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn like_pattern(text: &str) -> String {
-    format!("%{}%", escape_like(&text.to_lowercase()))
 }
 
 /// The tag filter row by row: one primary-key probe of `ticket_tags` per ticket read, so the
@@ -265,22 +268,6 @@ fn has_tag(tag: &str) -> Literal {
         .bind::<Text, _>(tag.trim().to_lowercase())
         .sql(")"),
     )
-}
-
-/// The text filter row by row: the subject, or the requester's name or email (one primary-key
-/// probe of `contacts`), holds the text. Case is folded by `lower()`: ASCII only on SQLite,
-/// Unicode on PostgreSQL, as before the text index existed; the index only preselects rows.
-fn matches_text(text: &str) -> Literal {
-    let pattern = like_pattern(text);
-    let requester = sql::<Bool>(
-        "EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = tickets.tenant_id AND c.id = tickets.requester_id \
-         AND (lower(c.name) LIKE ",
-    )
-    .bind::<Text, _>(pattern.clone())
-    .sql(" ESCAPE '\\' OR lower(c.email) LIKE ")
-    .bind::<Text, _>(pattern.clone())
-    .sql(" ESCAPE '\\'))");
-    Box::new(lower(tickets::subject).like(pattern).escape('\\').or(requester))
 }
 
 /// Row-value comparison `(a, b) <op> (t, id)`: both backends seek an index on (…, a, b) to it,
@@ -329,14 +316,19 @@ macro_rules! apply_filter {
         if let Some(l) = &f.language {
             q = q.filter(tickets::language.eq(l.clone()));
         }
-        if let Some(ids) = $narrowed {
+        let narrowed: Narrowing = $narrowed;
+        if let Some(ids) = narrowed.ids {
             q = q.filter(tickets::id.eq_any(ids));
         }
         if let Some(tag) = &f.tag {
             q = q.filter(has_tag(tag));
         }
         if let Some(text) = search_text(f) {
-            q = q.filter(matches_text(text));
+            q = q.filter(if f.bodies {
+                text_search::matches_text_or_body(text, narrowed.bodies.as_ref())
+            } else {
+                text_search::matches_text(text)
+            });
         }
         q
     }};

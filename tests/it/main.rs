@@ -41,6 +41,7 @@ mod routing_holidays_console;
 mod routing_language;
 mod saved_views;
 mod search;
+mod search_all;
 mod seed;
 mod uploads;
 mod wal;

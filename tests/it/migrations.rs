@@ -66,15 +66,18 @@ fn both_backends_have_the_same_tables_and_columns() {
     sqlite.migrate().unwrap();
     let mut s = columns(&sqlite);
     assert!(s.contains(&("agents".into(), "tenant_id".into())));
-    // The inbox's text index is the one schema difference by design: FTS5 tables (with their
-    // shadow tables and key tables) for subjects and requesters on SQLite, GIN indexes on
-    // existing columns on PostgreSQL. Each backend must have its own; the rest must match.
-    let is_search = |t: &str| t.starts_with("ticket_search") || t.starts_with("contact_search");
+    // The text index is the one schema difference by design: FTS5 tables (with their shadow
+    // tables and key tables) for subjects, requesters and message bodies on SQLite, GIN indexes
+    // on existing columns on PostgreSQL. Each backend must have its own; the rest must match.
+    let is_search =
+        |t: &str| t.starts_with("ticket_search") || t.starts_with("contact_search") || t.starts_with("message_search");
     let search: Vec<(String, String)> = s.iter().filter(|(t, _)| is_search(t)).cloned().collect();
     assert!(search.contains(&("ticket_search".into(), "subject".into())), "{search:?}");
     assert!(search.contains(&("ticket_search_keys".into(), "ticket_id".into())), "{search:?}");
     assert!(search.contains(&("contact_search".into(), "email".into())), "{search:?}");
     assert!(search.contains(&("contact_search_keys".into(), "contact_id".into())), "{search:?}");
+    assert!(search.contains(&("message_search".into(), "body".into())), "{search:?}");
+    assert!(search.contains(&("message_search_keys".into(), "message_id".into())), "{search:?}");
     s.retain(|(t, _)| !is_search(t));
     let Some(name) = fresh_pg_database() else { return };
     let pg = Db::connect(
@@ -97,6 +100,7 @@ fn both_backends_have_the_same_tables_and_columns() {
     let trigram: BTreeSet<(String, String)> = trigram.into_iter().map(|r| (r.t, r.c)).collect();
     assert!(trigram.contains(&("tickets".into(), "tickets_subject_trgm".into())), "{trigram:?}");
     assert!(trigram.contains(&("contacts".into(), "contacts_name_trgm".into())), "{trigram:?}");
+    assert!(trigram.contains(&("messages".into(), "messages_body_trgm".into())), "{trigram:?}");
     drop(pg);
     drop_pg_database(&name);
     assert_eq!(s, p);

@@ -9,6 +9,7 @@ pub(crate) mod mail;
 pub mod openapi;
 mod routing;
 mod rules;
+mod search;
 mod strict;
 pub mod support;
 pub mod tickets;
@@ -48,6 +49,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(kb::routes)
                 .configure(alerts::routes)
                 .configure(macros::routes)
+                .configure(search::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

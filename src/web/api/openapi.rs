@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alerts, chat, directory, kb, macros, mail, routing, tickets, webhooks};
+use super::{alerts, chat, directory, kb, macros, mail, routing, search, tickets, webhooks};
 
 /// An RFC 9457 problem, as every API error is sent.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks, alerts, macros (canned replies), the chat widget's settings and the knowledge base of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
+    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks, alerts, macros (canned replies), the chat widget's settings, the knowledge base and a search over tickets, messages and articles of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
     paths(
         super::me,
         tickets::create, tickets::list, tickets::get, tickets::patch, tickets::bulk, tickets::merge,
@@ -62,10 +62,11 @@ impl Modify for BearerAuth {
         kb::structure::delete_section, kb::search::search,
         alerts::get_settings, alerts::patch_settings, alerts::list_failed,
         macros::list, macros::create, macros::get, macros::patch, macros::delete, macros::preview,
+        search::search,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
-    tags((name = "tickets"), (name = "contacts"), (name = "teams"), (name = "agents"), (name = "mail"), (name = "webhooks"), (name = "routing"), (name = "chat"), (name = "knowledge base"), (name = "alerts"), (name = "macros"), (name = "auth"))
+    tags((name = "tickets"), (name = "contacts"), (name = "teams"), (name = "agents"), (name = "mail"), (name = "webhooks"), (name = "routing"), (name = "chat"), (name = "knowledge base"), (name = "alerts"), (name = "macros"), (name = "search"), (name = "auth"))
 )]
 pub struct ApiDoc;
 

@@ -158,6 +158,7 @@ fn parse_filter(q: &ListQuery) -> AppResult<Filter> {
         language: q.language.clone().filter(|s| !s.is_empty()),
         tag: q.tag.clone().filter(|s| !s.is_empty()),
         q: q.q.clone(),
+        bodies: false,
     })
 }
 

@@ -83,6 +83,7 @@ impl InboxQuery {
             language: nonempty(&self.language).map(str::to_string),
             tag: nonempty(&self.tag).map(str::to_string),
             q: nonempty(&self.q).map(str::to_string),
+            bodies: false,
         })
     }
 

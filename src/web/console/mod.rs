@@ -11,6 +11,7 @@ mod forms;
 mod inbox;
 mod password_link;
 mod routing_page;
+mod search_page;
 
 mod live;
 mod macros;
@@ -189,6 +190,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{key}/merge", web::post().to(ticket_page::merge))
             .route("/tickets/{key}/mail/{id}/retry", web::post().to(ticket_page::retry_mail))
             .route("/attachments/{id}", web::get().to(ticket_page::attachment))
+            .route("/search", web::get().to(search_page::show))
+            .route("/search/suggest", web::get().to(search_page::suggest))
+            .route("/kb/{id}", web::get().to(search_page::article))
             .route("/api-reference", web::get().to(api_reference::show))
             .route("/profile", web::get().to(profile::show))
             .route("/profile", web::post().to(profile::update))

@@ -124,7 +124,7 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// Sign in through the form and wait for the inbox (which may hold tickets).
 /// A desk with a Chinese-speaking owner, a second agent, a team and tickets with Chinese text.
-async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String)> {
+async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String, String)> {
     let (t, email, pw) = app.seed_tenant_with("shop", "zh-CN", Role::Owner);
     app.add_agent(&t, "Li", Role::Agent);
     app.state.db.write_blocking(|c| meridian::tickets::teams::create(c, &t.tenant_id(), "售后团队")).expect("team");
@@ -158,11 +158,30 @@ async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String)> {
             first = tk.number;
         }
     }
-    Ok((first, email, pw))
+    let article = meridian::kb::articles::NewArticle {
+        section_id: None,
+        visibility: meridian::kb::Visibility::Internal,
+        translations: vec![meridian::kb::articles::TranslationIn {
+            locale: Some("zh-CN".into()),
+            title: "订单有问题时的处理流程".into(),
+            body_markdown: "先核对**订单号**，再联系仓库。".into(),
+            keywords: vec![],
+            status: Some(meridian::kb::Status::Published),
+        }],
+    };
+    let id = app
+        .state
+        .db
+        .write_blocking(move |c| {
+            meridian::kb::articles::create(c, &t.tenant_id(), &meridian::tickets::Actor::System, &article)
+        })
+        .expect("article")
+        .id;
+    Ok((first, email, pw, id))
 }
 
 /// The console pages an owner can open, with something on each.
-fn pages(ticket: i64) -> Vec<String> {
+fn pages(ticket: i64, article: &str) -> Vec<String> {
     let mut p: Vec<String> = [
         "/inbox",
         "/inbox?view=all_open",
@@ -186,6 +205,10 @@ fn pages(ticket: i64) -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     p.insert(3, format!("/tickets/{ticket}"));
+    // The search over everything: ticket hits quoting a message, and an article hit.
+    p.push("/search?q=%E8%AE%A2%E5%8D%95%E6%9C%89%E9%97%AE%E9%A2%98".into());
+    p.push("/search".into());
+    p.push(format!("/kb/{article}"));
     p
 }
 
@@ -205,7 +228,7 @@ async fn set_locale(app: &TestApp, email: &str, pw: &str, name: &str, locale: &s
 async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     let Some(b) = launch().await else { return Ok(()) };
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
-    let (ticket, email, pw) = chinese_desk(&app).await?;
+    let (ticket, email, pw, article) = chinese_desk(&app).await?;
     // The page behind a password-reset link, for the owner (whose language it speaks).
     let reset = app.state.db.write_blocking(|c| {
         let t = meridian::tenancy::by_slug(c, "shop")?;
@@ -228,7 +251,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
         set_locale(&app, &email, &pw, "shop Owner", locale).await;
         for (width, height) in [(1366u32, 900u32), (390, 844)] {
             b.set_window_size(width, height).await?;
-            for path in pages(ticket).into_iter().chain([reset.clone()]) {
+            for path in pages(ticket, &article).into_iter().chain([reset.clone()]) {
                 b.goto(&app.url(&path)).await?;
                 b.wait_for(Until::Css("main"), WAIT).await.with_context(|| format!("opening {path}"))?;
                 let at = format!("{locale} {width}px {path}");
@@ -262,7 +285,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
 async fn the_catalogue_check_catches_hard_coded_english() -> Result<()> {
     let Some(b) = launch().await else { return Ok(()) };
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
-    let (ticket, email, pw) = chinese_desk(&app).await?;
+    let (ticket, email, pw, _) = chinese_desk(&app).await?;
     set_locale(&app, &email, &pw, "shop Owner", "zh-CN").await;
     super::tickets::sign_in(&b, &app, "shop", &email, &pw).await?;
     b.goto(&app.url(&format!("/tickets/{ticket}"))).await?;

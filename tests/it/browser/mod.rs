@@ -10,6 +10,7 @@ mod help_center;
 mod inbox_bulk;
 mod macros;
 mod routing;
+mod search;
 mod team_holidays;
 mod ticket_safety;
 mod tickets;
