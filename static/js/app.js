@@ -66,6 +66,27 @@ for (const select of document.querySelectorAll("select[data-searchable]")) {
   select.before(search);
 }
 
+// ---- Knowledge-base editor: the preview follows the body as it is typed. The server renders and
+// sanitises it with the help center's renderer; the page only swaps in what the server returned.
+const kbBody = document.querySelector("textarea[data-preview]");
+if (kbBody) {
+  const target = document.getElementById(kbBody.dataset.preview);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  let asked = 0;
+  const update = async () => {
+    const mine = ++asked;
+    const res = await fetch(target.dataset.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "x-csrf-token": csrf, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ body_markdown: kbBody.value }),
+    });
+    // An older answer arriving after a newer one would show text the agent already changed.
+    if (res.ok && mine === asked) target.innerHTML = await res.text();
+  };
+  kbBody.addEventListener("input", debounce(update, 250));
+}
+
 // ---- Inbox: live rows, queue memory for next/previous, keyboard navigation.
 const inbox = document.querySelector('[data-live="inbox"]');
 if (inbox) {

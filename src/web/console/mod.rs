@@ -9,6 +9,9 @@ mod email_setup;
 mod failed_mail;
 mod forms;
 mod inbox;
+mod kb_actions;
+mod kb_editor;
+mod kb_list;
 mod password_link;
 mod routing_page;
 
@@ -198,6 +201,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin::routes)
             .configure(admin_teams::routes)
             .configure(macros::routes)
+            .configure(kb_list::routes)
             .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)

@@ -2,6 +2,7 @@
 //! request form.
 
 mod api;
+mod console;
 mod help;
 mod search;
 
