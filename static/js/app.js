@@ -289,6 +289,26 @@ if (ticket) {
     });
   }
 
+  // Knowledge base: the article search asks the server for its results (a rendered fragment);
+  // "Insert link" puts the article's title and address into the composer at the cursor.
+  const kbSearch = document.getElementById("kb-link-search");
+  kbSearch?.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams(new FormData(kbSearch)).toString();
+    refresh(`${kbSearch.action}?${q}`, document.getElementById("kb-link-results"));
+  });
+  document.querySelector(".panel")?.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-insert-link]");
+    if (!b || !body) return;
+    const text = `${b.dataset.title}: ${b.dataset.url}`;
+    const at = body.selectionStart ?? body.value.length;
+    const before = body.value.slice(0, at);
+    const gap = before && !/\s$/.test(before) ? " " : "";
+    body.value = before + gap + text + body.value.slice(body.selectionEnd ?? at);
+    body.dispatchEvent(new Event("input"));
+    body.focus();
+  });
+
   const help = document.getElementById("shortcuts-help");
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && solveTimer) { e.preventDefault(); cancelSolve(); return; }

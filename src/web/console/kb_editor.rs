@@ -145,6 +145,8 @@ impl EditorPage {
 pub(super) struct EditorQuery {
     locale: Option<String>,
     saved: Option<String>,
+    /// On a new article: the ticket (number) whose subject and newest public reply it starts from.
+    from_ticket: Option<String>,
 }
 
 /// What a refused or previewed form shows again.
@@ -259,7 +261,32 @@ pub(super) async fn new_page(
     user: ConsoleUser,
     q: web::Query<EditorQuery>,
 ) -> AppResult<HttpResponse> {
-    render(&req, &user, None, q.into_inner().locale, Shown::fresh(), false, StatusCode::OK).await
+    let q = q.into_inner();
+    let Some(key) = q.from_ticket else {
+        return render(&req, &user, None, q.locale, Shown::fresh(), false, StatusCode::OK).await;
+    };
+    let app = auth::state(&req)?;
+    let d = super::kb_ticket::draft(&app, &user, key).await?;
+    let preview = render::to_html(&d.body);
+    let locale = d.locale.clone().or(q.locale);
+    let values: HashMap<String, String> = [
+        ("title", d.title),
+        ("body_markdown", d.body),
+        ("locale", locale.clone().unwrap_or_else(|| user.tenant.default_locale.clone())),
+        ("status", "draft".into()),
+        ("visibility", "public".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    // A prefilled form, not a refused one: no error goes with the values.
+    let shown = Shown {
+        form: FormState::refused(values, &AppError::NotFound, &user.tr),
+        preview: Some(preview),
+        refused: "text",
+    };
+    let locale = locale.and_then(|l| parse_locale("locale", &l).ok());
+    render(&req, &user, None, locale, shown, false, StatusCode::OK).await
 }
 
 pub(super) async fn edit_page(

@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/kb/categories/{id}/move", web::post().to(move_category))
         .route("/kb/sections/{id}/move", web::post().to(move_section))
         .route("/kb/preview", web::post().to(act::preview))
+        .route("/tickets/{key}/articles", web::get().to(super::kb_ticket::picker))
         .route("/kb/articles/new", web::get().to(ed::new_page))
         .route("/kb/articles/new", web::post().to(ed::create))
         .route("/kb/articles/{id}", web::get().to(ed::edit_page))
