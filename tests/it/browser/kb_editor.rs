@@ -1,6 +1,6 @@
-//! The article editor in a real browser, on both databases: typing in the body updates the
-//! preview (rendered and sanitised by the server, swapped in by the page's script), and hostile
-//! Markdown typed there stays inert.
+//! The knowledge base in a real browser, on both databases: typing in the editor's body updates
+//! the preview (rendered and sanitised by the server, swapped in by the page's script), hostile
+//! Markdown typed there stays inert; on a ticket, a found article's link goes into the composer.
 
 use std::time::Duration;
 
@@ -80,6 +80,52 @@ async fn live_preview(backend: Backend) -> Result<()> {
     b.wait_for(Until::Css("[data-testid=kb-saved]"), WAIT).await?;
     ensure!(b.text("#kb-preview").await?.contains("Security"), "the saved body is previewed");
     Ok(())
+}
+
+async fn insert_link(backend: Backend) -> Result<()> {
+    let Some(b) = launch().await else { return Ok(()) };
+    let Some(app) = TestApp::start(backend).await else { return Ok(()) };
+    let (t, tok) = crate::kb::tenant_with_token(&app, "acme", "en");
+    let id = crate::kb::article(
+        &app,
+        &tok,
+        "public",
+        vec![crate::kb::tr("en", "Export your invoices", "Billing, then Export.", "published")],
+    )
+    .await;
+    crate::kb::settle(&app).await;
+    let tk = crate::console_safety::ticket_from(&app, &t, "Where is my receipt?", "maria@example.com", "Maria");
+    sign_in(&b, &app, "acme", "owner@acme.example", "pw-acme-correct-horse").await?;
+    b.goto(&app.url(&format!("/tickets/{}", tk.number))).await?;
+    b.wait_for(Until::Css("#kb-link-search"), WAIT).await?;
+    ensure!(b.find_all("[data-testid=kb-suggested-none]").await?.len() == 1, "nothing matches the subject");
+    b.fill("#kb-link-search input[name=q]", "invoices").await?;
+    let find = b.find("#kb-link-search button[type=submit]").await?;
+    b.click(&find).await?;
+    b.wait_for(Until::Css("#kb-link-results [data-insert-link]"), WAIT).await?;
+    ensure!(b.current_url().await?.ends_with(&format!("/tickets/{}", tk.number)), "the page stays");
+    b.fill("#body", "Hello Maria, see").await?;
+    let insert = b.find("#kb-link-results [data-insert-link]").await?;
+    b.click(&insert).await?;
+    let want = format!("/h/acme/en/articles/{id}");
+    wait_js(
+        &b,
+        "the link in the composer",
+        &format!("const v = document.getElementById('body').value; return [v.startsWith('Hello Maria, see Export your invoices: http') && v.endsWith('{want}'), v]"),
+        WAIT,
+    )
+    .await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn insert_link_sqlite() -> Result<()> {
+    insert_link(Backend::Sqlite).await
+}
+
+#[actix_web::test]
+async fn insert_link_postgres() -> Result<()> {
+    insert_link(Backend::Postgres).await
 }
 
 #[actix_web::test]
