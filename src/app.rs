@@ -265,6 +265,8 @@ pub fn default_registry(state: &AppState) -> Registry {
     });
     let (db, search) = (state.db.clone(), state.search.clone());
     r.register(crate::kb::INDEX_JOB, move |ctx| crate::search::indexing::run_job(db.clone(), search.clone(), ctx));
+    let db = state.db.clone();
+    r.register(crate::kb::editing::PUBLISH_JOB, move |ctx| crate::kb::editing::run_publish_job(db.clone(), ctx));
     let (db, search) = (state.db.clone(), state.search.clone());
     r.register(crate::search::indexing::REINDEX_JOB, move |ctx| {
         crate::search::indexing::run_reindex_job(db.clone(), search.clone(), ctx)

@@ -26,6 +26,8 @@ pub struct Article {
     pub position: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The locale the other translations are made from (the first one saved).
+    pub source_locale: Option<String>,
 }
 
 impl Article {
@@ -52,6 +54,10 @@ pub struct Translation {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The source's text changed after this translation was last saved.
+    pub outdated: bool,
+    /// When a scheduled publish is due (UTC); `None` when none is scheduled.
+    pub publish_at: Option<NaiveDateTime>,
 }
 
 impl Translation {
@@ -104,7 +110,7 @@ pub struct TranslationIn {
 }
 
 /// A checked translation, ready to store.
-struct Checked {
+pub(super) struct Checked {
     locale: String,
     title: String,
     body_markdown: String,
@@ -113,7 +119,7 @@ struct Checked {
     status: Status,
 }
 
-fn check_translation(prefix: &str, t: &TranslationIn, locale: &str) -> AppResult<Checked> {
+pub(super) fn check_translation(prefix: &str, t: &TranslationIn, locale: &str) -> AppResult<Checked> {
     let locale = parse_locale(&format!("{prefix}locale"), locale)?;
     let title = check_line(&format!("{prefix}title"), &t.title, MAX_TITLE_CHARS)?;
     if t.body_markdown.chars().count() > MAX_BODY_CHARS {
@@ -175,7 +181,7 @@ fn section_exists(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppRe
     Ok(())
 }
 
-fn enqueue_index(conn: &mut DbConnection, tenant: &TenantId, article_id: &str) -> AppResult<()> {
+pub(super) fn enqueue_index(conn: &mut DbConnection, tenant: &TenantId, article_id: &str) -> AppResult<()> {
     jobs::enqueue(conn, &NewJob::new(INDEX_JOB, Some(tenant), serde_json::json!({"article_id": article_id})))?;
     Ok(())
 }
@@ -213,6 +219,7 @@ pub fn create(conn: &mut DbConnection, tenant: &TenantId, actor: &Actor, new: &N
         position: 0,
         created_at: ts,
         updated_at: ts,
+        source_locale: checked.first().map(|c| c.locale.clone()),
     };
     diesel::insert_into(kb_articles::table)
         .values((
@@ -223,6 +230,7 @@ pub fn create(conn: &mut DbConnection, tenant: &TenantId, actor: &Actor, new: &N
             kb_articles::position.eq(0),
             kb_articles::created_at.eq(ts),
             kb_articles::updated_at.eq(ts),
+            kb_articles::source_locale.eq(&article.source_locale),
         ))
         .execute(conn)?;
     for c in &checked {
@@ -233,7 +241,7 @@ pub fn create(conn: &mut DbConnection, tenant: &TenantId, actor: &Actor, new: &N
 }
 
 /// Insert or replace one translation (version = previous + 1) and record the version.
-fn store_translation(
+pub(super) fn store_translation(
     conn: &mut DbConnection,
     tenant: &TenantId,
     article_id: &str,
@@ -315,17 +323,56 @@ pub fn put_translation(
             return Err(AppError::invalid("locale", "error-kb-locale", "the body names another locale than the path"));
         }
     }
-    get(conn, tenant, article_id)?;
+    let article = get(conn, tenant, article_id)?;
     let previous =
         translations(conn, tenant, article_id)?.into_iter().find(|p| p.locale.eq_ignore_ascii_case(&c.locale));
     store_translation(conn, tenant, article_id, actor, &c, previous.as_ref())?;
+    let stored_locale = previous.as_ref().map(|p| p.locale.clone()).unwrap_or(c.locale.clone());
+    follow_source(conn, tenant, &article, &stored_locale, &c, previous.as_ref())?;
+    if c.status == Status::Published {
+        super::editing::clear_schedule(conn, tenant, article_id, &stored_locale)?;
+    }
     touch(conn, tenant, article_id)?;
     enqueue_index(conn, tenant, article_id)?;
-    let stored_locale = previous.map(|p| p.locale).unwrap_or(c.locale);
     Ok(kb_translations::table
         .find((tenant.as_str(), article_id, stored_locale.as_str()))
         .select(Translation::as_select())
         .first(conn)?)
+}
+
+/// Keep the outdated flags true to the source: a change to the source's text marks every other
+/// translation outdated; a save of any other translation means it was brought up to date.
+fn follow_source(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    article: &Article,
+    locale: &str,
+    c: &Checked,
+    previous: Option<&Translation>,
+) -> AppResult<()> {
+    let Some(source) = &article.source_locale else {
+        diesel::update(kb_articles::table.find((tenant.as_str(), &article.id)))
+            .set(kb_articles::source_locale.eq(locale))
+            .execute(conn)?;
+        return Ok(());
+    };
+    let mine = kb_translations::table
+        .filter(kb_translations::tenant_id.eq(tenant.as_str()))
+        .filter(kb_translations::article_id.eq(&article.id));
+    if source.eq_ignore_ascii_case(locale) {
+        let changed = previous
+            .is_some_and(|p| p.title != c.title || p.body_markdown != c.body_markdown || p.keywords != c.keywords);
+        if changed {
+            diesel::update(mine.filter(kb_translations::locale.ne(locale)))
+                .set(kb_translations::outdated.eq(true))
+                .execute(conn)?;
+        }
+    } else {
+        diesel::update(mine.filter(kb_translations::locale.eq(locale)))
+            .set(kb_translations::outdated.eq(false))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Save an earlier version of a translation again, as its newest version.
@@ -362,11 +409,19 @@ pub fn delete_translation(conn: &mut DbConnection, tenant: &TenantId, article_id
         return Err(AppError::Conflict("an article keeps at least one translation; delete the article instead".into()));
     }
     diesel::delete(kb_translations::table.find((tenant.as_str(), article_id, found.locale.as_str()))).execute(conn)?;
+    let article = get(conn, tenant, article_id)?;
+    if article.source_locale.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&found.locale)) {
+        // The oldest remaining translation becomes the source.
+        let next = all.iter().filter(|t| t.locale != found.locale).min_by_key(|t| t.created_at).map(|t| &t.locale);
+        diesel::update(kb_articles::table.find((tenant.as_str(), article_id)))
+            .set(kb_articles::source_locale.eq(next))
+            .execute(conn)?;
+    }
     touch(conn, tenant, article_id)?;
     enqueue_index(conn, tenant, article_id)
 }
 
-fn touch(conn: &mut DbConnection, tenant: &TenantId, article_id: &str) -> AppResult<()> {
+pub(super) fn touch(conn: &mut DbConnection, tenant: &TenantId, article_id: &str) -> AppResult<()> {
     diesel::update(kb_articles::table.find((tenant.as_str(), article_id)))
         .set(kb_articles::updated_at.eq(now()))
         .execute(conn)?;

@@ -1,9 +1,10 @@
 //! The knowledge base: categories → sections → articles, each article with one translation per
 //! locale (`articles.rs`), categories and sections with their per-locale names (`structure.rs`),
-//! what readers see (`reading.rs`), Markdown rendering (`render.rs`) and the readers' locale
-//! fallback (here).
+//! what the console's editor adds (`editing.rs`: publishing, schedules, the list), what readers
+//! see (`reading.rs`), Markdown rendering (`render.rs`) and the readers' locale fallback (here).
 
 pub mod articles;
+pub mod editing;
 pub mod reading;
 pub mod render;
 pub mod schema;

@@ -1,4 +1,4 @@
-//! Diesel tables of the knowledge base (migrations `kb` and `kb_deflections`), kept beside the code
+//! Diesel tables of the knowledge base (migrations `kb`, `kb_deflections` and `kb_editing`), kept beside the code
 //! that uses them.
 
 diesel::table! {
@@ -33,6 +33,7 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        source_locale -> Nullable<Text>,
     }
 }
 
@@ -51,6 +52,8 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        outdated -> Bool,
+        publish_at -> Nullable<Timestamp>,
     }
 }
 

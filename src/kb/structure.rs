@@ -291,3 +291,62 @@ pub fn delete_section(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> A
     diesel::delete(kb_sections::table.find((tenant.as_str(), id))).execute(conn)?;
     Ok(())
 }
+
+/// The new positions after moving `id` one place up or down among `ordered` (ids in their
+/// order): `(id, position)` for each row whose position changes; `None` when `id` is not there.
+fn moved(ordered: &[(String, i32)], id: &str, up: bool) -> Option<Vec<(String, i32)>> {
+    let i = ordered.iter().position(|(x, _)| x == id)?;
+    let mut ids: Vec<&String> = ordered.iter().map(|(x, _)| x).collect();
+    let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < ids.len()) };
+    if let Some(j) = j {
+        ids.swap(i, j);
+    }
+    // Positions are renumbered 0, 1, 2… so rows that shared a position get a distinct one.
+    Some(
+        ids.into_iter()
+            .enumerate()
+            .filter(|(p, x)| ordered.iter().find(|(o, _)| o == *x).is_some_and(|(_, old)| *old != *p as i32))
+            .map(|(p, x)| (x.clone(), p as i32))
+            .collect(),
+    )
+}
+
+/// Move a category one place up or down in the table of contents.
+pub fn move_category(conn: &mut DbConnection, tenant: &TenantId, id: &str, up: bool) -> AppResult<()> {
+    let all: Vec<(String, i32)> = list_categories(conn, tenant)?.into_iter().map(|c| (c.id, c.position)).collect();
+    let changes = moved(&all, id, up).ok_or(AppError::NotFound)?;
+    for (x, p) in changes {
+        diesel::update(kb_categories::table.find((tenant.as_str(), x.as_str())))
+            .set((kb_categories::position.eq(p), kb_categories::updated_at.eq(now())))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Move a section one place up or down within its category.
+pub fn move_section(conn: &mut DbConnection, tenant: &TenantId, id: &str, up: bool) -> AppResult<()> {
+    let section = get_section(conn, tenant, id)?;
+    let all: Vec<(String, i32)> =
+        list_sections(conn, tenant, Some(&section.category_id))?.into_iter().map(|s| (s.id, s.position)).collect();
+    let changes = moved(&all, id, up).ok_or(AppError::NotFound)?;
+    for (x, p) in changes {
+        diesel::update(kb_sections::table.find((tenant.as_str(), x.as_str())))
+            .set((kb_sections::position.eq(p), kb_sections::updated_at.eq(now())))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moved;
+
+    #[test]
+    fn moving_swaps_neighbours_and_renumbers() {
+        let rows = vec![("a".to_string(), 0), ("b".to_string(), 0), ("c".to_string(), 5)];
+        assert_eq!(moved(&rows, "c", true).unwrap(), vec![("c".to_string(), 1), ("b".to_string(), 2)]);
+        assert_eq!(moved(&rows, "a", true).unwrap(), vec![("b".to_string(), 1), ("c".to_string(), 2)]);
+        assert_eq!(moved(&rows, "a", false).unwrap(), vec![("a".to_string(), 1), ("c".to_string(), 2)]);
+        assert!(moved(&rows, "z", false).is_none());
+    }
+}

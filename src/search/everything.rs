@@ -69,7 +69,7 @@ pub struct ArticleHit {
 impl ArticleHit {
     /// The article's console page (internal articles have no help-center page).
     pub fn url(&self) -> String {
-        format!("/kb/{}?locale={}", self.id, self.locale)
+        format!("/kb/articles/{}/read?locale={}", self.id, self.locale)
     }
 }
 

@@ -66,6 +66,27 @@ for (const select of document.querySelectorAll("select[data-searchable]")) {
   select.before(search);
 }
 
+// ---- Knowledge-base editor: the preview follows the body as it is typed. The server renders and
+// sanitises it with the help center's renderer; the page only swaps in what the server returned.
+const kbBody = document.querySelector("textarea[data-preview]");
+if (kbBody) {
+  const target = document.getElementById(kbBody.dataset.preview);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  let asked = 0;
+  const update = async () => {
+    const mine = ++asked;
+    const res = await fetch(target.dataset.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "x-csrf-token": csrf, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ body_markdown: kbBody.value }),
+    });
+    // An older answer arriving after a newer one would show text the agent already changed.
+    if (res.ok && mine === asked) target.innerHTML = await res.text();
+  };
+  kbBody.addEventListener("input", debounce(update, 250));
+}
+
 // ---- Inbox: live rows, queue memory for next/previous, keyboard navigation.
 const inbox = document.querySelector('[data-live="inbox"]');
 if (inbox) {
@@ -267,6 +288,26 @@ if (ticket) {
       document.getElementById("macro-note").hidden = true;
     });
   }
+
+  // Knowledge base: the article search asks the server for its results (a rendered fragment);
+  // "Insert link" puts the article's title and address into the composer at the cursor.
+  const kbSearch = document.getElementById("kb-link-search");
+  kbSearch?.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams(new FormData(kbSearch)).toString();
+    refresh(`${kbSearch.action}?${q}`, document.getElementById("kb-link-results"));
+  });
+  document.querySelector(".panel")?.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-insert-link]");
+    if (!b || !body) return;
+    const text = `${b.dataset.title}: ${b.dataset.url}`;
+    const at = body.selectionStart ?? body.value.length;
+    const before = body.value.slice(0, at);
+    const gap = before && !/\s$/.test(before) ? " " : "";
+    body.value = before + gap + text + body.value.slice(body.selectionEnd ?? at);
+    body.dispatchEvent(new Event("input"));
+    body.focus();
+  });
 
   const help = document.getElementById("shortcuts-help");
   document.addEventListener("keydown", (e) => {

@@ -118,7 +118,7 @@ async fn bodies_notes_and_articles_are_found_in_their_tenant_only(app: TestApp) 
     assert_eq!(ids(&v, "article"), [public.as_str()]);
     let art = v["data"].as_array().unwrap().iter().find(|h| h["kind"] == "article").unwrap().clone();
     assert_eq!(art["title"], "Printer setup");
-    assert_eq!(art["url"], format!("/kb/{public}?locale=en"));
+    assert_eq!(art["url"], format!("/kb/articles/{public}/read?locale=en"));
     assert!(art["snippet"].as_str().unwrap().contains("<mark>"), "{art}");
     assert_eq!(ids(&api(&app, &tok, "kumquatsecret").await.1, "article"), [internal.as_str()]);
 
@@ -250,15 +250,15 @@ async fn the_article_page_shows_internal_articles_to_the_tenants_agents_only(app
     let (ca, tok) = agent_and_token(&app, "acme").await;
     let (cb, _) = agent_and_token(&app, "bravo").await;
     let id = article(&app, &tok, "internal", vec![tr("en", "Runbook", "Call **the lead**.", "published")]).await;
-    let res = ca.get(app.url(&format!("/kb/{id}?locale=en"))).send().await.unwrap();
+    let res = ca.get(app.url(&format!("/kb/articles/{id}/read?locale=en"))).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     assert!(page.contains("Runbook") && page.contains("<strong>the lead</strong>"), "{page}");
     // The other tenant's agent: 404, never the text; so is an unknown id.
-    let res = cb.get(app.url(&format!("/kb/{id}"))).send().await.unwrap();
+    let res = cb.get(app.url(&format!("/kb/articles/{id}/read"))).send().await.unwrap();
     assert_eq!(res.status(), 404);
     assert!(!res.text().await.unwrap().contains("the lead"));
-    assert_eq!(ca.get(app.url("/kb/no-such-article")).send().await.unwrap().status(), 404);
+    assert_eq!(ca.get(app.url("/kb/articles/no-such-article/read")).send().await.unwrap().status(), 404);
 }
 both!(the_article_page_shows_internal_articles_to_the_tenants_agents_only);
 

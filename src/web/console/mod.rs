@@ -9,6 +9,10 @@ mod email_setup;
 mod failed_mail;
 mod forms;
 mod inbox;
+mod kb_actions;
+mod kb_editor;
+mod kb_list;
+mod kb_ticket;
 mod password_link;
 mod routing_page;
 mod search_page;
@@ -192,7 +196,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/attachments/{id}", web::get().to(ticket_page::attachment))
             .route("/search", web::get().to(search_page::show))
             .route("/search/suggest", web::get().to(search_page::suggest))
-            .route("/kb/{id}", web::get().to(search_page::article))
+            .route("/kb/articles/{id}/read", web::get().to(search_page::article))
             .route("/api-reference", web::get().to(api_reference::show))
             .route("/profile", web::get().to(profile::show))
             .route("/profile", web::post().to(profile::update))
@@ -202,6 +206,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin::routes)
             .configure(admin_teams::routes)
             .configure(macros::routes)
+            .configure(kb_list::routes)
             .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)

@@ -1,6 +1,6 @@
 //! The search over everything: the results page (`/search`, a plain form that works without
 //! scripts), the suggestions the header box shows as the agent types (`/search/suggest`, a small
-//! server-rendered fragment of listbox options) and an article's page for agents (`/kb/{id}`).
+//! server-rendered fragment of listbox options) and an article's page for agents (`/kb/articles/{id}/read`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -221,7 +221,7 @@ struct ArticlePage {
     help_href: Option<String>,
 }
 
-/// GET /kb/{id}: an article as agents read it (internal and draft translations included), in
+/// GET /kb/articles/{id}/read: an article as agents read it (internal and draft translations included), in
 /// the asked locale when it has one, else the agent's best.
 pub async fn article(
     req: HttpRequest,

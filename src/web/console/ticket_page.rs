@@ -58,6 +58,8 @@ struct TicketPage {
     sent: Option<&'static str>,
     /// The tenant's macros (id, name), for the composer's picker.
     macros: Vec<(String, String)>,
+    /// Published articles suggested from the subject, in the ticket's language.
+    kb_links: Vec<super::kb_ticket::ArticleLink>,
 }
 
 /// The ticket's outbound mail, shown on the messages it carried (and notices after them).
@@ -176,6 +178,7 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
         }
         _ => (None, None),
     };
+    let kb_links = super::kb_ticket::suggested(app, &user.tenant, &d.ticket).await;
     let me = user.agent.id.to_string();
     let names = Names { tr: &user.tr, agents: &d.agents, teams: &d.teams };
     let history = names.history(&events);
@@ -192,6 +195,7 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
     Ok(TicketPage {
         sent: None,
         macros,
+        kb_links,
         chat_page,
         chat_read,
         tags: form.value("tags", &d.ticket.tags).to_string(),

@@ -21,7 +21,7 @@ pub(super) const LONG_EMAIL: &str =
 /// Words that stay as they are in every language: the product, protocol and format names that are
 /// not all capitals (those always pass), and the endonym of English in the language picker.
 const ALLOWED: &[&str] =
-    &["Meridian", "OpenAPI", "Webhook", "Webhooks", "Cookie", "Bearer", "Authorization", "English"];
+    &["Meridian", "OpenAPI", "Webhook", "Webhooks", "Cookie", "Bearer", "Authorization", "English", "Markdown"];
 
 /// Finds text on the page that no Fluent message produced. Text inside `code`, `pre`, `kbd`,
 /// `bdi` or `dir=auto` is user or technical data, as is anything marked `lang="en"` (the OpenAPI
@@ -208,8 +208,64 @@ fn pages(ticket: i64, article: &str) -> Vec<String> {
     // The search over everything: ticket hits quoting a message, and an article hit.
     p.push("/search?q=%E8%AE%A2%E5%8D%95%E6%9C%89%E9%97%AE%E9%A2%98".into());
     p.push("/search".into());
-    p.push(format!("/kb/{article}"));
+    p.push(format!("/kb/articles/{article}/read"));
     p
+}
+
+/// The knowledge-base pages, with a category, a section and an article written in Chinese and
+/// translated into English (so the editor shows a source beside the form, and an outdated flag).
+fn kb_pages(app: &TestApp) -> Result<Vec<String>> {
+    use meridian::kb::articles::{self, NewArticle, TranslationIn};
+    use meridian::kb::structure::{self, NameIn};
+    let id = app.state.db.write_blocking(|c| {
+        let tid = meridian::tenancy::by_slug(c, "shop")?.tenant_id();
+        let name = |n: &str| vec![NameIn { locale: "zh-CN".into(), name: n.into(), description: None }];
+        let cat = structure::create_category(c, &tid, None, &name("账单与付款"))?;
+        structure::create_category(c, &tid, None, &name("账户"))?;
+        let sec = structure::create_section(c, &tid, &cat.id, None, &name("发票"))?;
+        structure::create_section(c, &tid, &cat.id, None, &name("退款"))?;
+        let tr = |locale: &str, title: &str, body: &str| TranslationIn {
+            locale: Some(locale.into()),
+            title: title.into(),
+            body_markdown: body.into(),
+            keywords: vec!["发票".into()],
+            status: None,
+        };
+        let new = NewArticle {
+            section_id: Some(sec.id),
+            visibility: meridian::kb::Visibility::Public,
+            translations: vec![tr("zh-CN", "如何下载发票", "打开**账单**页面，选择月份。")],
+        };
+        let a = articles::create(c, &tid, &meridian::types::Actor::System, &new)?;
+        articles::put_translation(
+            c,
+            &tid,
+            &a.id,
+            "en",
+            &meridian::types::Actor::System,
+            &tr("en", "如何下载发票 (en)", "打开账单页面。"),
+        )?;
+        let mut changed = tr("zh-CN", "如何下载发票", "打开**账单**页面，选择月份，然后下载。");
+        changed.locale = None;
+        articles::put_translation(c, &tid, &a.id, "zh-CN", &meridian::types::Actor::System, &changed)?;
+        meridian::kb::editing::schedule(
+            c,
+            &tid,
+            &a.id,
+            "en",
+            chrono::Utc::now().naive_utc() + chrono::Duration::days(3),
+        )?;
+        Ok(a.id)
+    })?;
+    Ok(vec![
+        "/kb".into(),
+        "/kb?status=draft".into(),
+        "/kb/structure".into(),
+        "/kb/articles/new".into(),
+        format!("/kb/articles/{id}"),
+        format!("/kb/articles/{id}?locale=en"),
+        format!("/kb/articles/{id}?locale=pt-BR"),
+    ])
 }
 
 /// The agent's interface language, set as an agent would (the profile form).
@@ -242,6 +298,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
         )?;
         Ok(format!("/password/shop/{secret}"))
     })?;
+    let kb = kb_pages(&app)?;
     let axe = axe_source();
     // User data the pages show as it is (the workspace's and agents' names, the address).
     let user_data = ["shop Support", "shop Owner", LONG_EMAIL, "zh-CN"];
@@ -251,7 +308,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
         set_locale(&app, &email, &pw, "shop Owner", locale).await;
         for (width, height) in [(1366u32, 900u32), (390, 844)] {
             b.set_window_size(width, height).await?;
-            for path in pages(ticket, &article).into_iter().chain([reset.clone()]) {
+            for path in pages(ticket, &article).into_iter().chain(kb.iter().cloned()).chain([reset.clone()]) {
                 b.goto(&app.url(&path)).await?;
                 b.wait_for(Until::Css("main"), WAIT).await.with_context(|| format!("opening {path}"))?;
                 let at = format!("{locale} {width}px {path}");

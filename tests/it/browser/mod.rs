@@ -8,6 +8,7 @@ mod email_setup;
 mod failed_mail;
 mod help_center;
 mod inbox_bulk;
+mod kb_editor;
 mod macros;
 mod routing;
 mod search;

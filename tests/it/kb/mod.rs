@@ -2,6 +2,8 @@
 //! request form.
 
 mod api;
+mod console;
+mod console_ticket;
 mod help;
 mod search;
 
