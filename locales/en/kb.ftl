@@ -38,7 +38,7 @@ error-kb-unknown-category = There is no such category.
 error-kb-unknown-section = There is no such section.
 
 # The knowledge base in the console.
-nav-kb = Articles
+nav-kb = Knowledge base
 kb-title = Knowledge base
 kb-new-article = New article
 kb-structure-title = Categories and sections

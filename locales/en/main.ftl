@@ -1,6 +1,7 @@
 # Meridian console, English (source locale). Every other locale has every key here.
 
 nav-skip = Skip to content
+nav-settings = Settings
 nav-label = Main
 nav-inbox = Inbox
 nav-agents = Agents

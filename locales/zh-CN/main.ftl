@@ -1,6 +1,7 @@
 # Meridian 控制台，简体中文。
 
 nav-skip = 跳到主要内容
+nav-settings = 设置
 nav-label = 主导航
 nav-inbox = 收件箱
 nav-agents = 客服人员

@@ -22,6 +22,20 @@ if (menu) {
   });
 }
 
+// The settings menu closes on a click elsewhere or Escape, as menus do.
+const settings = document.querySelector(".nav-settings");
+if (settings) {
+  document.addEventListener("click", (e) => {
+    if (settings.open && !settings.contains(e.target)) settings.open = false;
+  });
+  settings.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && settings.open) {
+      settings.open = false;
+      settings.querySelector("summary").focus();
+    }
+  });
+}
+
 // Select a freshly shown secret so it can be copied at once.
 const secret = document.querySelector("code.secret");
 if (secret) {

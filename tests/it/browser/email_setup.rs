@@ -14,6 +14,8 @@ async fn admin_sets_up_email_and_sends_a_test() -> Result<()> {
     let (_t, email, password) = app.seed_tenant("acme");
     sign_in(&b, &app, "acme", &email, &password).await?;
 
+    // Admin pages sit in the navigation's Settings menu.
+    b.click(&b.find("nav .nav-settings summary").await?).await?;
     let link = b.find("nav a[href='/admin/email']").await?;
     b.click(&link).await?;
     b.wait_for(Until::Css("[data-testid=forwarding-address]"), WAIT).await?;

@@ -20,6 +20,8 @@ async fn admin_simulates_a_portuguese_ticket() -> Result<()> {
     agent(&app, &tok, &t, "Ana", json!([{"code": "pt", "level": "native"}]), &emea, 8).await;
     sign_in(&b, &app, "acme", &email, &password).await?;
 
+    // Admin pages sit in the navigation's Settings menu.
+    b.click(&b.find("nav .nav-settings summary").await?).await?;
     let link = b.find("nav a[href='/admin/routing']").await?;
     b.click(&link).await?;
     b.wait_for(Until::Css("section.shift-grid[data-team=EMEA]"), WAIT).await?;
