@@ -204,7 +204,8 @@ type Literal =
 
 type Boxed<'a> = crate::db::schema::tickets::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
 
-fn escape_like(s: &str) -> String {
+/// `s` with LIKE's wildcards escaped (by `\\`).
+pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod kb;
 mod macros;
 pub(crate) mod mail;
 pub mod openapi;
+mod organizations;
 mod routing;
 mod rules;
 mod strict;
@@ -48,6 +49,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(kb::routes)
                 .configure(alerts::routes)
                 .configure(macros::routes)
+                .configure(organizations::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -5,6 +5,7 @@ mod admin_teams;
 mod api_examples;
 mod api_reference;
 mod chat_setup;
+mod contacts;
 mod email_setup;
 mod failed_mail;
 mod forms;
@@ -15,6 +16,7 @@ mod routing_page;
 mod live;
 mod macros;
 mod next_path;
+mod organizations;
 mod profile;
 mod signin;
 mod team_holidays;
@@ -198,6 +200,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin::routes)
             .configure(admin_teams::routes)
             .configure(macros::routes)
+            .configure(contacts::routes)
+            .configure(organizations::routes)
             .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)

@@ -161,8 +161,12 @@ async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String)> {
     Ok((first, email, pw))
 }
 
-/// The console pages an owner can open, with something on each.
-fn pages(ticket: i64) -> Vec<String> {
+/// The organisation of [`LONG_EMAIL`].
+const LONG_DOMAIN: &str = "a-very-long-customer-domain-name.example.com";
+
+/// The console pages an owner can open, with something on each; `contact` is the requester of
+/// the tickets and `other` a second contact to preview a merge with.
+fn pages(ticket: i64, contact: &str, other: &str) -> Vec<String> {
     let mut p: Vec<String> = [
         "/inbox",
         "/inbox?view=all_open",
@@ -186,7 +190,26 @@ fn pages(ticket: i64) -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     p.insert(3, format!("/tickets/{ticket}"));
+    p.extend([
+        "/contacts".to_string(),
+        format!("/contacts/{contact}"),
+        format!("/contacts/{contact}/merge?q=%E6%9D%8E"),
+        format!("/contacts/{contact}/merge?with={other}"),
+        "/organizations".to_string(),
+        format!("/organizations/{LONG_DOMAIN}"),
+    ]);
     p
+}
+
+/// The requester of the desk's tickets, and a second contact (both ids).
+fn contacts_of_desk(app: &TestApp) -> Result<(String, String)> {
+    Ok(app.state.db.write_blocking(|c| {
+        let t = meridian::tenancy::by_slug(c, "shop")?.tenant_id();
+        let first = meridian::accounts::contacts::by_email(c, &t, LONG_EMAIL)?.expect("requester");
+        let other = meridian::accounts::contacts::create(c, &t, Some("li.na@qq.com"), "李娜", Some("zh-CN"))?;
+        meridian::accounts::contacts::set_notes(c, &t, first.id.as_str(), "喜欢邮件联系。")?;
+        Ok((first.id.to_string(), other.id.to_string()))
+    })?)
 }
 
 /// The agent's interface language, set as an agent would (the profile form).
@@ -206,6 +229,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     let Some(b) = launch().await else { return Ok(()) };
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
     let (ticket, email, pw) = chinese_desk(&app).await?;
+    let (contact, other) = contacts_of_desk(&app)?;
     // The page behind a password-reset link, for the owner (whose language it speaks).
     let reset = app.state.db.write_blocking(|c| {
         let t = meridian::tenancy::by_slug(c, "shop")?;
@@ -221,14 +245,14 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     })?;
     let axe = axe_source();
     // User data the pages show as it is (the workspace's and agents' names, the address).
-    let user_data = ["shop Support", "shop Owner", LONG_EMAIL, "zh-CN"];
+    let user_data = ["shop Support", "shop Owner", LONG_EMAIL, LONG_DOMAIN, "zh-CN"];
     let mut problems = Vec::new();
     super::tickets::sign_in(&b, &app, "shop", &email, &pw).await?;
     for locale in ["zh-CN", "en"] {
         set_locale(&app, &email, &pw, "shop Owner", locale).await;
         for (width, height) in [(1366u32, 900u32), (390, 844)] {
             b.set_window_size(width, height).await?;
-            for path in pages(ticket).into_iter().chain([reset.clone()]) {
+            for path in pages(ticket, &contact, &other).into_iter().chain([reset.clone()]) {
                 b.goto(&app.url(&path)).await?;
                 b.wait_for(Until::Css("main"), WAIT).await.with_context(|| format!("opening {path}"))?;
                 let at = format!("{locale} {width}px {path}");
