@@ -4,6 +4,7 @@ pub mod agents;
 pub mod contacts;
 pub mod idempotency;
 pub mod links;
+pub mod organizations;
 pub mod passwords;
 pub mod ratelimit;
 pub mod sessions;

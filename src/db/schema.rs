@@ -55,6 +55,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         vip -> Bool,
+        merged_into_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        email_domain -> Nullable<Text>,
     }
 }
 

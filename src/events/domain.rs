@@ -56,6 +56,10 @@ pub enum DomainEvent {
     /// A contact (end user) was created.
     #[serde(rename = "contact.created")]
     ContactCreated { contact_id: ContactId, email: String },
+    /// Contact `from_id` was merged into `contact_id`: its tickets (each with a `ticket.updated`
+    /// of `requester_id`) and addresses now belong to `contact_id`.
+    #[serde(rename = "contact.merged")]
+    ContactMerged { contact_id: ContactId, from_id: ContactId, tickets_moved: i64, actor: Actor },
 }
 
 impl DomainEvent {
@@ -70,6 +74,7 @@ impl DomainEvent {
             DomainEvent::TicketMerged { .. } => "ticket.merged",
             DomainEvent::CsatRated { .. } => "csat.rated",
             DomainEvent::ContactCreated { .. } => "contact.created",
+            DomainEvent::ContactMerged { .. } => "contact.merged",
         }
     }
 
@@ -83,7 +88,7 @@ impl DomainEvent {
             | DomainEvent::MessageCreated { ticket_id, number, .. }
             | DomainEvent::TicketMerged { ticket_id, number, .. }
             | DomainEvent::CsatRated { ticket_id, number, .. } => Some((ticket_id, *number)),
-            DomainEvent::ContactCreated { .. } => None,
+            DomainEvent::ContactCreated { .. } | DomainEvent::ContactMerged { .. } => None,
         }
     }
 
@@ -96,7 +101,8 @@ impl DomainEvent {
             | DomainEvent::TicketStatusChanged { actor, .. }
             | DomainEvent::MessageCreated { actor, .. }
             | DomainEvent::TicketMerged { actor, .. }
-            | DomainEvent::CsatRated { actor, .. } => Some(actor),
+            | DomainEvent::CsatRated { actor, .. }
+            | DomainEvent::ContactMerged { actor, .. } => Some(actor),
             DomainEvent::ContactCreated { .. } => None,
         }
     }

@@ -94,8 +94,9 @@ fn requester_languages(
     let q = contacts::table.filter(contacts::tenant_id.eq(tenant.as_str())).select((contacts::id, contacts::locale));
     let found: Option<(String, Option<String>)> = match &new.requester {
         Requester::Contact(id) => q.filter(contacts::id.eq(id.as_str())).first(conn).optional()?,
+        // Through `by_email`, which follows a merged contact to the one it lives on in.
         Requester::Email { email, .. } => {
-            q.filter(contacts::email.eq(email.trim().to_lowercase())).first(conn).optional()?
+            crate::accounts::contacts::by_email(conn, tenant, email)?.map(|c| (c.id.to_string(), c.locale))
         }
     };
     let Some((id, locale)) = found else { return Ok((None, None)) };
@@ -159,7 +160,7 @@ fn requester_facts(conn: &mut DbConnection, tenant: &TenantId, new: &NewTicket, 
     let found: Option<(Option<String>, bool)> = match &new.requester {
         Requester::Contact(id) => q.filter(contacts::id.eq(id.as_str())).first(conn).optional()?,
         Requester::Email { email, .. } => {
-            q.filter(contacts::email.eq(email.trim().to_lowercase())).first(conn).optional()?
+            crate::accounts::contacts::by_email(conn, tenant, email)?.map(|c| (c.email, c.vip))
         }
     };
     if let Some((email, vip)) = found {

@@ -114,7 +114,7 @@ fn requesters(
             continue;
         }
         match &c.new.requester {
-            Requester::Contact(id) => out.push(Some(match contacts::get(conn, tenant, id) {
+            Requester::Contact(id) => out.push(Some(match contacts::resolve(conn, tenant, id) {
                 Err(AppError::NotFound) => {
                     Err(AppError::invalid("requester.id", "error-requester-invalid", "no contact with this id"))
                 }

@@ -3,12 +3,14 @@
 pub mod attachments;
 pub mod bulk_undo;
 pub mod commands;
+pub mod contact_merge;
 pub mod create;
 pub mod csat;
 pub mod intake;
 pub mod macros;
 pub mod merge;
 pub mod queries;
+pub mod requesters;
 pub mod teams;
 pub mod text_search;
 pub mod view_counts;

@@ -18,7 +18,7 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 /// by row, which is why bodies are not searched for it (that would read every message).
 pub const MIN_INDEXED_CHARS: usize = 3;
 
-fn escape_like(s: &str) -> String {
+pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -228,5 +228,14 @@ fn data_for(
                 Err(e) => Err(e),
             }
         }
+        DomainEvent::ContactMerged { contact_id, from_id, tickets_moved, actor } => {
+            match crate::accounts::contacts::get(conn, tenant, contact_id) {
+                Ok(c) => {
+                    Ok(Some(json!({"contact": c, "from_id": from_id, "tickets_moved": tickets_moved, "actor": actor})))
+                }
+                Err(AppError::NotFound) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
     }
 }

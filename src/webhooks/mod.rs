@@ -35,6 +35,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "ticket.merged",
     "message.created",
     "contact.created",
+    "contact.merged",
     "csat.rated",
 ];
 /// Event type of a test message.

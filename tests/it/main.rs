@@ -19,6 +19,7 @@ mod console_bulk;
 mod console_forms;
 mod console_safety;
 mod console_tickets;
+mod contacts;
 mod demo;
 mod email;
 mod events;

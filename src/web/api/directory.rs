@@ -55,18 +55,17 @@ pub(crate) async fn get_contact(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct Page {
-    limit: Option<i64>,
-    cursor: Option<String>,
+    /// 1 to 200 (50 unless given).
+    pub(super) limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub(super) cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", summary = "List contacts", params(Page),
     responses((status = 200, description = "`{\"data\": [contact], \"next_cursor\"}`", body = Object)), security(("bearer" = [])))]
 pub(crate) async fn list_contacts(req: HttpRequest, client: ApiClient, q: web::Query<Page>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::invalid("limit", "error-limit-invalid", "limit is 1 to 200"));
-    }
+    let limit = page_limit(q.limit)?;
     let (tid, after) = (client.tenant_id(), q.cursor.clone());
     let mut rows = app.db.read(move |c| contacts::list(c, &tid, after.as_deref(), limit + 1)).await?;
     let next = if rows.len() as i64 > limit {
@@ -88,6 +87,9 @@ pub(crate) struct ContactPatch {
     locale: Option<Option<String>>,
     /// Whether the contact is a VIP (routing rules can match it).
     vip: Option<bool>,
+    /// What agents keep about the contact, up to 10,000 characters; `""` clears them.
+    #[schema(max_length = 10000)]
+    notes: Option<String>,
 }
 
 fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
@@ -115,13 +117,82 @@ pub(crate) async fn patch_contact(
                 b.name.as_deref(),
                 b.locale.as_ref().map(|l| l.as_deref()),
             )?;
-            match b.vip {
-                Some(vip) => contacts::set_vip(c, &tid, &id, vip),
+            let contact = match b.vip {
+                Some(vip) => contacts::set_vip(c, &tid, &id, vip)?,
+                None => contact,
+            };
+            match &b.notes {
+                Some(n) => contacts::set_notes(c, &tid, &id, n),
                 None => Ok(contact),
             }
         })
         .await?;
     Ok(HttpResponse::Ok().json(contact))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/tickets", tag = "contacts", summary = "List a contact's tickets",
+    description = "Every ticket the contact asked, across channels (email, chat, web, API, alerts), newest first. A merged contact has none: they moved to `merged_into_id`.",
+    params(("id" = String, Path), Page),
+    responses((status = 200, description = "`{\"data\": [ticket], \"next_cursor\"}`", body = Object)), security(("bearer" = [])))]
+pub(crate) async fn contact_tickets(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    q: web::Query<Page>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let limit = page_limit(q.limit)?;
+    let (tid, id, cursor) = (client.tenant_id(), path.into_inner(), q.cursor.clone());
+    let page = app
+        .db
+        .read(move |c| {
+            contacts::get(c, &tid, &id.as_str().into())?;
+            crate::tickets::requesters::of_contact(c, &tid, &id, cursor.as_deref(), limit)
+        })
+        .await?;
+    let data: Vec<_> = page.tickets.iter().map(super::tickets::ticket_json).collect();
+    Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": page.next})))
+}
+
+/// The `limit` query parameter: 50 unless given, 1 to 200.
+pub(super) fn page_limit(limit: Option<i64>) -> AppResult<i64> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid("limit", "error-limit-invalid", "limit is 1 to 200"));
+    }
+    Ok(limit)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContactMergeIn {
+    /// The contact to merge into the one in the path; it is kept as a tombstone pointing there.
+    #[schema(min_length = 1)]
+    from_id: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", tag = "contacts", summary = "Merge another contact into this one",
+    description = "In one transaction the other contact's tickets, the messages it wrote on them and its chat visitors move to this contact; the other is kept with `merged_into_id` set and its email, so later mail from that address files here. Each moved ticket gets a `ticket.updated` (`requester_id`), the merge a `contact.merged`.",
+    params(("id" = String, Path, description = "The contact that stays")),
+    request_body = ContactMergeIn,
+    responses((status = 200, description = "The surviving contact, the merged one's id and how many tickets moved", body = crate::tickets::contact_merge::Merged),
+        (status = 422, description = "`from_id` is this contact, unknown, or already merged (as is this contact)", body = crate::web::api::openapi::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn merge_contact(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<ContactMergeIn>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id, from) = (client.tenant_id(), path.into_inner(), body.value.from_id);
+    let actor = crate::tickets::Actor::Api(client.token.id.clone().into());
+    let merged = app
+        .db
+        .write(move |c| crate::tickets::contact_merge::merge(c, &tid, &actor, &id.as_str().into(), from.trim()))
+        .await?;
+    app.tickets_changed(&client.tenant_id());
+    Ok(HttpResponse::Ok().json(merged))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", summary = "List teams",
@@ -215,6 +286,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/contacts", web::get().to(list_contacts))
         .route("/contacts/{id}", web::get().to(get_contact))
         .route("/contacts/{id}", web::patch().to(patch_contact))
+        .route("/contacts/{id}/tickets", web::get().to(contact_tickets))
+        .route("/contacts/{id}/merge", web::post().to(merge_contact))
         .route("/teams", web::get().to(list_teams))
         .route("/teams", web::post().to(create_team))
         .route("/teams/{id}", web::get().to(get_team))

@@ -7,6 +7,7 @@ pub(crate) mod kb;
 mod macros;
 pub(crate) mod mail;
 pub mod openapi;
+mod organizations;
 mod routing;
 mod rules;
 mod search;
@@ -50,6 +51,7 @@ pub fn scope(max_message_body: usize) -> actix_web::Scope {
                 .configure(alerts::routes)
                 .configure(macros::routes)
                 .configure(search::routes)
+                .configure(organizations::routes)
                 .default_service(web::to(openapi::fallback)),
         )
         .default_service(web::to(crate::web::not_found))

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alerts, chat, directory, kb, macros, mail, routing, search, tickets, webhooks};
+use super::{alerts, chat, directory, kb, macros, mail, organizations, routing, search, tickets, webhooks};
 
 /// An RFC 9457 problem, as every API error is sent.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -39,12 +39,13 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks, alerts, macros (canned replies), the chat widget's settings, the knowledge base and a search over tickets, messages and articles of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
+    info(title = "Meridian API", version = "1", description = "Tickets, messages, contacts (and their merges), organisations, teams, agents' routing profiles, team schedules, routing previews, inbound mail (raw sources, the quarantine), webhooks, alerts, macros (canned replies), the chat widget's settings, the knowledge base and a search over tickets, messages and articles of one tenant, chosen by the bearer token. Errors are application/problem+json. Requests are rate-limited per token (429 with Retry-After)."),
     paths(
         super::me,
         tickets::create, tickets::list, tickets::get, tickets::patch, tickets::bulk, tickets::merge,
         tickets::list_messages, tickets::add_message, tickets::attachment,
         directory::create_contact, directory::list_contacts, directory::get_contact, directory::patch_contact,
+        directory::contact_tickets, directory::merge_contact, organizations::list, organizations::get,
         directory::list_teams, directory::create_team, directory::get_team,
         directory::list_agents, directory::get_agent,
         mail::list_failed, mail::raw, mail::failed_raw, mail::retry,

@@ -5,6 +5,7 @@ mod admin_teams;
 mod api_examples;
 mod api_reference;
 mod chat_setup;
+mod contacts;
 mod email_setup;
 mod failed_mail;
 mod forms;
@@ -20,6 +21,7 @@ mod search_page;
 mod live;
 mod macros;
 mod next_path;
+mod organizations;
 mod profile;
 mod signin;
 mod team_holidays;
@@ -207,6 +209,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin_teams::routes)
             .configure(macros::routes)
             .configure(kb_list::routes)
+            .configure(contacts::routes)
+            .configure(organizations::routes)
             .configure(team_holidays::routes)
             .configure(email_setup::routes)
             .configure(chat_setup::routes)

@@ -42,6 +42,7 @@ impl Names<'_> {
             "tags" => self.tr.t("field-tags"),
             "subject" => self.tr.t("field-subject"),
             "kind" => self.tr.t("field-kind"),
+            "requester" => self.tr.t("field-requester"),
             _ => self.tr.t("field-other"),
         }
     }

@@ -180,8 +180,12 @@ async fn chinese_desk(app: &TestApp) -> Result<(i64, String, String, String)> {
     Ok((first, email, pw, id))
 }
 
-/// The console pages an owner can open, with something on each.
-fn pages(ticket: i64, article: &str) -> Vec<String> {
+/// The organisation of [`LONG_EMAIL`].
+const LONG_DOMAIN: &str = "a-very-long-customer-domain-name.example.com";
+
+/// The console pages an owner can open, with something on each; `contact` is the requester of
+/// the tickets and `other` a second contact to preview a merge with.
+fn pages(ticket: i64, article: &str, contact: &str, other: &str) -> Vec<String> {
     let mut p: Vec<String> = [
         "/inbox",
         "/inbox?view=all_open",
@@ -209,6 +213,14 @@ fn pages(ticket: i64, article: &str) -> Vec<String> {
     p.push("/search?q=%E8%AE%A2%E5%8D%95%E6%9C%89%E9%97%AE%E9%A2%98".into());
     p.push("/search".into());
     p.push(format!("/kb/articles/{article}/read"));
+    p.extend([
+        "/contacts".to_string(),
+        format!("/contacts/{contact}"),
+        format!("/contacts/{contact}/merge?q=%E6%9D%8E"),
+        format!("/contacts/{contact}/merge?with={other}"),
+        "/organizations".to_string(),
+        format!("/organizations/{LONG_DOMAIN}"),
+    ]);
     p
 }
 
@@ -268,6 +280,17 @@ fn kb_pages(app: &TestApp) -> Result<Vec<String>> {
     ])
 }
 
+/// The requester of the desk's tickets, and a second contact (both ids).
+fn contacts_of_desk(app: &TestApp) -> Result<(String, String)> {
+    Ok(app.state.db.write_blocking(|c| {
+        let t = meridian::tenancy::by_slug(c, "shop")?.tenant_id();
+        let first = meridian::accounts::contacts::by_email(c, &t, LONG_EMAIL)?.expect("requester");
+        let other = meridian::accounts::contacts::create(c, &t, Some("li.na@qq.com"), "李娜", Some("zh-CN"))?;
+        meridian::accounts::contacts::set_notes(c, &t, first.id.as_str(), "喜欢邮件联系。")?;
+        Ok((first.id.to_string(), other.id.to_string()))
+    })?)
+}
+
 /// The agent's interface language, set as an agent would (the profile form).
 async fn set_locale(app: &TestApp, email: &str, pw: &str, name: &str, locale: &str) {
     let (c, csrf) = app.signed_in("shop", email, pw).await;
@@ -285,6 +308,7 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     let Some(b) = launch().await else { return Ok(()) };
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
     let (ticket, email, pw, article) = chinese_desk(&app).await?;
+    let (contact, other) = contacts_of_desk(&app)?;
     // The page behind a password-reset link, for the owner (whose language it speaks).
     let reset = app.state.db.write_blocking(|c| {
         let t = meridian::tenancy::by_slug(c, "shop")?;
@@ -301,14 +325,16 @@ async fn every_console_page_is_translated_fits_and_passes_axe() -> Result<()> {
     let kb = kb_pages(&app)?;
     let axe = axe_source();
     // User data the pages show as it is (the workspace's and agents' names, the address).
-    let user_data = ["shop Support", "shop Owner", LONG_EMAIL, "zh-CN"];
+    let user_data = ["shop Support", "shop Owner", LONG_EMAIL, LONG_DOMAIN, "zh-CN"];
     let mut problems = Vec::new();
     super::tickets::sign_in(&b, &app, "shop", &email, &pw).await?;
     for locale in ["zh-CN", "en"] {
         set_locale(&app, &email, &pw, "shop Owner", locale).await;
         for (width, height) in [(1366u32, 900u32), (390, 844)] {
             b.set_window_size(width, height).await?;
-            for path in pages(ticket, &article).into_iter().chain(kb.iter().cloned()).chain([reset.clone()]) {
+            for path in
+                pages(ticket, &article, &contact, &other).into_iter().chain(kb.iter().cloned()).chain([reset.clone()])
+            {
                 b.goto(&app.url(&path)).await?;
                 b.wait_for(Until::Css("main"), WAIT).await.with_context(|| format!("opening {path}"))?;
                 let at = format!("{locale} {width}px {path}");

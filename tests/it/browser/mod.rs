@@ -4,6 +4,7 @@ mod console;
 mod console_forms;
 mod console_layout;
 mod console_pages;
+mod contacts;
 mod email_setup;
 mod failed_mail;
 mod help_center;
