@@ -46,9 +46,9 @@ impl Default for Limits {
     }
 }
 
-/// Store a visitor's message (from the socket or an upload) in one transaction: the pre-chat
-/// form's demand checked, the offline notice written when it opens a conversation nobody can
-/// answer now.
+/// Store a visitor's message (from the socket or an upload) in one savepoint of the tenant's next
+/// chat batch: the pre-chat form's demand checked, the offline notice written when it opens a
+/// conversation nobody can answer now.
 pub(crate) async fn post_message(
     app: &crate::app::AppState,
     tenant: &crate::tenancy::Tenant,
@@ -62,8 +62,8 @@ pub(crate) async fn post_message(
     let (tid, intake, i18n) = (tenant.tenant_id(), app.intake.clone(), app.i18n.clone());
     let (visitor_id, client_id, body) = (visitor_id.to_string(), client_id.to_string(), body.to_string());
     let (zone, prechat) = (tenant.time_zone.clone(), settings.prechat);
-    app.db
-        .write(move |c| {
+    app.chat_writes
+        .write(&tenant.tenant_id(), move |c| {
             let v = visitors::get(c, &tid, &visitor_id)?;
             appearance::check_prechat(prechat, &v)?;
             // Only a conversation about to open needs to know whether anyone is on.
