@@ -42,7 +42,7 @@ pub struct AppState {
     pub blobs: crate::tickets::attachments::Blobs,
     /// Group commit for idempotent API creations on SQLite.
     pub batcher: crate::db::batch::Batcher,
-    /// Group commit of visitors' chat messages, on both backends (see [`Batcher::everywhere`]).
+    /// Group commit of chat conversations opening, on both backends (see [`Batcher::everywhere`]).
     ///
     /// [`Batcher::everywhere`]: crate::db::batch::Batcher::everywhere
     pub chat_writes: crate::db::batch::Batcher,
