@@ -42,6 +42,10 @@ pub struct AppState {
     pub blobs: crate::tickets::attachments::Blobs,
     /// Group commit for idempotent API creations on SQLite.
     pub batcher: crate::db::batch::Batcher,
+    /// Group commit of chat conversations opening, on both backends (see [`Batcher::everywhere`]).
+    ///
+    /// [`Batcher::everywhere`]: crate::db::batch::Batcher::everywhere
+    pub chat_writes: crate::db::batch::Batcher,
     /// The one door tickets are opened through.
     pub intake: Intake,
     /// Group commit of received mail, shared by the SMTP listener and the HTTP door.
@@ -100,6 +104,7 @@ impl AppState {
             help_requests: Arc::new(crate::web::help::RequestLimiter::default()),
             widget_limits: Arc::new(crate::web::widget::Limits::default()),
             batcher: crate::db::batch::Batcher::new(db.clone()),
+            chat_writes: crate::db::batch::Batcher::everywhere(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(crate::routing::router::ShiftRouter), changes.clone()),
             receiver: crate::email::store::Receiver::new(db.clone()),
             changes,

@@ -8,7 +8,8 @@
 //!
 //! [`Batcher`] applies it to arbitrary closures on SQLite, where one writer flushes the log once
 //! per batch rather than once per request. On PostgreSQL, closures run as their own transactions:
-//! one connection runs statements one after another, so batching them gains nothing there. Hot
+//! one connection runs statements one after another, so batching them gains nothing there,
+//! unless they all lock the same row ([`Batcher::everywhere`]). Hot
 //! paths that can write a whole batch in a few multi-row statements (ticket creation) use a
 //! typed `Combiner` on both backends.
 
@@ -198,6 +199,16 @@ impl Batcher {
             super::DbTarget::Postgres(_) => None,
             super::DbTarget::Sqlite(_) => Some(Combiner::new(db.clone(), Box::new(run_each_in_savepoint))),
         };
+        Batcher { db, combiner }
+    }
+
+    /// A batcher that combines on PostgreSQL too, for writes that all lock one row of the tenant:
+    /// the ticket counter of conversations opening. There each transaction holds that lock until
+    /// its commit, so one-per-transaction writes queue on it (about 300 a second here), and while
+    /// they wait they hold transaction ids that keep the event consumers' horizon back. A batch
+    /// takes the lock and commits once for all its items.
+    pub fn everywhere(db: Db) -> Batcher {
+        let combiner = Some(Combiner::new(db.clone(), Box::new(run_each_in_savepoint)));
         Batcher { db, combiner }
     }
 

@@ -199,13 +199,31 @@ pub async fn upload(
         files::check_type(&head, &filename)?;
         let first = futures_util::stream::iter([Ok::<_, actix_web::error::PayloadError>(head.freeze())]);
         let blob = app.blobs.put_stream(&tid, &filename, first.chain(payload), limit).await?;
-        let mut posted =
-            super::post_message(app, &door.tenant, &door.settings, &visitor.id, &client_id, &body, vec![blob.clone()])
-                .await;
+        let opening = visitor.ticket_id.is_none();
+        let mut posted = super::post_message(
+            app,
+            &door.tenant,
+            &door.settings,
+            opening,
+            &visitor.id,
+            &client_id,
+            &body,
+            vec![blob.clone()],
+        )
+        .await;
         if matches!(posted, Err(AppError::Conflict(_))) {
             // The same client id committed concurrently (another tab): this time it is found.
-            posted = super::post_message(app, &door.tenant, &door.settings, &visitor.id, &client_id, &body, vec![blob])
-                .await;
+            posted = super::post_message(
+                app,
+                &door.tenant,
+                &door.settings,
+                opening,
+                &visitor.id,
+                &client_id,
+                &body,
+                vec![blob],
+            )
+            .await;
         }
         let p = posted?;
         if !p.replayed {

@@ -391,7 +391,8 @@ impl Connection {
     }
 
     async fn store(&self, visitor_id: &str, client_id: &str, body: &str) -> AppResult<conversations::Posted> {
-        super::post_message(&self.app, &self.tenant, &self.settings, visitor_id, client_id, body, vec![]).await
+        let opening = self.ticket.is_none();
+        super::post_message(&self.app, &self.tenant, &self.settings, opening, visitor_id, client_id, body, vec![]).await
     }
 
     async fn on_live(&mut self, m: LiveMessage) -> Result<(), End> {

@@ -200,3 +200,55 @@ async fn a_closed_conversation_continues_in_a_follow_up(app: TestApp) {
     assert_eq!(welcome["conversation_id"], follow.as_str());
 }
 both!(a_closed_conversation_continues_in_a_follow_up);
+
+/// Visitors' messages are written in batches, one savepoint each: a burst of first messages
+/// opens one ticket per visitor with its own number, and a refused message in the middle of the
+/// burst fails alone.
+async fn a_burst_of_new_conversations_opens_one_ticket_each(app: TestApp) {
+    let (acme, _, _) = app.seed_tenant("acme");
+    let tok = api_token(&app, &acme);
+    const VISITORS: usize = 24;
+    let mut widgets = Vec::new();
+    for i in 0..VISITORS {
+        widgets.push(Widget::hello(&app, "acme", json!({"name": format!("Visitor {i}"), "locale": "en"})).await.0);
+    }
+    let (mut odd, _) = Widget::hello(&app, "acme", json!({"name": "Odd", "locale": "en"})).await;
+    // Every frame is on the wire before the first answer is read, so the writes queue together.
+    for (i, w) in widgets.iter_mut().enumerate() {
+        w.send(json!({"type": "message", "client_id": "first", "body": format!("Question number {i}")})).await;
+        if i == VISITORS / 2 {
+            odd.send(json!({"type": "message", "client_id": "x".repeat(65), "body": "hi"})).await;
+        }
+    }
+    let mut tickets = std::collections::BTreeSet::new();
+    for w in widgets.iter_mut() {
+        let ack = w.recv_type("ack").await;
+        assert_eq!(ack["client_id"], "first", "{ack}");
+        tickets.insert(ack["conversation_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(tickets.len(), VISITORS, "one ticket per visitor");
+    let e = odd.recv_type("error").await;
+    assert_eq!(e["code"], "error-chat-client-id", "{e}");
+    // The refused one stored nothing and can go on.
+    let ack = odd.say("second", "A real question").await;
+    assert!(!tickets.contains(ack["conversation_id"].as_str().unwrap()), "{ack}");
+
+    let mut numbers = std::collections::BTreeSet::new();
+    let mut subjects = std::collections::BTreeSet::new();
+    for t in &tickets {
+        let v = app.api_json(&tok, &format!("/api/v1/tickets/{t}")).await;
+        numbers.insert(v["number"].as_i64().unwrap());
+        subjects.insert(v["subject"].as_str().unwrap().to_string());
+    }
+    assert_eq!(numbers.len(), VISITORS, "distinct ticket numbers: {numbers:?}");
+    assert_eq!(subjects.len(), VISITORS, "each ticket holds its own visitor's message: {subjects:?}");
+    // Later messages land on each visitor's own ticket.
+    for (i, w) in widgets.iter_mut().enumerate() {
+        let ack = w.say("second", &format!("More about {i}")).await;
+        assert!(tickets.contains(ack["conversation_id"].as_str().unwrap()));
+        let msgs = ticket_messages(&app, &tok, ack["conversation_id"].as_str().unwrap()).await;
+        assert_eq!(msgs.last().unwrap().1, format!("More about {i}"));
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+    }
+}
+both!(a_burst_of_new_conversations_opens_one_ticket_each);
