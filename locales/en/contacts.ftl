@@ -65,4 +65,3 @@ error-contact-merged = This contact was merged into another; change that one ins
 error-contact-merge-self = A contact cannot be merged into itself.
 error-contact-merge-merged = One of these contacts was already merged into another.
 error-contact-merge-unknown = There is no such contact.
-error-page-invalid = That page number is not valid.

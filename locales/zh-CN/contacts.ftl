@@ -50,4 +50,3 @@ error-contact-merged = 此联系人已并入另一个联系人；请修改那个
 error-contact-merge-self = 联系人不能与自己合并。
 error-contact-merge-merged = 其中一个联系人已经并入了其他联系人。
 error-contact-merge-unknown = 没有这个联系人。
-error-page-invalid = 页码无效。
