@@ -200,32 +200,9 @@ pub async fn upload(
         let first = futures_util::stream::iter([Ok::<_, actix_web::error::PayloadError>(head.freeze())]);
         let blob = app.blobs.put_stream(&tid, &filename, first.chain(payload), limit).await?;
         let opening = visitor.ticket_id.is_none();
-        let mut posted = super::post_message(
-            app,
-            &door.tenant,
-            &door.settings,
-            opening,
-            &visitor.id,
-            &client_id,
-            &body,
-            vec![blob.clone()],
-        )
-        .await;
-        if matches!(posted, Err(AppError::Conflict(_))) {
-            // The same client id committed concurrently (another tab): this time it is found.
-            posted = super::post_message(
-                app,
-                &door.tenant,
-                &door.settings,
-                opening,
-                &visitor.id,
-                &client_id,
-                &body,
-                vec![blob],
-            )
-            .await;
-        }
-        let p = posted?;
+        let p =
+            super::post_message(app, &door.tenant, &door.settings, opening, &visitor.id, &client_id, &body, vec![blob])
+                .await?;
         if !p.replayed {
             app.tickets_changed(&tid);
         }

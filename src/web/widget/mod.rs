@@ -9,7 +9,7 @@ pub mod ws;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// The widget script, embedded in the binary.
 const WIDGET_JS: &str = include_str!("../../../static/widget.js");
@@ -57,8 +57,31 @@ impl Default for Limits {
 /// conversation) costs only that choice, never correctness.
 ///
 /// [`Batcher::everywhere`]: crate::db::batch::Batcher::everywhere
+///
+/// A post of the same client id committing concurrently (another tab) fails this one with a
+/// conflict; it is tried once more, and then finds the first.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn post_message(
+    app: &crate::app::AppState,
+    tenant: &crate::tenancy::Tenant,
+    settings: &crate::chat::settings::ChatSettings,
+    opening: bool,
+    visitor_id: &str,
+    client_id: &str,
+    body: &str,
+    files: Vec<crate::tickets::attachments::StoredBlob>,
+) -> AppResult<crate::chat::conversations::Posted> {
+    let again = files.clone();
+    match post_once(app, tenant, settings, opening, visitor_id, client_id, body, files).await {
+        Err(AppError::Conflict(_)) => {
+            post_once(app, tenant, settings, opening, visitor_id, client_id, body, again).await
+        }
+        answer => answer,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn post_once(
     app: &crate::app::AppState,
     tenant: &crate::tenancy::Tenant,
     settings: &crate::chat::settings::ChatSettings,

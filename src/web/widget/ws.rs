@@ -355,12 +355,7 @@ impl Connection {
         let Some(visitor_id) = self.visitor.as_ref().map(|v| v.id.clone()) else {
             return Err(Close::HelloExpected.into());
         };
-        let mut answer = self.store(&visitor_id, &client_id, &body).await;
-        if matches!(answer, Err(AppError::Conflict(_))) {
-            // The same client id committed concurrently (another tab): this time it is found.
-            answer = self.store(&visitor_id, &client_id, &body).await;
-        }
-        match answer {
+        match self.store(&visitor_id, &client_id, &body).await {
             Ok(p) => {
                 if !p.replayed {
                     self.app.tickets_changed(&self.tid);
