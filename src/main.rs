@@ -55,6 +55,10 @@ enum Command {
         /// Random seed, for repeatable data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Knowledge-base articles per tenant (each in five languages); index them afterwards
+        /// with `meridian reindex`.
+        #[arg(long, default_value_t = 0)]
+        articles: u64,
     },
     /// Inspect and retry background jobs.
     Jobs {
@@ -282,7 +286,7 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
             );
             println!("{}", d.password);
         }
-        Command::Seed { tenants, tickets, prefix, seed } => {
+        Command::Seed { tenants, tickets, prefix, seed, articles } => {
             let started = std::time::Instant::now();
             let r = meridian::seed::seed(db, &prefix, tenants, tickets, seed).map_err(err)?;
             eprintln!(
@@ -292,6 +296,14 @@ fn run_admin(state: &AppState, command: Command) -> anyhow::Result<()> {
                 r.messages,
                 started.elapsed().as_secs_f64()
             );
+            if articles > 0 {
+                let started = std::time::Instant::now();
+                let n = meridian::seed::kb::seed_articles(db, &prefix, tenants, articles, seed).map_err(err)?;
+                eprintln!(
+                    "seeded {n} article translations in {:.1}s; run `meridian reindex` to make them searchable",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if let (Some(first), Some(last)) = (r.workspaces.first(), r.workspaces.last()) {
                 let base = state.config.base_url.as_str().trim_end_matches('/');
                 let span = if first == last { first.clone() } else { format!("{first} … {last}") };

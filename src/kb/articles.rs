@@ -188,6 +188,19 @@ pub(super) fn enqueue_index(conn: &mut DbConnection, tenant: &TenantId, article_
 
 /// Create an article with its first translations (at least one, one per locale).
 pub fn create(conn: &mut DbConnection, tenant: &TenantId, actor: &Actor, new: &NewArticle) -> AppResult<Article> {
+    let article = create_unindexed(conn, tenant, actor, new)?;
+    enqueue_index(conn, tenant, &article.id)?;
+    Ok(article)
+}
+
+/// [`create`] without its index job: for bulk loads (`meridian seed --articles`) that index
+/// everything at once with `meridian reindex` afterwards instead of one job per article.
+pub fn create_unindexed(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    actor: &Actor,
+    new: &NewArticle,
+) -> AppResult<Article> {
     if new.translations.is_empty() || new.translations.len() > 100 {
         return Err(AppError::invalid("translations", "error-kb-translations", "1-100 translations are required"));
     }
@@ -236,7 +249,6 @@ pub fn create(conn: &mut DbConnection, tenant: &TenantId, actor: &Actor, new: &N
     for c in &checked {
         store_translation(conn, tenant, &article.id, actor, c, None)?;
     }
-    enqueue_index(conn, tenant, &article.id)?;
     Ok(article)
 }
 

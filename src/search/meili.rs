@@ -36,6 +36,9 @@ const GROUPS: &[(&str, Option<&str>)] =
 /// The attribute holding a document's text in our analyzer's terms.
 const TERMS: &str = "terms";
 
+/// The one index every tenant's articles live in.
+pub const INDEX_UID: &str = "meridian_kb";
+
 fn group_of(lang: &str) -> &'static str {
     GROUPS.iter().find(|(g, _)| *g == lang).map(|(g, _)| *g).unwrap_or("other")
 }
@@ -190,6 +193,13 @@ impl Meili {
         Ok(())
     }
 
+    /// The JSON body this backend posts to `/indexes/{uid}/search` for `q`.
+    pub fn request_body(&self, q: &SearchQuery) -> Value {
+        let index = self.client.index(&self.uid);
+        let request = Request::of(q);
+        serde_json::to_value(request.query(&index)).unwrap_or(Value::Null)
+    }
+
     async fn delete_where(&self, filter: &str) -> Result<(), SearchError> {
         let index = self.client.index(&self.uid);
         let mut q = DocumentDeletionQuery::new(&index);
@@ -232,6 +242,53 @@ fn field_with_prefix(doc: &Map<String, Value>, prefix: &str) -> String {
     doc.iter().find(|(k, _)| k.starts_with(prefix)).and_then(|(_, v)| v.as_str()).unwrap_or("").to_string()
 }
 
+/// What a search sends to Meilisearch, built in one place so that `benches/kb_search.rs` can send
+/// the very same request straight to Meilisearch and compare ([`Meili::request_body`]).
+struct Request {
+    filter: String,
+    terms: String,
+    locales: Vec<&'static str>,
+    limit: usize,
+}
+
+impl Request {
+    /// The request for a reader's query: always filtered to the tenant server-side.
+    fn of(q: &SearchQuery) -> Request {
+        let langs = q.languages();
+        let list: Vec<String> = langs.iter().map(|l| quoted(l)).collect();
+        let mut filter = format!(
+            "tenant_id = {} AND lang IN [{}] AND status = \"published\"",
+            quoted(&q.tenant_id),
+            list.join(", ")
+        );
+        if q.audience == Audience::Public {
+            filter.push_str(" AND visibility = \"public\"");
+        }
+        // The reader's own language decides how the query is segmented.
+        let wanted = langs.first().map(String::as_str).unwrap_or("");
+        let locales = GROUPS.iter().filter(|(g, _)| *g == wanted).filter_map(|(_, l)| *l).collect();
+        let terms = text::index_terms(&q.q, wanted).unwrap_or_else(|| q.q.clone());
+        Request { filter, terms, locales, limit: q.limit.max(1) * 5 }
+    }
+
+    fn query<'a>(
+        &'a self,
+        index: &'a meilisearch_sdk::indexes::Index<Http>,
+    ) -> meilisearch_sdk::search::SearchQuery<'a, Http> {
+        let mut query = index.search();
+        query
+            .with_query(&self.terms)
+            .with_filter(&self.filter)
+            .with_limit(self.limit)
+            // A long question keeps its rare words (the key ones) when not every word matches.
+            .with_matching_strategy(meilisearch_sdk::search::MatchingStrategies::FREQUENCY);
+        if !self.locales.is_empty() {
+            query.with_locales(&self.locales);
+        }
+        query
+    }
+}
+
 #[async_trait::async_trait]
 impl SearchIndex for Meili {
     fn name(&self) -> &'static str {
@@ -260,31 +317,9 @@ impl SearchIndex for Meili {
 
     async fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         self.ensure().await?;
-        let langs = q.languages();
-        let list: Vec<String> = langs.iter().map(|l| quoted(l)).collect();
-        let mut filter = format!(
-            "tenant_id = {} AND lang IN [{}] AND status = \"published\"",
-            quoted(&q.tenant_id),
-            list.join(", ")
-        );
-        if q.audience == Audience::Public {
-            filter.push_str(" AND visibility = \"public\"");
-        }
-        // The reader's own language decides how the query is segmented.
-        let wanted = langs.first().map(String::as_str).unwrap_or("");
-        let locales: Vec<&str> = GROUPS.iter().filter(|(g, _)| *g == wanted).filter_map(|(_, l)| *l).collect();
         let index = self.client.index(&self.uid);
-        let mut query = index.search();
-        let terms = text::index_terms(&q.q, wanted);
-        query
-            .with_query(terms.as_deref().unwrap_or(&q.q))
-            .with_filter(&filter)
-            .with_limit(q.limit.max(1) * 5)
-            // A long question keeps its rare words (the key ones) when not every word matches.
-            .with_matching_strategy(meilisearch_sdk::search::MatchingStrategies::FREQUENCY);
-        if !locales.is_empty() {
-            query.with_locales(&locales);
-        }
+        let request = Request::of(q);
+        let query = request.query(&index);
         let results = query.execute::<Map<String, Value>>().await.map_err(err)?;
         let hits = results
             .hits

@@ -108,7 +108,7 @@ impl Search {
     /// Meilisearch when `meili_url` is set, else the embedded index under `<data_dir>/search`.
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Search> {
         let index: Arc<dyn SearchIndex> = match &config.meili_url {
-            Some(url) => Arc::new(meili::Meili::new(url, config.meili_key.as_deref(), "meridian_kb")?),
+            Some(url) => Arc::new(meili::Meili::new(url, config.meili_key.as_deref(), meili::INDEX_UID)?),
             None => Arc::new(embedded::Embedded::open(&config.data_dir.join("search"))?),
         };
         Ok(Search { index })

@@ -13,6 +13,8 @@ use crate::tickets::commands::{Creation, NewTicket, Requester};
 use crate::tickets::intake::{open_in_transaction, History, Unrouted};
 use crate::types::{Actor, Channel, Priority, Status};
 
+pub mod kb;
+
 const LANGUAGES: [&str; 8] = ["en", "en", "pt-BR", "es", "de", "fr", "ja", "zh-CN"];
 const STATUSES: [Status; 7] =
     [Status::New, Status::Open, Status::Open, Status::Pending, Status::OnHold, Status::Solved, Status::Closed];
