@@ -1,5 +1,5 @@
-//! The editor's smaller posts: the article's settings, publish and unpublish, the publishing
-//! schedule, restoring a version, and the preview the editor's script asks for.
+//! The editor's smaller posts: the article's settings, deleting it, publish and unpublish, the
+//! publishing schedule, restoring a version, and the preview the editor's script asks for.
 
 use std::collections::HashMap;
 
@@ -59,6 +59,20 @@ pub(super) async fn settings(
         }
         Err(e) => Err(e),
     }
+}
+
+/// POST /kb/articles/{id}/delete: the article with every translation and its history; its
+/// index job takes it out of search.
+pub(super) async fn delete(
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: CsrfForm<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (f.user.tenant_id(), path.into_inner());
+    app.db.write(move |c| articles::delete(c, &tid, &id)).await?;
+    app.wake_jobs();
+    Ok(see_other("/kb?deleted=1"))
 }
 
 /// POST /kb/articles/{id}/translations/{locale}/status: `status=published` or `draft`.

@@ -1,18 +1,16 @@
 //! The knowledge base in the console: the article list with each article's translations and
-//! numbers, and the table of contents (categories and sections) with its order.
-
-use std::collections::HashMap;
+//! numbers, and the routes of the editor (the table of contents is in `kb_structure`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::kb_editor::source_locale;
-use super::{html, see_other, Page};
+use super::{html, Page};
 use crate::error::{AppError, AppResult};
 use crate::kb::editing::{self, ListFilter, Listed};
-use crate::kb::{parse_locale, structure, Status};
-use crate::web::auth::{self, ConsoleUser, CsrfForm};
+use crate::kb::{parse_locale, Status};
+use crate::web::auth::{self, ConsoleUser};
 
 /// Articles on one page of the list.
 const PER_PAGE: i64 = 25;
@@ -20,16 +18,15 @@ const PER_PAGE: i64 = 25;
 /// Knowledge-base routes of the console.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use super::{kb_actions as act, kb_editor as ed};
+    cfg.configure(super::kb_structure::routes);
     cfg.route("/kb", web::get().to(list_page))
-        .route("/kb/structure", web::get().to(structure_page))
-        .route("/kb/categories/{id}/move", web::post().to(move_category))
-        .route("/kb/sections/{id}/move", web::post().to(move_section))
         .route("/kb/preview", web::post().to(act::preview))
         .route("/tickets/{key}/articles", web::get().to(super::kb_ticket::picker))
         .route("/kb/articles/new", web::get().to(ed::new_page))
         .route("/kb/articles/new", web::post().to(ed::create))
         .route("/kb/articles/{id}", web::get().to(ed::edit_page))
         .route("/kb/articles/{id}/settings", web::post().to(act::settings))
+        .route("/kb/articles/{id}/delete", web::post().to(act::delete))
         .route("/kb/articles/{id}/translations/{locale}", web::post().to(ed::save))
         .route("/kb/articles/{id}/translations/{locale}/status", web::post().to(act::status))
         .route("/kb/articles/{id}/translations/{locale}/schedule", web::post().to(act::schedule))
@@ -42,6 +39,8 @@ struct ListQuery {
     locale: Option<String>,
     status: Option<String>,
     page: Option<String>,
+    /// Set by the redirect after an article was deleted.
+    deleted: Option<String>,
 }
 
 /// One row of the list, ready to show.
@@ -62,6 +61,7 @@ struct ListPage {
     number: i64,
     more: bool,
     zone: String,
+    deleted: bool,
 }
 
 impl ListPage {
@@ -143,71 +143,6 @@ async fn list_page(req: HttpRequest, user: ConsoleUser, q: web::Query<ListQuery>
         number,
         more,
         zone: user.zone().to_string(),
+        deleted: q.deleted.is_some(),
     })
-}
-
-/// A category with its sections, named for the agent.
-struct Branch {
-    id: String,
-    name: String,
-    sections: Vec<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "console/kb_structure.html")]
-struct StructurePage {
-    page: Page,
-    tree: Vec<Branch>,
-}
-
-async fn structure_page(req: HttpRequest, user: ConsoleUser) -> AppResult<HttpResponse> {
-    let app = auth::state(&req)?;
-    let tid = user.tenant_id();
-    let chain = crate::kb::fallback_chain(user.tr.locale(), &user.tenant.default_locale);
-    let (cats, secs) = app
-        .db
-        .read(move |c| Ok((structure::list_categories(c, &tid)?, structure::list_sections(c, &tid, None)?)))
-        .await?;
-    let name = |names: &[structure::NameIn]| structure::name_for(names, &chain).map(|n| n.name).unwrap_or_default();
-    let tree = cats
-        .iter()
-        .map(|c| Branch {
-            id: c.id.clone(),
-            name: name(&c.names()),
-            sections: secs.iter().filter(|s| s.category_id == c.id).map(|s| (s.id.clone(), name(&s.names()))).collect(),
-        })
-        .collect();
-    html(&StructurePage { page: Page::for_user(&user, "kb"), tree })
-}
-
-fn up_of(values: &HashMap<String, String>) -> AppResult<bool> {
-    match values.get("direction").map(String::as_str) {
-        Some("up") => Ok(true),
-        Some("down") => Ok(false),
-        _ => Err(AppError::invalid("direction", "error-kb-direction", "up or down")),
-    }
-}
-
-async fn move_category(
-    req: HttpRequest,
-    path: web::Path<String>,
-    f: CsrfForm<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    let up = up_of(&f.form)?;
-    let app = auth::state(&req)?;
-    let (tid, id) = (f.user.tenant_id(), path.into_inner());
-    app.db.write(move |c| structure::move_category(c, &tid, &id, up)).await?;
-    Ok(see_other("/kb/structure"))
-}
-
-async fn move_section(
-    req: HttpRequest,
-    path: web::Path<String>,
-    f: CsrfForm<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    let up = up_of(&f.form)?;
-    let app = auth::state(&req)?;
-    let (tid, id) = (f.user.tenant_id(), path.into_inner());
-    app.db.write(move |c| structure::move_section(c, &tid, &id, up)).await?;
-    Ok(see_other("/kb/structure"))
 }

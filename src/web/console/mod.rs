@@ -13,6 +13,7 @@ mod inbox;
 mod kb_actions;
 mod kb_editor;
 mod kb_list;
+mod kb_structure;
 mod kb_ticket;
 mod password_link;
 mod routing_page;

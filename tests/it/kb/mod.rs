@@ -3,6 +3,7 @@
 
 mod api;
 mod console;
+mod console_structure;
 mod console_ticket;
 mod help;
 mod search;
