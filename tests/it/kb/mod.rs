@@ -5,6 +5,7 @@ mod api;
 mod console;
 mod console_ticket;
 mod help;
+mod portal;
 mod search;
 
 use crate::harness::TestApp;
