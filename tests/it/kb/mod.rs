@@ -5,7 +5,7 @@ mod api;
 mod console;
 mod console_ticket;
 mod help;
-mod portal;
+pub(crate) mod portal;
 mod search;
 
 use crate::harness::TestApp;
