@@ -484,3 +484,50 @@ async fn merged_contacts_see_the_survivors_tickets(app: TestApp, sink: Sink) {
     assert!(list.contains("From the old address") && list.contains("From the new address"), "{list}");
 }
 both_portal!(merged_contacts_see_the_survivors_tickets);
+
+async fn the_list_pages_through_older_tickets(app: TestApp, sink: Sink) {
+    let (acme, _) = tenant_with_token(&app, "acme", "en");
+    for i in 1..=22 {
+        ticket_of(&app, &acme, "ana@example.com", &format!("Question number {i:02}"));
+    }
+    let c = signed_in(&app, &sink, "acme", "ana@example.com", 1).await;
+    let (_, first) = text(c.get(app.url("/h/acme/en/portal")).send().await.unwrap()).await;
+    assert_eq!(first.matches("<tr data-number=").count(), 20, "{first}");
+    assert!(first.contains("Question number 22") && !first.contains("Question number 02"), "newest first");
+    let start = first.find("/h/acme/en/portal?cursor=").expect("a link to older tickets");
+    let next = &first[start..start + first[start..].find('"').unwrap()];
+    let (s, older) = text(c.get(app.url(next)).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert_eq!(older.matches("<tr data-number=").count(), 2, "{older}");
+    assert!(older.contains("Question number 01") && !older.contains("?cursor="), "{older}");
+    // A cursor this server did not issue is refused, naming it.
+    assert_eq!(c.get(app.url("/h/acme/en/portal?cursor=nope")).send().await.unwrap().status(), 422);
+}
+both_portal!(the_list_pages_through_older_tickets);
+
+async fn a_reply_to_a_closed_ticket_opens_a_follow_up(app: TestApp, sink: Sink) {
+    let (acme, tok) = tenant_with_token(&app, "acme", "en");
+    let t = ticket_of(&app, &acme, "ana@example.com", "Long done");
+    for status in ["solved", "closed"] {
+        let (s, b) =
+            call(&app, &tok, Method::PATCH, &format!("/api/v1/tickets/{}", t.id), Some(json!({"status": status})))
+                .await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let c = signed_in(&app, &sink, "acme", "ana@example.com", 1).await;
+    let path = format!("/h/acme/en/portal/tickets/{}", t.number);
+    let (csrf, _) = page_csrf(&app, &c, &path).await;
+    let r = c.post(app.url(&format!("{path}/reply"))).form(&[("_csrf", csrf.as_str()), ("body", "It broke again")]);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_ne!(to, path, "the conversation goes on in a new ticket");
+    let (s, html) = text(c.get(app.url(&to)).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("It broke again"), "{html}");
+    let number: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
+    let list = app.api_json(&tok, "/api/v1/tickets?view=all_open").await;
+    let follow_up = list["data"].as_array().unwrap().iter().find(|x| x["number"] == number).expect("listed").clone();
+    assert_eq!(follow_up["previous_ticket_id"], json!(t.id.to_string()), "{follow_up}");
+}
+both_portal!(a_reply_to_a_closed_ticket_opens_a_follow_up);
