@@ -132,11 +132,12 @@ async fn render_ticket(
                 .collect(),
         })
         .collect();
-    // The portal's two answers on the desk's 1-5 scale: good is 5, bad is 1.
+    // The portal's two answers on the desk's 1-5 scale: good is 5, bad is 1. A rating given
+    // elsewhere (the widget's 1-5) shows as the nearer answer; a 3 as neither.
     let rated = match t.csat_score {
-        Some(s) if s >= 4 => "good",
-        Some(_) => "bad",
-        None => "",
+        Some(4..) => "good",
+        Some(..=2) => "bad",
+        _ => "",
     };
     let max_mb = max_mb(&d);
     let page = TicketPage {
