@@ -172,7 +172,8 @@ pub fn default_registry(state: &AppState) -> Registry {
                     let s = crate::accounts::sessions::purge_old(c)?;
                     let f = crate::accounts::throttle::purge_old(c)?;
                     let k = crate::accounts::idempotency::purge_old(c)?;
-                    Ok((s, f, k))
+                    let p = crate::accounts::portal::purge_old(c)?;
+                    Ok((s + p, f, k))
                 })
                 .await;
             match purged {

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod links;
 pub mod organizations;
 pub mod passwords;
+pub mod portal;
 pub mod ratelimit;
 pub mod sessions;
 pub mod throttle;

@@ -9,6 +9,7 @@ pub mod csat;
 pub mod intake;
 pub mod macros;
 pub mod merge;
+pub mod portal;
 pub mod queries;
 pub mod requesters;
 pub mod teams;

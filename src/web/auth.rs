@@ -257,20 +257,24 @@ pub const MAX_FIELDS: usize = 64;
 /// [`MAX_FILES`] in number, each streamed to the store as it arrives. The CSRF token (the
 /// `X-CSRF-Token` header, or a `_csrf` field sent before the first file, as our forms do) is
 /// checked before any file is read, so a forged form costs the server no more than its text.
-async fn read_multipart(
+/// `csrf` is the session's token, `tenant` whose store the files go to. Text fields land in
+/// `fields` as they are read, so a caller that is refused (a file over the limit) still has
+/// what was typed before it.
+pub async fn read_multipart(
     req: &HttpRequest,
     payload: Payload,
-    user: &ConsoleUser,
+    csrf: &str,
+    tenant: &TenantId,
     state: &AppState,
-) -> AppResult<(std::collections::HashMap<String, String>, Vec<crate::tickets::attachments::StoredBlob>)> {
+    fields: &mut std::collections::HashMap<String, String>,
+) -> AppResult<Vec<crate::tickets::attachments::StoredBlob>> {
     use futures_util::StreamExt;
     let bad = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("invalid multipart body: {e}"));
     let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let token_ok = |t: Option<&String>| t.is_some_and(|t| secrets_equal(t, &user.session.csrf_token));
+    let token_ok = |t: Option<&String>| t.is_some_and(|t| secrets_equal(t, csrf));
     let mut csrf_ok = token_ok(header_token.as_ref());
     let (max_text, max_files_total) = (state.config.max_body_bytes, state.config.max_attachment_bytes);
     let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut fields = std::collections::HashMap::new();
     let mut files = Vec::new();
     let (mut text_bytes, mut file_bytes) = (0usize, 0usize);
     while let Some(field) = mp.next().await {
@@ -299,7 +303,7 @@ async fn read_multipart(
                 let parts = field.by_ref();
                 let blob = state
                     .blobs
-                    .put_stream(&user.tenant_id(), &filename, parts, max_files_total.saturating_sub(file_bytes))
+                    .put_stream(tenant, &filename, parts, max_files_total.saturating_sub(file_bytes))
                     .await?;
                 file_bytes += blob.size_bytes as usize;
                 files.push(blob);
@@ -327,7 +331,7 @@ async fn read_multipart(
     if !csrf_ok && !token_ok(fields.get("_csrf")) {
         return Err(AppError::Csrf);
     }
-    Ok((fields, files))
+    Ok(files)
 }
 
 impl FromRequest for CsrfUpload {
@@ -347,7 +351,12 @@ impl FromRequest for CsrfUpload {
             let user = load_console_user(req.clone()).await?;
             let state = state(&req)?;
             let (fields, files) = match (multipart_payload, body) {
-                (Some(p), _) => read_multipart(&req, p, &user, &state).await?,
+                (Some(p), _) => {
+                    let mut fields = std::collections::HashMap::new();
+                    let csrf = user.session.csrf_token.clone();
+                    let files = read_multipart(&req, p, &csrf, &user.tenant_id(), &state, &mut fields).await?;
+                    (fields, files)
+                }
                 (None, Some(body)) => {
                     let bytes = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
                         413 => AppError::PayloadTooLarge,

@@ -1,5 +1,5 @@
-//! Invitation and password-reset mails: a one-time link issued and its mail enqueued in one
-//! transaction, so an agent is never left with a live link nobody was told about.
+//! Invitation, password-reset and portal sign-in mails: a one-time link issued and its mail
+//! enqueued in one transaction, so nobody is left with a live link they were not told about.
 
 use super::{enqueue_with_link, kind, new_message_id, NewOutbound};
 use crate::accounts::links::{self, Purpose};
@@ -38,4 +38,33 @@ pub fn send_agent_link(
     };
     enqueue_with_link(conn, tenant, &mail, &url)?;
     Ok(url)
+}
+
+/// Issue a portal sign-in link for `contact` and enqueue the mail that carries it to `to` (the
+/// address typed in: the contact's, or one of a contact merged into it), in `locale`.
+/// `url_for(secret)` is the link's address on the tenant's help center.
+pub fn send_portal_link(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    contact: &crate::accounts::contacts::Contact,
+    to: &str,
+    locale: &str,
+    domain: &str,
+    url_for: impl Fn(&str) -> String,
+) -> AppResult<()> {
+    let to = to.to_string();
+    let secret = crate::accounts::portal::issue_link(conn, tenant, contact.id.as_str())?;
+    let mail = NewOutbound {
+        kind: kind::PORTAL_LINK,
+        ticket_id: None,
+        message_row_id: None,
+        to,
+        cc: vec![],
+        message_id: new_message_id(domain),
+        in_reply_to: None,
+        references: vec![],
+        locale: locale.to_string(),
+    };
+    enqueue_with_link(conn, tenant, &mail, &url_for(&secret))?;
+    Ok(())
 }

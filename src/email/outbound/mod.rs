@@ -41,6 +41,8 @@ pub mod kind {
     pub const AGENT_INVITE: &str = "agent_invite";
     /// To an agent: the link an admin sent to set a new password.
     pub const PASSWORD_RESET: &str = "password_reset";
+    /// To a customer: the link that signs them in to the help center's portal.
+    pub const PORTAL_LINK: &str = "portal_link";
 }
 
 /// Where an outbound mail stands.
@@ -85,7 +87,7 @@ pub struct Outbound {
     pub arrived_at: Option<NaiveDateTime>,
     /// The subscription a `webhook_disabled` notice is about.
     pub webhook_subscription_id: Option<String>,
-    /// For an invitation or reset: the link, kept only until the mail is sent.
+    /// For an invitation, reset or portal sign-in: the link, kept only until the mail is sent.
     #[serde(skip)]
     pub agent_link: Option<String>,
 }
@@ -156,8 +158,7 @@ pub fn enqueue_about_webhook(
     get(conn, tenant, &row.id)
 }
 
-/// [`enqueue`] an invitation or password-reset mail carrying `link` (kind `agent_invite` or
-/// `password_reset`).
+/// [`enqueue`] a mail carrying `link` (kind `agent_invite`, `password_reset` or `portal_link`).
 pub fn enqueue_with_link(
     conn: &mut DbConnection,
     tenant: &TenantId,

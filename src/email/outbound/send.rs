@@ -134,7 +134,7 @@ pub struct MailView {
     pub webhook_url: String,
     /// For a webhook notice: why it was turned off.
     pub webhook_reason: String,
-    /// For an invitation or reset: the link to set a password.
+    /// For an invitation or reset: the link to set a password; for a portal sign-in, its link.
     pub link: String,
 }
 
@@ -170,6 +170,7 @@ mail_templates! {
     WebhookText => "email/webhook_disabled/body.txt", WebhookHtml => "email/webhook_disabled/body.html",
     InviteText => "email/agent_invite/body.txt", InviteHtml => "email/agent_invite/body.html",
     ResetText => "email/password_reset/body.txt", ResetHtml => "email/password_reset/body.html",
+    PortalText => "email/portal_link/body.txt", PortalHtml => "email/portal_link/body.html",
 }
 
 /// Subject, text and HTML of a mail.
@@ -182,6 +183,7 @@ fn render(what: &str, m: &MailView) -> Result<(String, String, String), Failure>
         kind::WEBHOOK_DISABLED => m.t.t1("email-subject-webhook-disabled", "workspace", &m.workspace),
         kind::AGENT_INVITE => m.t.t1("email-subject-agent-invite", "workspace", &m.workspace),
         kind::PASSWORD_RESET => m.t.t1("email-subject-password-reset", "workspace", &m.workspace),
+        kind::PORTAL_LINK => m.t.t1("portal-email-subject", "workspace", &m.workspace),
         _ => m.t.t1("email-subject-test", "workspace", &m.workspace),
     };
     let r = |x: Result<String, askama::Error>| x.map_err(|e| Failure::Permanent(format!("email template: {e}")));
@@ -192,6 +194,7 @@ fn render(what: &str, m: &MailView) -> Result<(String, String, String), Failure>
         kind::WEBHOOK_DISABLED => (r(WebhookText { m }.render())?, r(WebhookHtml { m }.render())?),
         kind::AGENT_INVITE => (r(InviteText { m }.render())?, r(InviteHtml { m }.render())?),
         kind::PASSWORD_RESET => (r(ResetText { m }.render())?, r(ResetHtml { m }.render())?),
+        kind::PORTAL_LINK => (r(PortalText { m }.render())?, r(PortalHtml { m }.render())?),
         _ => (r(TestText { m }.render())?, r(TestHtml { m }.render())?),
     };
     Ok((subject, text, html))

@@ -24,7 +24,7 @@ mod macros;
 mod next_path;
 mod organizations;
 mod profile;
-mod signin;
+pub(crate) mod signin;
 mod team_holidays;
 mod ticket_fields;
 mod ticket_merge;

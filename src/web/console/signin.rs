@@ -30,11 +30,11 @@ pub struct SignInQuery {
 }
 
 /// The shortest double-submit token accepted; the form issues longer ones.
-pub(super) const MIN_LOGIN_TOKEN_LEN: usize = 16;
+pub(crate) const MIN_LOGIN_TOKEN_LEN: usize = 16;
 
 /// Whether the double-submit pair matches. An empty or short cookie is refused outright: a
 /// cookie planted by a sibling subdomain could otherwise pair with a field the attacker chose.
-pub(super) fn login_token_ok(cookie: Option<&str>, field: &str) -> bool {
+pub(crate) fn login_token_ok(cookie: Option<&str>, field: &str) -> bool {
     cookie.is_some_and(|c| c.len() >= MIN_LOGIN_TOKEN_LEN && auth::secrets_equal(c, field))
 }
 

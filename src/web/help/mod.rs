@@ -5,6 +5,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 mod pages;
+pub mod portal;
+mod portal_tickets;
 mod requests;
 
 use crate::app::AppState;

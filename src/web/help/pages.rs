@@ -445,7 +445,7 @@ async fn robots(req: HttpRequest) -> AppResult<HttpResponse> {
     let state = auth::state(&req)?;
     let site = super::site(&state, &req).await?;
     let body = format!(
-        "User-agent: *\nAllow: {p}/\nDisallow: {p}/api/\nDisallow: {p}/*/search\nDisallow: {p}/*/requests/\nSitemap: {}\n",
+        "User-agent: *\nAllow: {p}/\nDisallow: {p}/api/\nDisallow: {p}/*/search\nDisallow: {p}/*/requests/\nDisallow: {p}/*/portal\nSitemap: {}\n",
         site.absolute(&state.config, "/sitemap.xml"),
         p = site.prefix,
     );
@@ -463,6 +463,14 @@ const PAGES: &[&str] = &[
     "/{locale}/sections/{id}",
     "/{locale}/articles/{id}",
     "/{locale}/requests/new",
+    "/{locale}/portal",
+    "/{locale}/portal/sign-in",
+    "/{locale}/portal/verify",
+    "/{locale}/portal/sign-out",
+    "/{locale}/portal/tickets/{id}",
+    "/{locale}/portal/tickets/{id}/reply",
+    "/{locale}/portal/tickets/{id}/rating",
+    "/{locale}/portal/attachments/{id}",
 ];
 
 fn mount(cfg: &mut web::ServiceConfig, path: &str, host: bool) {
@@ -485,7 +493,22 @@ fn with_routes(res: actix_web::Resource, path: &str) -> actix_web::Resource {
         "{locale}/categories/{id}" => res.route(web::get().to(category)),
         "{locale}/sections/{id}" => res.route(web::get().to(section)),
         "{locale}/articles/{id}" => res.route(web::get().to(article)),
+        p if p.starts_with("{locale}/portal") => portal_routes(res, p),
         _ => res.route(web::get().to(super::requests::form)).route(web::post().to(super::requests::submit)),
+    }
+}
+
+fn portal_routes(res: actix_web::Resource, path: &str) -> actix_web::Resource {
+    use super::{portal, portal_tickets as tickets};
+    match path.trim_start_matches("{locale}/portal") {
+        "/sign-in" => res.route(web::get().to(portal::sign_in_form)).route(web::post().to(portal::sign_in)),
+        "/verify" => res.route(web::get().to(portal::verify_form)).route(web::post().to(portal::verify)),
+        "/sign-out" => res.route(web::post().to(portal::sign_out)),
+        "/tickets/{id}" => res.route(web::get().to(tickets::show)),
+        "/tickets/{id}/reply" => res.route(web::post().to(tickets::reply)),
+        "/tickets/{id}/rating" => res.route(web::post().to(tickets::rate)),
+        "/attachments/{id}" => res.route(web::get().to(tickets::download)),
+        _ => res.route(web::get().to(tickets::list)),
     }
 }
 

@@ -11,6 +11,7 @@ mod help_center;
 mod inbox_bulk;
 mod kb_editor;
 mod macros;
+mod portal;
 mod routing;
 mod search;
 mod team_holidays;

@@ -50,7 +50,7 @@ mod group_commit;
 mod outbound;
 mod replies;
 mod routed;
-mod sink;
+pub(crate) mod sink;
 mod smtp;
 mod threading;
 mod timeline;

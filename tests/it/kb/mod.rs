@@ -6,6 +6,7 @@ mod console;
 mod console_structure;
 mod console_ticket;
 mod help;
+pub(crate) mod portal;
 mod search;
 
 use crate::harness::TestApp;
