@@ -86,7 +86,7 @@ return `page is ${sw} px wide in a ${w} px viewport: ${culprits.join(", ")}`;
 "#;
 
 /// Runs axe-core (already injected) and reports serious and critical violations.
-const AXE_JS: &str = r#"
+pub(super) const AXE_JS: &str = r#"
 const done = arguments[arguments.length - 1];
 axe.run(document, { resultTypes: ["violations"] }).then((r) => {
   done(r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) =>

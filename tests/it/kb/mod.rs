@@ -4,6 +4,7 @@
 mod api;
 mod console;
 mod console_ticket;
+mod feedback;
 mod help;
 mod search;
 
