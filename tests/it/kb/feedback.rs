@@ -119,6 +119,8 @@ async fn votes_one_per_reader_and_translation(app: TestApp) {
     let (console, _) = app.signed_in("alpha", &email, &pw).await;
     let html = console.get(app.url("/kb")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-testid=\"helpful\">1 yes · 1 no<"), "{html}");
+    let html = console.get(app.url(&format!("/kb/articles/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"editor-stats\"") && html.contains(">1 yes · 1 no<"), "{html}");
 
     // Votes are limited per address.
     let mut limited = false;
