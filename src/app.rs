@@ -60,6 +60,10 @@ pub struct AppState {
     pub help_requests: Arc<crate::web::help::RequestLimiter>,
     /// The widget's HTTP doors' rate limits (uploads per visitor, suggestions per address).
     pub widget_limits: Arc<crate::web::widget::Limits>,
+    /// Help-center views and suggestion events not yet written (see `kb::feedback`).
+    pub kb_tally: Arc<crate::kb::feedback::Tally>,
+    /// Help-center votes and feedback beacons, per client address.
+    pub help_feedback: Arc<crate::web::help::FeedbackLimits>,
 }
 
 impl AppState {
@@ -103,6 +107,8 @@ impl AppState {
             search: crate::search::Search::from_config(&config)?,
             help_requests: Arc::new(crate::web::help::RequestLimiter::default()),
             widget_limits: Arc::new(crate::web::widget::Limits::default()),
+            kb_tally: Arc::new(crate::kb::feedback::Tally::default()),
+            help_feedback: Arc::new(crate::web::help::FeedbackLimits::default()),
             batcher: crate::db::batch::Batcher::new(db.clone()),
             chat_writes: crate::db::batch::Batcher::everywhere(db.clone()),
             intake: Intake::new(db.clone(), Arc::new(crate::routing::router::ShiftRouter), changes.clone()),
@@ -253,6 +259,8 @@ pub fn default_registry(state: &AppState) -> Registry {
         transport: state.mailer.clone(),
         domain: state.config.inbound_domain.clone(),
         default_max_attempts: state.config.job_max_attempts,
+        links: state.session_keys.clone(),
+        base_url: state.config.base_url.to_string(),
     };
     r.register(crate::email::outbound::SEND_JOB, move |ctx| {
         let sender = sender.clone();
@@ -276,6 +284,11 @@ pub fn default_registry(state: &AppState) -> Registry {
     let (db, search) = (state.db.clone(), state.search.clone());
     r.register(crate::search::indexing::REINDEX_JOB, move |ctx| {
         crate::search::indexing::run_reindex_job(db.clone(), search.clone(), ctx)
+    });
+    let (db, tally) = (state.db.clone(), state.kb_tally.clone());
+    r.every("kb.feedback_flush", crate::kb::feedback::FLUSH_EVERY, move || {
+        let (db, tally) = (db.clone(), tally.clone());
+        async move { crate::kb::feedback::flush(&db, &tally).await }
     });
     let (db, search) = (state.db.clone(), state.search.clone());
     r.every("kb.consistency", every, move || {

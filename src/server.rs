@@ -23,6 +23,8 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     listener: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
     live: Arc<crate::events::LiveHub>,
+    /// For the last flush of the help-center counters, once no request can add to them.
+    tally: (crate::db::Db, Arc<crate::kb::feedback::Tally>),
     smtp: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
 }
 
@@ -48,11 +50,16 @@ impl Running {
         let served = (&mut self.server).await;
         let _ = self.shutdown.send(true);
         let _ = (&mut self.worker).await;
+        self.flush_tally().await;
         self.join_smtp().await;
         self.join_consumers().await;
         self.stop_listener();
         served??;
         Ok(())
+    }
+
+    async fn flush_tally(&self) {
+        crate::kb::feedback::flush(&self.tally.0, &self.tally.1).await;
     }
 
     async fn join_consumers(&mut self) {
@@ -75,6 +82,7 @@ impl Running {
         let _ = self.shutdown.send(true);
         let _ = (&mut self.server).await;
         let _ = (&mut self.worker).await;
+        self.flush_tally().await;
         self.join_smtp().await;
         self.join_consumers().await;
         self.stop_listener();
@@ -238,5 +246,6 @@ pub async fn start_with_consumers(
     let services =
         WorkerServices { db: state.db.clone(), wakeup: state.jobs_wakeup.clone(), metrics: state.metrics.clone() };
     let worker = tokio::spawn(crate::jobs::run_worker(services, Arc::new(registry), settings, rx));
-    Ok(Running { addr, handle, server, worker, consumers, shutdown, listener, live: state.live.clone(), smtp })
+    let tally = (state.db.clone(), state.kb_tally.clone());
+    Ok(Running { addr, handle, server, worker, consumers, shutdown, listener, live: state.live.clone(), tally, smtp })
 }

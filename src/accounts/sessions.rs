@@ -26,12 +26,15 @@ pub struct Claims {
     pub exp: i64,
 }
 
-/// Signing keys for session tokens.
+/// Signing keys for session tokens, and the key that signs links sent in mail.
 #[derive(Clone)]
 pub struct SessionKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Derived from the server secret (never the secret itself), so a leaked link key does not
+    /// forge sessions.
+    links: [u8; 32],
 }
 
 impl SessionKeys {
@@ -44,7 +47,18 @@ impl SessionKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            links: hmac_sha256(secret, b"meridian link signing key v1"),
         }
+    }
+
+    /// The MAC of `message` for links of `purpose` (each purpose its own domain, so a token of
+    /// one kind is never valid as another).
+    pub fn link_mac(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        let mut input = Vec::with_capacity(purpose.len() + 1 + message.len());
+        input.extend_from_slice(purpose.as_bytes());
+        input.push(0);
+        input.extend_from_slice(message);
+        hmac_sha256(&self.links, &input)
     }
 
     /// Sign a session's claims.
@@ -64,6 +78,14 @@ impl SessionKeys {
     pub fn verify(&self, token: &str) -> Option<Claims> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|d| d.claims)
     }
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC takes a key of any length, so this cannot fail.
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// A session row.

@@ -399,3 +399,130 @@ pub fn body_excerpts(
             .load(c),
     }
 }
+
+// Knowledge-base feedback: the same upserts on both backends but for the placeholders. Each
+// row is added only while its article exists (a batch flushed after an article was deleted
+// skips it rather than failing on the foreign key). SQLite needs the WHERE to tell the
+// upsert from the SELECT; it is there anyway.
+const ADD_ARTICLE_STATS_PG: &str = "INSERT INTO kb_article_stats \
+     (tenant_id, article_id, locale, views, suggestions_shown, updated_at) \
+     SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
+       (SELECT 1 FROM kb_articles a WHERE a.tenant_id = $1 AND a.id = $2) \
+     ON CONFLICT (tenant_id, article_id, locale) DO UPDATE SET \
+       views = kb_article_stats.views + excluded.views, \
+       suggestions_shown = kb_article_stats.suggestions_shown + excluded.suggestions_shown, \
+       updated_at = excluded.updated_at";
+const ADD_ARTICLE_STATS_SQLITE: &str = "INSERT INTO kb_article_stats \
+     (tenant_id, article_id, locale, views, suggestions_shown, updated_at) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS \
+       (SELECT 1 FROM kb_articles a WHERE a.tenant_id = ?1 AND a.id = ?2) \
+     ON CONFLICT (tenant_id, article_id, locale) DO UPDATE SET \
+       views = kb_article_stats.views + excluded.views, \
+       suggestions_shown = kb_article_stats.suggestions_shown + excluded.suggestions_shown, \
+       updated_at = excluded.updated_at";
+
+/// Add `views` and `shown` to one translation's counters (a row made when it has none).
+pub fn add_article_stats(
+    conn: &mut DbConnection,
+    key: (&str, &str, &str),
+    views: i64,
+    shown: i64,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let (tenant, article, locale) = key;
+    macro_rules! run {
+        ($c:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(tenant)
+                .bind::<Text, _>(article)
+                .bind::<Text, _>(locale)
+                .bind::<BigInt, _>(views)
+                .bind::<BigInt, _>(shown)
+                .bind::<Timestamp, _>(at)
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(c) => run!(c, ADD_ARTICLE_STATS_PG),
+        DbConnection::Sqlite(c) => run!(c, ADD_ARTICLE_STATS_SQLITE),
+    }
+}
+
+const ADD_FORM_CLICK_PG: &str = "INSERT INTO kb_form_clicks \
+     (tenant_id, form_session, article_id, locale, submitted, created_at) \
+     SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
+       (SELECT 1 FROM kb_articles a WHERE a.tenant_id = $1 AND a.id = $3) \
+     ON CONFLICT (tenant_id, form_session, article_id) DO UPDATE SET \
+       submitted = kb_form_clicks.submitted OR excluded.submitted";
+const ADD_FORM_CLICK_SQLITE: &str = "INSERT INTO kb_form_clicks \
+     (tenant_id, form_session, article_id, locale, submitted, created_at) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS \
+       (SELECT 1 FROM kb_articles a WHERE a.tenant_id = ?1 AND a.id = ?3) \
+     ON CONFLICT (tenant_id, form_session, article_id) DO UPDATE SET \
+       submitted = kb_form_clicks.submitted OR excluded.submitted";
+
+/// Record a click on a suggested article in a form session, once (`submitted` is kept once true).
+pub fn add_form_click(
+    conn: &mut DbConnection,
+    key: (&str, &str, &str),
+    locale: &str,
+    submitted: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::Bool;
+    let (tenant, session, article) = key;
+    macro_rules! run {
+        ($c:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(tenant)
+                .bind::<Text, _>(session)
+                .bind::<Text, _>(article)
+                .bind::<Text, _>(locale)
+                .bind::<Bool, _>(submitted)
+                .bind::<Timestamp, _>(at)
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(c) => run!(c, ADD_FORM_CLICK_PG),
+        DbConnection::Sqlite(c) => run!(c, ADD_FORM_CLICK_SQLITE),
+    }
+}
+
+const PUT_VOTE_PG: &str = "INSERT INTO kb_votes \
+     (tenant_id, article_id, locale, reader_id, helpful, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+     ON CONFLICT (tenant_id, article_id, locale, reader_id) DO UPDATE SET \
+       helpful = excluded.helpful, updated_at = excluded.updated_at";
+const PUT_VOTE_SQLITE: &str = "INSERT INTO kb_votes \
+     (tenant_id, article_id, locale, reader_id, helpful, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+     ON CONFLICT (tenant_id, article_id, locale, reader_id) DO UPDATE SET \
+       helpful = excluded.helpful, updated_at = excluded.updated_at";
+
+/// A reader's vote on a translation, replacing their earlier one.
+pub fn put_vote(
+    conn: &mut DbConnection,
+    key: (&str, &str, &str, &str),
+    helpful: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::Bool;
+    let (tenant, article, locale, reader) = key;
+    macro_rules! run {
+        ($c:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(tenant)
+                .bind::<Text, _>(article)
+                .bind::<Text, _>(locale)
+                .bind::<Text, _>(reader)
+                .bind::<Bool, _>(helpful)
+                .bind::<Timestamp, _>(at)
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(c) => run!(c, PUT_VOTE_PG),
+        DbConnection::Sqlite(c) => run!(c, PUT_VOTE_SQLITE),
+    }
+}

@@ -1,7 +1,7 @@
 //! What the console adds to articles: publishing and unpublishing without touching the text,
 //! publishing at a chosen time (a delayed `kb.publish` job that checks the schedule still
 //! stands), saves that refuse a form read before someone else's save, and the article list with
-//! each article's numbers.
+//! each article's numbers (`feedback::stats_of`).
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::expression::IntoSql;
@@ -10,7 +10,7 @@ use diesel::sql_types::Bool;
 
 use super::articles::{self, check_translation, enqueue_index, store_translation, touch, Article, Translation};
 use super::articles::{translations, translations_of, TranslationIn};
-use super::schema::{kb_articles, kb_deflections, kb_translations};
+use super::schema::{kb_articles, kb_translations};
 use super::Status;
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -154,13 +154,14 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// One row of the console list: the article, all its translations, and how many widget
-/// visitors it answered (deflections).
+/// One row of the console list: the article, all its translations, how many widget visitors
+/// it answered (deflections) and its other numbers.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub article: Article,
     pub translations: Vec<Translation>,
     pub deflections: i64,
+    pub stats: super::feedback::Stats,
 }
 
 /// A page of the tenant's articles, most recently changed first; `true` when more follow.
@@ -189,18 +190,17 @@ pub fn list(conn: &mut DbConnection, tenant: &TenantId, f: &ListFilter) -> AppRe
     rows.truncate(f.limit.max(0) as usize);
     let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
     let all = translations_of(conn, tenant, &ids)?;
-    let counts: Vec<(String, i64)> = kb_deflections::table
-        .filter(kb_deflections::tenant_id.eq(tenant.as_str()))
-        .filter(kb_deflections::article_id.eq_any(&ids))
-        .group_by(kb_deflections::article_id)
-        .select((kb_deflections::article_id, diesel::dsl::count_star()))
-        .load(conn)?;
+    let mut stats = super::feedback::stats_of(conn, tenant, &ids)?;
     let out = rows
         .into_iter()
-        .map(|a| Listed {
-            translations: all.iter().filter(|t| t.article_id == a.id).cloned().collect(),
-            deflections: counts.iter().find(|(id, _)| *id == a.id).map_or(0, |(_, n)| *n),
-            article: a,
+        .map(|a| {
+            let stats = stats.remove(&a.id).unwrap_or_default();
+            Listed {
+                translations: all.iter().filter(|t| t.article_id == a.id).cloned().collect(),
+                deflections: stats.widget_deflections,
+                stats,
+                article: a,
+            }
         })
         .collect();
     Ok((out, more))

@@ -1,5 +1,5 @@
-//! Diesel tables of the knowledge base (migrations `kb`, `kb_deflections` and `kb_editing`), kept beside the code
-//! that uses them.
+//! Diesel tables of the knowledge base (migrations `kb`, `kb_deflections`, `kb_editing` and
+//! `kb_feedback`), kept beside the code that uses them.
 
 diesel::table! {
     kb_categories (tenant_id, id) {
@@ -81,6 +81,40 @@ diesel::table! {
         article_id -> Text,
         visitor_id -> Text,
         locale -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_votes (tenant_id, article_id, locale, reader_id) {
+        tenant_id -> Text,
+        article_id -> Text,
+        locale -> Text,
+        reader_id -> Text,
+        helpful -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_article_stats (tenant_id, article_id, locale) {
+        tenant_id -> Text,
+        article_id -> Text,
+        locale -> Text,
+        views -> BigInt,
+        suggestions_shown -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_form_clicks (tenant_id, form_session, article_id) {
+        tenant_id -> Text,
+        form_session -> Text,
+        article_id -> Text,
+        locale -> Text,
+        submitted -> Bool,
         created_at -> Timestamp,
     }
 }

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod contact_merge;
 pub mod create;
 pub mod csat;
+pub mod csat_link;
 pub mod intake;
 pub mod macros;
 pub mod merge;

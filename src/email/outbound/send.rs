@@ -104,6 +104,10 @@ pub struct Sender {
     pub domain: String,
     /// The configured attempts of jobs that set none.
     pub default_max_attempts: i32,
+    /// Signs the rating links of the solved notice.
+    pub links: Arc<crate::accounts::sessions::SessionKeys>,
+    /// The server's public base URL, which those links start with.
+    pub base_url: String,
 }
 
 /// Everything one mail is made from, read in one go.
@@ -136,6 +140,10 @@ pub struct MailView {
     pub webhook_reason: String,
     /// For an invitation or reset: the link to set a password; for a portal sign-in, its link.
     pub link: String,
+    /// For the solved notice: the help-center links rating the ticket good and bad (empty when
+    /// it cannot be rated).
+    pub rate_good: String,
+    pub rate_bad: String,
 }
 
 impl MailView {
@@ -210,6 +218,16 @@ fn angle(ids: &[&str]) -> String {
 }
 
 impl Sender {
+    /// The help-center page rating `ticket`, valid as long as the ticket may be rated.
+    fn rating_link(&self, tenant: &Tenant, ticket: &Ticket, locale: &str) -> Option<String> {
+        let solved = ticket.solved_at?;
+        let expires = (solved + chrono::Duration::days(crate::tickets::csat::WINDOW_DAYS)).and_utc().timestamp();
+        let link =
+            crate::tickets::csat_link::Link { tenant_id: tenant.id.clone(), ticket_id: ticket.id.to_string(), expires };
+        let token = crate::tickets::csat_link::sign(&self.links, &link);
+        Some(format!("{}/h/{}/{locale}/satisfaction/{token}", self.base_url.trim_end_matches('/'), tenant.slug))
+    }
+
     /// Run one `mail.send` job. `Err` asks the worker for a retry; the last attempt marks the
     /// mail dead.
     pub async fn run(&self, ctx: JobContext) -> Result<(), String> {
@@ -249,7 +267,7 @@ impl Sender {
     fn build(&self, p: &Parts) -> Result<Message, Failure> {
         let row = &p.row;
         let t = Tr::new(self.i18n.clone(), row.locale.clone());
-        let view = MailView {
+        let mut view = MailView {
             t,
             number: p.ticket.as_ref().map_or(0, |t| t.number),
             subject: p.ticket.as_ref().map(|t| t.subject.clone()).unwrap_or_default(),
@@ -261,7 +279,15 @@ impl Sender {
             webhook_url: p.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
             webhook_reason: p.webhook.as_ref().map(|w| w.1.clone()).unwrap_or_default(),
             link: row.agent_link.clone().unwrap_or_default(),
+            rate_good: String::new(),
+            rate_bad: String::new(),
         };
+        if row.kind == kind::SOLVED {
+            if let Some(base) = p.ticket.as_ref().and_then(|t| self.rating_link(&p.tenant, t, &row.locale)) {
+                view.rate_good = format!("{base}?rating=good");
+                view.rate_bad = format!("{base}?rating=bad");
+            }
+        }
         let (subject, text, html) = render(&row.kind, &view)?;
         let from_addr = p.settings.from_address(&p.tenant, &self.domain);
         let name = p.settings.from_name(&p.tenant);

@@ -45,6 +45,8 @@ pub(super) struct EditorPage {
     /// The agent's zone, in which times are shown and schedules are read.
     pub zone: String,
     pub saved: bool,
+    /// The article's readers' numbers (an existing article only).
+    pub stats: Option<crate::kb::feedback::Stats>,
 }
 
 impl EditorPage {
@@ -180,12 +182,12 @@ pub(super) async fn render(
         None => None,
     };
     let default_locale = user.tenant.default_locale.clone();
-    let (article, translations, versions, sections, locale) = app
+    let ((article, translations, versions, sections, locale), stats) = app
         .db
         .read(move |c| {
             let sections = section_choices(c, &tid, &chain)?;
             let Some(id) = id else {
-                return Ok((None, vec![], vec![], sections, locale.unwrap_or(default_locale)));
+                return Ok(((None, vec![], vec![], sections, locale.unwrap_or(default_locale)), None));
             };
             let article = articles::get(c, &tid, &id)?;
             let translations = articles::translations(c, &tid, &id)?;
@@ -196,7 +198,8 @@ pub(super) async fn render(
                 })
                 .unwrap_or(source);
             let versions = articles::versions(c, &tid, &id, &locale)?;
-            Ok((Some(article), translations, versions, sections, locale))
+            let stats = crate::kb::feedback::stats_of(c, &tid, std::slice::from_ref(&id))?.remove(&id);
+            Ok(((Some(article), translations, versions, sections, locale), stats))
         })
         .await?;
     let target = translations.iter().find(|t| t.locale == locale).cloned();
@@ -221,6 +224,7 @@ pub(super) async fn render(
             refused: shown.refused,
             zone: user.zone().to_string(),
             saved,
+            stats,
         },
         status,
     )

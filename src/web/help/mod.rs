@@ -4,10 +4,12 @@ use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+mod feedback;
 mod pages;
 pub mod portal;
 mod portal_tickets;
 mod requests;
+mod satisfaction;
 
 use crate::app::AppState;
 use crate::error::AppResult;
@@ -193,10 +195,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Requests submitted from one client address: at most [`RequestLimiter::MAX`] in
-/// [`RequestLimiter::WINDOW`]. Per process, which is what a flood guard needs.
-#[derive(Default)]
+/// [`RequestLimiter::WINDOW`] (other uses choose their own numbers with [`RequestLimiter::new`]).
+/// Per process, which is what a flood guard needs.
 pub struct RequestLimiter {
+    max: usize,
+    window: std::time::Duration,
     seen: std::sync::Mutex<std::collections::HashMap<String, Vec<std::time::Instant>>>,
+}
+
+impl Default for RequestLimiter {
+    fn default() -> Self {
+        Self::new(Self::MAX, Self::WINDOW)
+    }
 }
 
 impl RequestLimiter {
@@ -205,20 +215,70 @@ impl RequestLimiter {
     /// The window.
     pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 
+    /// A limiter of `max` per `window`.
+    pub fn new(max: usize, window: std::time::Duration) -> Self {
+        RequestLimiter { max, window, seen: Default::default() }
+    }
+
     /// Count a request from `ip`; the seconds to wait when it is one too many.
     pub fn check(&self, ip: &str) -> Result<(), u64> {
         let now = std::time::Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() > 10_000 {
-            seen.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < Self::WINDOW));
+            seen.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < self.window));
         }
         let times = seen.entry(ip.to_string()).or_default();
-        times.retain(|t| now.duration_since(*t) < Self::WINDOW);
-        if times.len() >= Self::MAX {
+        times.retain(|t| now.duration_since(*t) < self.window);
+        if times.len() >= self.max {
             let oldest = times.first().copied().unwrap_or(now);
-            return Err(Self::WINDOW.saturating_sub(now.duration_since(oldest)).as_secs().max(1));
+            return Err(self.window.saturating_sub(now.duration_since(oldest)).as_secs().max(1));
         }
         times.push(now);
         Ok(())
+    }
+}
+
+/// The help center's feedback doors' limits, per tenant and client address.
+pub struct FeedbackLimits {
+    /// "Was this helpful?" votes.
+    pub votes: RequestLimiter,
+    /// Suggestion beacons of the request form.
+    pub beacons: RequestLimiter,
+}
+
+impl Default for FeedbackLimits {
+    fn default() -> Self {
+        FeedbackLimits {
+            votes: RequestLimiter::new(FeedbackLimits::VOTES, std::time::Duration::from_secs(600)),
+            beacons: RequestLimiter::new(FeedbackLimits::BEACONS, std::time::Duration::from_secs(60)),
+        }
+    }
+}
+
+impl FeedbackLimits {
+    /// Votes one address may cast in ten minutes: a reader voting on many articles, not a script.
+    pub const VOTES: usize = 30;
+    /// Beacons one address may send a minute (each suggestion shown or clicked while typing).
+    pub const BEACONS: usize = 120;
+}
+
+/// Whether a browser sent this state-changing request from one of our own pages: an `Origin`
+/// (else a `Referer`) naming another host is refused, as is the opaque `null` origin. A request
+/// with neither is not from a browser page on another site (browsers send `Origin` on every
+/// cross-origin POST), so it is let through; what it could do, any client can do anyway.
+pub fn same_origin(req: &HttpRequest) -> bool {
+    let Some(host) = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()) else { return true };
+    let from =
+        req.headers().get(header::ORIGIN).or_else(|| req.headers().get(header::REFERER)).and_then(|v| v.to_str().ok());
+    match from {
+        None => true,
+        Some(f) => url::Url::parse(f).ok().is_some_and(|u| {
+            let authority = match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => return false,
+            };
+            authority.eq_ignore_ascii_case(host)
+        }),
     }
 }

@@ -71,10 +71,13 @@ struct ListingPage {
 #[template(path = "help/article.html")]
 struct ArticlePage {
     l: Layout,
+    id: String,
     title: String,
     updated: String,
     body_html: String,
     crumbs: Vec<Link>,
+    /// The reader just voted: the thank-you instead of the question.
+    voted: bool,
 }
 
 #[derive(Template)]
@@ -281,6 +284,20 @@ async fn article(req: HttpRequest) -> AppResult<HttpResponse> {
     let state = auth::state(&req)?;
     let site = super::site(&state, &req).await?;
     let (locale, id) = (url_locale(&req)?, url_id(&req)?);
+    article_page(&state, &req, &site, &locale, id, false).await
+}
+
+/// An article in `locale` (else a redirect to the reader's next best language). A page shown
+/// to a person counts as a view, in memory (see `kb::feedback`); the page after a vote does not.
+pub(super) async fn article_page(
+    state: &AppState,
+    req: &HttpRequest,
+    site: &Site,
+    locale: &str,
+    id: String,
+    voted: bool,
+) -> AppResult<HttpResponse> {
+    let locale = locale.to_string();
     let tid = site.tenant.tenant_id();
     let (a, trs, place) = state
         .db
@@ -310,9 +327,13 @@ async fn article(req: HttpRequest) -> AppResult<HttpResponse> {
         let to = format!("{}/{best}/articles/{}", site.prefix, a.id);
         return Ok(HttpResponse::Found().insert_header((header::LOCATION, to)).finish());
     };
+    let ua = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !voted && !kb::feedback::is_bot(ua) {
+        state.kb_tally.view(&site.tenant.tenant_id(), &a.id, &t.locale);
+    }
     let locales: Vec<String> = readable.iter().map(|t| t.locale.clone()).collect();
     let aid = a.id.clone();
-    let mut l = Layout::new(&state, &req, &site, &t.locale, &locales, |l| format!("/{l}/articles/{aid}"), &t.title);
+    let mut l = Layout::new(state, req, site, &t.locale, &locales, |l| format!("/{l}/articles/{aid}"), &t.title);
     l.og_type = "article";
     let text = kb::render::to_text(&t.body_markdown);
     l.og_description = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
@@ -335,7 +356,15 @@ async fn article(req: HttpRequest) -> AppResult<HttpResponse> {
         }
     }
     let updated = l.t.datetime(&t.updated_at, &site.tenant.time_zone);
-    page(&ArticlePage { title: t.title.clone(), body_html: t.body_html.clone(), updated, crumbs, l })
+    page(&ArticlePage {
+        id: a.id.clone(),
+        title: t.title.clone(),
+        body_html: t.body_html.clone(),
+        updated,
+        crumbs,
+        voted,
+        l,
+    })
 }
 
 /// Query of the search page and the public search API.
@@ -462,6 +491,7 @@ const PAGES: &[&str] = &[
     "/{locale}/categories/{id}",
     "/{locale}/sections/{id}",
     "/{locale}/articles/{id}",
+    "/{locale}/articles/{id}/vote",
     "/{locale}/requests/new",
     "/{locale}/portal",
     "/{locale}/portal/sign-in",
@@ -471,6 +501,8 @@ const PAGES: &[&str] = &[
     "/{locale}/portal/tickets/{id}/reply",
     "/{locale}/portal/tickets/{id}/rating",
     "/{locale}/portal/attachments/{id}",
+    "/{locale}/satisfaction/{token}",
+    "/api/deflection",
 ];
 
 fn mount(cfg: &mut web::ServiceConfig, path: &str, host: bool) {
@@ -493,6 +525,11 @@ fn with_routes(res: actix_web::Resource, path: &str) -> actix_web::Resource {
         "{locale}/categories/{id}" => res.route(web::get().to(category)),
         "{locale}/sections/{id}" => res.route(web::get().to(section)),
         "{locale}/articles/{id}" => res.route(web::get().to(article)),
+        "{locale}/articles/{id}/vote" => res.route(web::post().to(super::feedback::vote)),
+        "api/deflection" => res.route(web::post().to(super::feedback::beacon)),
+        "{locale}/satisfaction/{token}" => {
+            res.route(web::get().to(super::satisfaction::form)).route(web::post().to(super::satisfaction::submit))
+        }
         p if p.starts_with("{locale}/portal") => portal_routes(res, p),
         _ => res.route(web::get().to(super::requests::form)).route(web::post().to(super::requests::submit)),
     }

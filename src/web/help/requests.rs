@@ -29,6 +29,10 @@ pub struct RequestForm {
     /// The honeypot: hidden from people, filled by bots.
     #[serde(default)]
     pub website: String,
+    /// The page's form session (made by its script), whose suggestion clicks a sent request
+    /// marks as not abandoned.
+    #[serde(default)]
+    pub form_session: String,
 }
 
 #[derive(Template)]
@@ -103,6 +107,10 @@ pub async fn submit(req: HttpRequest, body: web::Form<RequestForm>) -> AppResult
     match state.intake.submit(&site.tenant.tenant_id(), Creation::new(Actor::System, new), None).await {
         Ok(Submitted::Opened(t)) => {
             state.wake_jobs();
+            let session = f.form_session.trim();
+            if !session.is_empty() && session.len() <= 64 {
+                state.kb_tally.submitted(&site.tenant.tenant_id(), session);
+            }
             page(&SentPage { l, number: t.number.to_string() })
         }
         Ok(Submitted::Replayed { ticket, .. }) => {

@@ -5,6 +5,7 @@ mod api;
 mod console;
 mod console_structure;
 mod console_ticket;
+mod feedback;
 mod help;
 pub(crate) mod portal;
 mod search;

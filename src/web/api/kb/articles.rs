@@ -5,7 +5,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{actor, limit, ts};
 use crate::error::{AppError, AppResult};
+use std::collections::HashMap;
+
 use crate::kb::articles::{self, Article, ArticlePatch, NewArticle, Translation, TranslationIn, Version};
+use crate::kb::feedback::{stats_of, Stats};
 use crate::kb::{Status, Visibility};
 use crate::web::api::support::{idempotent, stored_response, ApiJson};
 use crate::web::auth::{self, ApiClient};
@@ -67,9 +70,12 @@ pub(crate) struct KbArticle {
     #[schema(format = DateTime)]
     updated_at: String,
     translations: Vec<KbTranslation>,
+    /// Readers' numbers, all translations together. Views and suggestions shown are written
+    /// every few seconds, so they trail the help center by that much.
+    stats: Stats,
 }
 
-fn article_json(a: &Article, ts_: &[Translation]) -> KbArticle {
+fn article_json(a: &Article, ts_: &[Translation], stats: &HashMap<String, Stats>) -> KbArticle {
     KbArticle {
         id: a.id.clone(),
         section_id: a.section_id.clone(),
@@ -78,6 +84,7 @@ fn article_json(a: &Article, ts_: &[Translation]) -> KbArticle {
         created_at: ts(&a.created_at),
         updated_at: ts(&a.updated_at),
         translations: ts_.iter().filter(|t| t.article_id == a.id).map(translation_json).collect(),
+        stats: stats.get(&a.id).cloned().unwrap_or_default(),
     }
 }
 
@@ -157,16 +164,17 @@ pub(crate) async fn list_articles(
 ) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, limit, section) = (client.tenant_id(), limit(q.limit)?, q.section_id.clone());
-    let (rows, trs) = app
+    let (rows, trs, stats) = app
         .db
         .read(move |c| {
             let rows = articles::list(c, &tid, section.as_deref(), limit)?;
             let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
             let trs = articles::translations_of(c, &tid, &ids)?;
-            Ok((rows, trs))
+            let stats = stats_of(c, &tid, &ids)?;
+            Ok((rows, trs, stats))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(KbArticleList { data: rows.iter().map(|a| article_json(a, &trs)).collect() }))
+    Ok(HttpResponse::Ok().json(KbArticleList { data: rows.iter().map(|a| article_json(a, &trs, &stats)).collect() }))
 }
 
 #[utoipa::path(post, path = "/api/v1/kb/articles", tag = "knowledge base", summary = "Create an article",
@@ -199,7 +207,7 @@ pub(crate) async fn create_article(
         };
         let a = articles::create(c, &tid, &who, &new)?;
         let trs = articles::translations(c, &tid, &a.id)?;
-        Ok((201, serde_json::to_value(article_json(&a, &trs))?))
+        Ok((201, serde_json::to_value(article_json(&a, &trs, &HashMap::new()))?))
     })
     .await?;
     app.wake_jobs();
@@ -208,15 +216,16 @@ pub(crate) async fn create_article(
 
 async fn article_response(app: &crate::app::AppState, client: &ApiClient, id: String) -> AppResult<KbArticle> {
     let tid = client.tenant_id();
-    let (a, trs) = app
+    let (a, trs, stats) = app
         .db
         .read(move |c| {
             let a = articles::get(c, &tid, &id)?;
             let trs = articles::translations(c, &tid, &id)?;
-            Ok((a, trs))
+            let stats = stats_of(c, &tid, std::slice::from_ref(&a.id))?;
+            Ok((a, trs, stats))
         })
         .await?;
-    Ok(article_json(&a, &trs))
+    Ok(article_json(&a, &trs, &stats))
 }
 
 #[utoipa::path(get, path = "/api/v1/kb/articles/{id}", tag = "knowledge base", summary = "Get an article",

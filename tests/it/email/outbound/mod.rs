@@ -103,5 +103,6 @@ pub(super) fn refs(r: &Received) -> String {
     r.header("References").unwrap_or_default()
 }
 
+mod csat_link;
 mod delivery;
 mod setup;
