@@ -7,6 +7,7 @@ mod admin_accounts;
 mod alerts;
 mod api_batching;
 mod api_reference;
+mod api_teams;
 mod api_tickets;
 mod attachments;
 mod auth;

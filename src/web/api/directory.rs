@@ -209,17 +209,7 @@ pub(crate) async fn list_teams(req: HttpRequest, client: ApiClient) -> AppResult
 pub(crate) async fn get_team(req: HttpRequest, client: ApiClient, path: web::Path<String>) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
     let (tid, id) = (client.tenant_id(), path.into_inner());
-    let (team, members) = app
-        .db
-        .read(move |c| {
-            let t = teams::get(c, &tid, &id.as_str().into())?;
-            let m = teams::members(c, &tid, &id)?;
-            Ok((t, m))
-        })
-        .await?;
-    let mut v = serde_json::to_value(team)?;
-    v["member_ids"] = json!(members);
-    Ok(HttpResponse::Ok().json(v))
+    Ok(HttpResponse::Ok().json(app.db.read(move |c| team_json(c, &tid, &id)).await?))
 }
 
 #[derive(Deserialize, Clone, utoipa::ToSchema)]
@@ -252,6 +242,91 @@ pub(crate) async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJs
     })
     .await?;
     Ok(stored_response(stored, None))
+}
+
+/// `PATCH /api/v1/teams/{id}`: what changes; `member_ids` replaces the whole membership.
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TeamPatch {
+    #[schema(min_length = 1, max_length = 120)]
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    member_ids: Option<Vec<String>>,
+}
+
+/// The team as the API shows it: its row and `member_ids`.
+fn team_json(
+    c: &mut crate::db::DbConnection,
+    tid: &crate::tenancy::TenantId,
+    id: &str,
+) -> AppResult<serde_json::Value> {
+    let mut v = serde_json::to_value(teams::get(c, tid, &id.into())?)?;
+    v["member_ids"] = json!(teams::members(c, tid, id)?);
+    Ok(v)
+}
+
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", summary = "Rename a team or replace its members",
+    description = "`name` renames (unique in the tenant); `member_ids` is the whole new membership (agents not listed leave the team, their accounts stay).",
+    params(("id" = String, Path)), request_body = TeamPatch,
+    responses((status = 200, description = "The team and `member_ids`", body = crate::tickets::teams::Team)), security(("bearer" = [])))]
+pub(crate) async fn patch_team(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+    body: ApiJson<TeamPatch>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id, b) = (client.tenant_id(), path.into_inner(), body.value.clone());
+    let team = app
+        .db
+        .write(move |c| {
+            teams::get(c, &tid, &id.as_str().into())?;
+            if let Some(name) = &b.name {
+                teams::rename(c, &tid, &id, name)?;
+            }
+            if let Some(wanted) = &b.member_ids {
+                let now = teams::members(c, &tid, &id)?;
+                for gone in now.iter().filter(|m| !wanted.contains(m)) {
+                    teams::remove_member(c, &tid, &id, gone)?;
+                }
+                for m in wanted.iter().filter(|m| !now.contains(m)) {
+                    teams::add_member(c, &tid, &id, m).map_err(|e| match e {
+                        AppError::NotFound => {
+                            AppError::invalid("member_ids", "error-assignee-invalid", format!("no agent {m}"))
+                        }
+                        other => other,
+                    })?;
+                }
+            }
+            team_json(c, &tid, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+#[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "teams", summary = "Delete a team",
+    description = "Only a team nothing refers to: one that still holds tickets (open or not) or that a routing rule names answers 409 saying which, to be moved first.",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 409, description = "Still used by tickets or routing rules")), security(("bearer" = [])))]
+pub(crate) async fn delete_team(
+    req: HttpRequest,
+    client: ApiClient,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let app = auth::state(&req)?;
+    let (tid, id) = (client.tenant_id(), path.into_inner());
+    match app.db.write(move |c| teams::delete(c, &tid, &id)).await? {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(used) => {
+            let rules: Vec<String> = used.rules.iter().map(usize::to_string).collect();
+            Err(AppError::Conflict(format!(
+                "the team still has {} tickets and is named by routing rules [{}]; move them first",
+                used.tickets,
+                rules.join(", ")
+            )))
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", summary = "List agents",
@@ -291,6 +366,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/teams", web::get().to(list_teams))
         .route("/teams", web::post().to(create_team))
         .route("/teams/{id}", web::get().to(get_team))
+        .route("/teams/{id}", web::patch().to(patch_team))
+        .route("/teams/{id}", web::delete().to(delete_team))
         .route("/agents", web::get().to(list_agents))
         .route("/agents/{id}", web::get().to(get_agent));
 }

@@ -46,7 +46,7 @@ impl Modify for BearerAuth {
         tickets::list_messages, tickets::add_message, tickets::attachment,
         directory::create_contact, directory::list_contacts, directory::get_contact, directory::patch_contact,
         directory::contact_tickets, directory::merge_contact, organizations::list, organizations::get,
-        directory::list_teams, directory::create_team, directory::get_team,
+        directory::list_teams, directory::create_team, directory::get_team, directory::patch_team, directory::delete_team,
         directory::list_agents, directory::get_agent,
         mail::list_failed, mail::raw, mail::failed_raw, mail::retry,
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
