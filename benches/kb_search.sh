@@ -2,7 +2,8 @@
 # Knowledge-base targets of issue 12 on SQLite: seeds 20 tenants × BENCH_ARTICLES articles (five
 # translations each: 100,000 translations at the default 1,000), times `meridian reindex`, then
 # runs benches/kb_search.rs (help-center search p99, and the same requests straight to Meilisearch
-# when MEILI_URL is set) and wrk on one help-center article page.
+# when MEILI_URL is set) at each of BENCH_CONCURRENCIES (default 1 4) clients, and wrk on one
+# help-center article page.
 # Usage: benches/kb_search.sh [binary]   (MEILI_URL=… MEILI_KEY=… for the Meilisearch backend)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,9 @@ echo "== $(date -u +%FT%TZ) $(uname -n), $(nproc) cores, binary $BIN, index ${ME
 (cd "$WORK" && "$BIN" reindex 2>&1 | tr '\r' '\n' | grep -E "^reindexed")
 (cd "$WORK" && exec "$BIN" serve > "$WORK/server.log" 2>&1) & PID=$!
 until curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null; do sleep 0.05; done
-BENCH_URL="http://127.0.0.1:$PORT" BENCH_PREFIX=kb BENCH_TENANTS=20 BENCH_ARTICLES="$ARTICLES" "$LOAD"
+for c in ${BENCH_CONCURRENCIES:-1 4}; do
+  BENCH_URL="http://127.0.0.1:$PORT" BENCH_PREFIX=kb BENCH_TENANTS=20 BENCH_ARTICLES="$ARTICLES" BENCH_CONCURRENCY=$c "$LOAD"
+done
 # One published public article in English, as a reader arriving from a search engine sees it.
 ID=$(sqlite3 "$WORK/meridian.db" "SELECT a.id FROM kb_articles a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'kb-1' AND a.visibility = 'public' LIMIT 1")
 URL="http://127.0.0.1:$PORT/h/kb-1/en/articles/$ID"

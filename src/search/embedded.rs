@@ -166,7 +166,7 @@ impl Inner {
     /// The query, where at least `strict` words must match: half the words, else (when that
     /// finds nothing) any one of them, as a long question still finds the article that holds
     /// its key word.
-    fn query(&self, q: &SearchQuery, strict: bool) -> Option<Box<dyn Query>> {
+    fn query(&self, q: &SearchQuery, strict: bool, typos: bool) -> Option<Box<dyn Query>> {
         let f = &self.f;
         let term = |field: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))
@@ -195,7 +195,7 @@ impl Inner {
                 for (field, boost) in ranked {
                     let exact = TermQuery::new(Term::from_field_text(field, &t.text), IndexRecordOption::WithFreqs);
                     variants.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), boost))));
-                    if text::typo_tolerant(t) {
+                    if typos && text::typo_tolerant(t) {
                         let fuzzy =
                             FuzzyTermQuery::new(Term::from_field_text(field, &t.text), text::typo_distance(t), true);
                         variants.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.3))));
@@ -222,12 +222,21 @@ impl Inner {
     }
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
-        let Some(query) = self.query(q, true) else { return Ok(vec![]) };
+        let wanted = q.limit.max(1) * 5;
+        let Some(exact) = self.query(q, true, false) else { return Ok(vec![]) };
         let searcher = self.reader.searcher();
-        let collector = TopDocs::with_limit(q.limit.max(1) * 5);
-        let mut top = searcher.search(&query, &collector).map_err(err)?;
+        let collector = TopDocs::with_limit(wanted);
+        // Typos rank after exact words (as Meilisearch's `typo` rule puts them), so when the
+        // exact words fill the page the typo variants are not searched at all: walking each
+        // segment's term dictionary with a Levenshtein automaton was most of a search's time.
+        let mut top = searcher.search(&exact, &collector).map_err(err)?;
+        if top.len() < wanted {
+            if let Some(typos) = self.query(q, true, true) {
+                top = searcher.search(&typos, &collector).map_err(err)?;
+            }
+        }
         if top.is_empty() {
-            if let Some(loose) = self.query(q, false) {
+            if let Some(loose) = self.query(q, false, true) {
                 top = searcher.search(&loose, &collector).map_err(err)?;
             }
         }
