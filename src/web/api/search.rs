@@ -34,10 +34,12 @@ pub(crate) struct SearchResults {
 pub(crate) struct SearchParams {
     /// The text to look for: 1 to 200 characters. Message bodies are searched from three
     /// characters on (shorter text matches subjects and requesters only).
+    #[param(required = true, min_length = 1, max_length = 200, pattern = "\\S")]
     q: Option<String>,
     /// The locale articles are read in (its fallbacks and the tenant's default too).
     locale: Option<String>,
     /// At most this many hits of each kind, 1 to 50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<i64>,
 }
 
