@@ -25,3 +25,7 @@ kb-diff-skipped = { $count ->
    *[other] { $count } unchanged lines
 }
 kb-diff-error-version = Choose a version by its number.
+kb-diff-cut = { $count ->
+    [one] { $count } more line of the diff is not shown.
+   *[other] { $count } more lines of the diff are not shown.
+}

@@ -22,3 +22,4 @@ kb-diff-new-line = 新
 kb-diff-text = 内容
 kb-diff-skipped = { $count } 行未改动
 kb-diff-error-version = 请按编号选择版本。
+kb-diff-cut = 还有 { $count } 行改动未显示。

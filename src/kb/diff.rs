@@ -6,11 +6,16 @@
 //! and the table of the longest common subsequence grows with the product of both line counts: two
 //! 20,000-line bodies would take 400 million cells and seconds of CPU on a request any agent can
 //! send. Past [`MAX_CELLS`] the changed middle (what lies between the common first and last lines)
-//! is shown as removed whole and added whole instead, which is still right, only coarser.
+//! is shown as removed whole and added whole instead, which is still right, only coarser. Within
+//! the bound the table takes at most 16 MB (4-byte cells) for the time of one request. A page
+//! shows at most [`MAX_SHOWN_LINES`] lines of the diff, so a body of 200,000 short lines does not
+//! become a page of hundreds of megabytes either.
 
 /// Most cells of a longest-common-subsequence table, for lines and for the words of all the
 /// changed lines together; past it the result is coarse (see the module's comment).
 pub const MAX_CELLS: usize = 4_000_000;
+/// Most lines of a diff shown; the rest are counted in [`Diff::cut`].
+pub const MAX_SHOWN_LINES: usize = 5_000;
 /// Unchanged lines kept on each side of a change.
 pub const CONTEXT: usize = 2;
 
@@ -74,6 +79,8 @@ pub struct Diff {
     pub skipped_after: usize,
     /// The texts were too long to compare line by line: the changed middle is shown replaced.
     pub coarse: bool,
+    /// Lines of the diff past [`MAX_SHOWN_LINES`], not shown (0 when all are).
+    pub cut: usize,
 }
 
 impl Diff {
@@ -101,8 +108,12 @@ pub fn diff_with(a: &str, b: &str, max_cells: usize) -> Diff {
     let (ops, coarse) = line_ops(&old, &new, max_cells);
     let mut budget = max_cells;
     let lines = with_words(&ops, &old, &new, &mut budget);
-    let (hunks, skipped_after) = fold(lines);
-    Diff { hunks, skipped_after, coarse }
+    let (mut hunks, mut skipped_after) = fold(lines);
+    let cut = cut_to(&mut hunks, MAX_SHOWN_LINES);
+    if cut > 0 {
+        skipped_after = 0;
+    }
+    Diff { hunks, skipped_after, coarse, cut }
 }
 
 /// Each line of the diff as (change, index in old, index in new).
@@ -324,6 +335,27 @@ fn fold(lines: Vec<Line>) -> (Vec<Hunk>, usize) {
     (hunks, skipped)
 }
 
+/// Keep the first `max` lines of the hunks; how many lines (shown or folded) were dropped.
+fn cut_to(hunks: &mut Vec<Hunk>, max: usize) -> usize {
+    let mut left = max;
+    let mut cut = 0;
+    let mut keep = 0;
+    for h in hunks.iter_mut() {
+        if left == 0 {
+            cut += h.skipped + h.lines.len();
+            continue;
+        }
+        keep += 1;
+        if h.lines.len() > left {
+            cut += h.lines.len() - left;
+            h.lines.truncate(left);
+        }
+        left -= h.lines.len();
+    }
+    hunks.truncate(keep);
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,7 +486,17 @@ mod tests {
         let d = diff(&a, &b);
         assert!(d.coarse);
         let lines: usize = d.hunks.iter().map(|h| h.lines.len()).sum();
-        assert_eq!(lines, 40_000);
+        assert_eq!((lines, lines + d.cut), (MAX_SHOWN_LINES, 40_000));
+    }
+
+    #[test]
+    fn a_long_diff_is_cut() {
+        let a: String = (0..4_000).map(|i| format!("a{i}\n")).collect();
+        let b: String = (0..4_000).map(|i| format!("b{i}\n")).collect();
+        let d = diff(&a, &b);
+        let shown: usize = d.hunks.iter().map(|h| h.lines.len()).sum();
+        assert_eq!((shown, d.cut), (MAX_SHOWN_LINES, 8_000 - MAX_SHOWN_LINES));
+        assert_eq!(diff("a\nb", "a\nc").cut, 0);
     }
 
     #[test]

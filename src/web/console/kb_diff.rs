@@ -83,6 +83,11 @@ impl DiffPage {
         self.page.t.tn("kb-diff-skipped", "count", i64::try_from(*n).unwrap_or(i64::MAX))
     }
 
+    /// Lines of the diff not shown, as Fluent takes a number.
+    fn cut(&self) -> i64 {
+        i64::try_from(self.diff.cut).unwrap_or(i64::MAX)
+    }
+
     /// The editor of this translation.
     fn editor(&self) -> String {
         format!("/kb/articles/{}?locale={}", self.article_id, self.locale)
@@ -160,7 +165,9 @@ async fn show(
         Some(n) => find(n)?,
         None => Side::of_current(&current),
     };
-    let diff = diff::diff(&from.body, &to.body);
+    // Up to MAX_CELLS of work: off the server's event loop, like the database's.
+    let (a, b) = (from.body.clone(), to.body.clone());
+    let diff = web::block(move || diff::diff(&a, &b)).await.map_err(|e| AppError::Internal(e.into()))?;
     html(&DiffPage {
         page: Page::for_user(user, "kb"),
         article_id,

@@ -139,3 +139,19 @@ async fn unknown_versions_and_other_tenants(app: TestApp) {
     }
 }
 both!(unknown_versions_and_other_tenants);
+
+async fn long_bodies_are_compared_coarsely(app: TestApp) {
+    let (_t, c, csrf) = desk(&app, "alpha").await;
+    // 2,600 distinct lines each side: past the line-by-line bound, and past the lines a page shows.
+    let old: String = (0..2_600).map(|i| format!("old {i}\n")).collect();
+    let new: String = (0..2_600).map(|i| format!("new {i}\n")).collect();
+    let id = new_article(&app, &c, &csrf, "Long", &old, "draft").await;
+    let v = version(&app, &c, &id, "en").await;
+    let form = text("Long", &new, "draft", &v);
+    assert_eq!(post(&app, &c, &format!("/kb/articles/{id}/translations/en"), &csrf, &form).await.0, 303);
+    let (s, html) = get(&app, &c, &format!("/kb/articles/{id}/translations/en/versions/1/diff")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"kb-diff-coarse\"") && html.contains("data-testid=\"kb-diff-cut\""));
+    assert!(html.contains("200 more lines of the diff are not shown"), "5,200 lines, 5,000 shown");
+}
+both!(long_bodies_are_compared_coarsely);
