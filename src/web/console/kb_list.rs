@@ -30,7 +30,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/kb/articles/{id}/translations/{locale}", web::post().to(ed::save))
         .route("/kb/articles/{id}/translations/{locale}/status", web::post().to(act::status))
         .route("/kb/articles/{id}/translations/{locale}/schedule", web::post().to(act::schedule))
-        .route("/kb/articles/{id}/translations/{locale}/versions/{version}/restore", web::post().to(act::restore));
+        .route("/kb/articles/{id}/translations/{locale}/versions/{version}/restore", web::post().to(act::restore))
+        .route(
+            "/kb/articles/{id}/translations/{locale}/versions/{version}/diff",
+            web::get().to(super::kb_diff::version_diff),
+        )
+        .route("/kb/articles/{id}/translations/{locale}/diff", web::get().to(super::kb_diff::compare));
 }
 
 /// `?locale=&status=&page=` on the list.

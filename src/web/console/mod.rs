@@ -11,6 +11,7 @@ mod failed_mail;
 mod forms;
 mod inbox;
 mod kb_actions;
+mod kb_diff;
 mod kb_editor;
 mod kb_list;
 mod kb_structure;

@@ -277,6 +277,7 @@ fn kb_pages(app: &TestApp) -> Result<Vec<String>> {
         format!("/kb/articles/{id}"),
         format!("/kb/articles/{id}?locale=en"),
         format!("/kb/articles/{id}?locale=pt-BR"),
+        format!("/kb/articles/{id}/translations/zh-CN/versions/1/diff"),
     ])
 }
 

@@ -10,14 +10,20 @@ use reqwest::Client;
 use crate::harness::{field_value, TestApp};
 
 /// A signed-in owner of a new tenant `slug` (zone Europe/Lisbon); (client, csrf).
-async fn desk(app: &TestApp, slug: &str) -> (meridian::tenancy::Tenant, Client, String) {
+pub(super) async fn desk(app: &TestApp, slug: &str) -> (meridian::tenancy::Tenant, Client, String) {
     let (t, email, pw) = app.seed_tenant(slug);
     let (c, csrf) = app.signed_in(slug, &email, &pw).await;
     (t, c, csrf)
 }
 
 /// POST a console form; (status, Location or "", body).
-async fn post(app: &TestApp, c: &Client, path: &str, csrf: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+pub(super) async fn post(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
     let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf)];
     form.extend_from_slice(fields);
     let res = c.post(app.url(path)).form(&form).send().await.unwrap();
@@ -26,7 +32,7 @@ async fn post(app: &TestApp, c: &Client, path: &str, csrf: &str, fields: &[(&str
     (status, location, res.text().await.unwrap())
 }
 
-async fn get(app: &TestApp, c: &Client, path: &str) -> (u16, String) {
+pub(super) async fn get(app: &TestApp, c: &Client, path: &str) -> (u16, String) {
     let res = c.get(app.url(path)).send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.text().await.unwrap())
@@ -38,7 +44,14 @@ async fn help(app: &TestApp, path: &str) -> (u16, String) {
 }
 
 /// Create an article in the console; its id.
-async fn new_article(app: &TestApp, c: &Client, csrf: &str, title: &str, body: &str, status: &str) -> String {
+pub(super) async fn new_article(
+    app: &TestApp,
+    c: &Client,
+    csrf: &str,
+    title: &str,
+    body: &str,
+    status: &str,
+) -> String {
     let (s, loc, html) = post(
         app,
         c,
@@ -62,13 +75,13 @@ async fn new_article(app: &TestApp, c: &Client, csrf: &str, title: &str, body: &
 }
 
 /// The version the editor's text form was read at.
-async fn version(app: &TestApp, c: &Client, id: &str, locale: &str) -> String {
+pub(super) async fn version(app: &TestApp, c: &Client, id: &str, locale: &str) -> String {
     let (s, html) = get(app, c, &format!("/kb/articles/{id}?locale={locale}")).await;
     assert_eq!(s, 200, "{html}");
     field_value(&html, "version").expect("version field")
 }
 
-fn text<'a>(title: &'a str, body: &'a str, status: &'a str, version: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(super) fn text<'a>(title: &'a str, body: &'a str, status: &'a str, version: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("title", title),
         ("body_markdown", body),

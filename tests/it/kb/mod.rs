@@ -7,6 +7,7 @@ mod console_structure;
 mod console_ticket;
 mod feedback;
 mod help;
+mod history_diff;
 pub(crate) mod portal;
 mod search;
 

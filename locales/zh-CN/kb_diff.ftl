@@ -1,0 +1,25 @@
+# 知识库编辑器的版本对比。
+kb-diff-compare = 与当前版本对比
+kb-diff-compare-label = 与当前版本对比：第 { $version } 版
+kb-diff-title = { $title } 的改动
+kb-diff-heading = 改动：
+kb-diff-back = 返回编辑器
+kb-diff-from = 从
+kb-diff-to = 到
+kb-diff-version = 第 { $version } 版
+kb-diff-current = 当前版本
+kb-diff-show = 对比
+kb-diff-restore = 恢复第 { $version } 版
+kb-diff-fields = 标题、关键词和状态
+kb-diff-unchanged = 未改动
+kb-diff-removed = 已删除
+kb-diff-added = 已添加
+kb-diff-same = 两个版本的正文相同。
+kb-diff-coarse = 文本过长，无法逐行对比：改动的部分整体显示为删除和添加。
+kb-diff-caption = 正文各行：删除、添加和未改动
+kb-diff-old-line = 旧
+kb-diff-new-line = 新
+kb-diff-text = 内容
+kb-diff-skipped = { $count } 行未改动
+kb-diff-error-version = 请按编号选择版本。
+kb-diff-cut = 还有 { $count } 行改动未显示。
