@@ -221,6 +221,22 @@ pub(crate) struct TeamIn {
     member_ids: Vec<String>,
 }
 
+/// Add agents to a team; an id that is no agent of the tenant is refused as `member_ids`.
+fn add_members<'a>(
+    c: &mut crate::db::DbConnection,
+    tid: &crate::tenancy::TenantId,
+    team: &str,
+    ids: impl Iterator<Item = &'a String>,
+) -> AppResult<()> {
+    for m in ids {
+        teams::add_member(c, tid, team, m).map_err(|e| match e {
+            AppError::NotFound => AppError::invalid("member_ids", "error-assignee-invalid", format!("no agent {m}")),
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
 #[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team", request_body = TeamIn,
     responses((status = 201, description = "Created", body = crate::tickets::teams::Team)), security(("bearer" = [])))]
 pub(crate) async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJson<TeamIn>) -> AppResult<HttpResponse> {
@@ -228,14 +244,7 @@ pub(crate) async fn create_team(req: HttpRequest, client: ApiClient, body: ApiJs
     let (tid, b) = (client.tenant_id(), body.value.clone());
     let stored = idempotent(&app, &req, &client, &body.raw, move |c| {
         let team = teams::create(c, &tid, &b.name)?;
-        for m in &b.member_ids {
-            teams::add_member(c, &tid, &team.id, m).map_err(|e| match e {
-                AppError::NotFound => {
-                    AppError::invalid("member_ids", "error-assignee-invalid", format!("no agent {m}"))
-                }
-                other => other,
-            })?;
-        }
+        add_members(c, &tid, &team.id, b.member_ids.iter())?;
         let mut v = serde_json::to_value(&team)?;
         v["member_ids"] = json!(b.member_ids);
         Ok((201, v))
@@ -290,14 +299,7 @@ pub(crate) async fn patch_team(
                 for gone in now.iter().filter(|m| !wanted.contains(m)) {
                     teams::remove_member(c, &tid, &id, gone)?;
                 }
-                for m in wanted.iter().filter(|m| !now.contains(m)) {
-                    teams::add_member(c, &tid, &id, m).map_err(|e| match e {
-                        AppError::NotFound => {
-                            AppError::invalid("member_ids", "error-assignee-invalid", format!("no agent {m}"))
-                        }
-                        other => other,
-                    })?;
-                }
+                add_members(c, &tid, &id, wanted.iter().filter(|m| !now.contains(m)))?;
             }
             team_json(c, &tid, &id)
         })
