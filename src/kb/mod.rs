@@ -1,12 +1,13 @@
 //! The knowledge base: categories → sections → articles, each article with one translation per
 //! locale (`articles.rs`), categories and sections with their per-locale names (`structure.rs`),
 //! what the console's editor adds (`editing.rs`: publishing, schedules, the list), what readers
-//! see (`reading.rs`), readers' feedback and the numbers (`feedback.rs`), Markdown rendering
+//! see (`reading.rs`), readers' feedback and the numbers (`feedback.rs`), images and attachments (`files.rs`), Markdown rendering
 //! (`render.rs`) and the readers' locale fallback (here).
 
 pub mod articles;
 pub mod editing;
 pub mod feedback;
+pub mod files;
 pub mod reading;
 pub mod render;
 pub mod schema;
