@@ -332,3 +332,56 @@ async fn other_tenants_and_deletion(app: TestApp) {
     assert!(!app.state.blobs.exists(&stored).await.unwrap(), "the bytes are swept");
 }
 both_files!(other_tenants_and_deletion);
+
+async fn through_the_api(app: TestApp) {
+    use super::{call, tenant_with_token};
+    let (_a, token_a) = tenant_with_token(&app, "acme", "en");
+    let (_b, token_b) = tenant_with_token(&app, "beta", "en");
+    let article = super::article(&app, &token_a, "public", vec![super::tr("en", "Pics", "Soon.", "published")]).await;
+    let send = |token: &str, article: &str, form: Form| {
+        reqwest::Client::new()
+            .post(app.url(&format!("/api/v1/kb/articles/{article}/files")))
+            .bearer_auth(token.to_string())
+            .multipart(form)
+    };
+    let part = || Part::bytes(PNG.to_vec()).file_name("shot.png");
+
+    let res = send(&token_a, &article, Form::new().part("file", part())).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let f: serde_json::Value = res.json().await.unwrap();
+    let fid = f["id"].as_str().unwrap().to_string();
+    assert_eq!(f["filename"], "shot.png");
+    assert_eq!(f["content_type"], "image/png");
+    assert_eq!(f["size_bytes"], PNG.len());
+    assert_eq!(f["url"], format!("/h/acme/files/{fid}/shot.png"));
+    assert_eq!(f["markdown"], format!("![shot.png](/h/acme/files/{fid}/shot.png)"));
+    assert_eq!(get(&app, &app.client(), f["url"].as_str().unwrap()).await.0, 200);
+    let (s, list) =
+        call(&app, &token_a, reqwest::Method::GET, &format!("/api/v1/kb/articles/{article}/files"), None).await;
+    assert_eq!((s, list["data"].as_array().unwrap().len()), (200, 1));
+
+    // Refusals: no file part, an empty file, one over the limit; nothing is recorded.
+    let res = send(&token_a, &article, Form::new().text("other", "x")).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = send(&token_a, &article, Form::new().part("file", Part::bytes(vec![]).file_name("e.png"))).send().await;
+    let res = res.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "file");
+    let big = Part::bytes(vec![b'x'; LIMIT + 1]).file_name("big.bin");
+    assert_eq!(send(&token_a, &article, Form::new().part("file", big)).send().await.unwrap().status(), 413);
+    assert_eq!(kb_file_rows(&app), 1);
+
+    // Another tenant's token finds neither the article nor the file.
+    assert_eq!(send(&token_b, &article, Form::new().part("file", part())).send().await.unwrap().status(), 404);
+    let (s, _) =
+        call(&app, &token_b, reqwest::Method::GET, &format!("/api/v1/kb/articles/{article}/files"), None).await;
+    assert_eq!(s, 404);
+    let path = format!("/api/v1/kb/articles/{article}/files/{fid}");
+    assert_eq!(call(&app, &token_b, reqwest::Method::DELETE, &path, None).await.0, 404);
+    assert_eq!(kb_file_rows(&app), 1);
+
+    assert_eq!(call(&app, &token_a, reqwest::Method::DELETE, &path, None).await.0, 204);
+    assert_eq!(call(&app, &token_a, reqwest::Method::DELETE, &path, None).await.0, 404);
+    assert_eq!(get(&app, &app.client(), &format!("/h/acme/files/{fid}/shot.png")).await.0, 404);
+}
+both_files!(through_the_api);
