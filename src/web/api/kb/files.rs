@@ -40,8 +40,9 @@ pub(crate) struct KbFileList {
     data: Vec<KbFileOut>,
 }
 
-/// The upload's one part.
-#[derive(utoipa::ToSchema)]
+/// The upload's one part (no other is taken).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct KbFileUpload {
     /// The file, with its name in the part's `filename`.
@@ -61,7 +62,7 @@ pub(crate) async fn list(req: HttpRequest, client: ApiClient, path: web::Path<St
 }
 
 #[utoipa::path(post, path = "/api/v1/kb/articles/{id}/files", tag = "knowledge base", summary = "Upload a file to an article",
-    description = "`multipart/form-data` with one part named `file` (a file name is required). At most 50 files per article, each within the server's attachment limit (413).",
+    description = "`multipart/form-data` with one part named `file` (a file name is required; no other part is taken). An empty file is refused (422). At most 50 files per article, each within the server's attachment limit (413).",
     params(("id" = String, Path)),
     request_body(content = KbFileUpload, content_type = "multipart/form-data"),
     responses((status = 201, description = "The stored file", body = KbFileOut)),
