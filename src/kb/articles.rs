@@ -527,9 +527,11 @@ pub fn update(conn: &mut DbConnection, tenant: &TenantId, id: &str, patch: &Arti
     Ok(a)
 }
 
-/// Delete an article with its translations and history; its index job removes it from search.
+/// Delete an article with its translations, history and files (their bytes go to the orphan
+/// sweep); its index job removes it from search.
 pub fn delete(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
     get(conn, tenant, id)?;
+    super::files::delete_all(conn, tenant, id)?;
     diesel::delete(
         kb_translation_versions::table
             .filter(kb_translation_versions::tenant_id.eq(tenant.as_str()))

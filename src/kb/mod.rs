@@ -2,13 +2,14 @@
 //! locale (`articles.rs`), categories and sections with their per-locale names (`structure.rs`),
 //! what the console's editor adds (`editing.rs`: publishing, schedules, the list), what readers
 //! see (`reading.rs`), what changed between versions (`diff.rs`), readers' feedback and the
-//! numbers (`feedback.rs`), Markdown rendering (`render.rs`) and the readers' locale fallback
-//! (here).
+//! numbers (`feedback.rs`), images and attachments (`files.rs`), Markdown rendering
+//! (`render.rs`) and the readers' locale fallback (here).
 
 pub mod articles;
 pub mod diff;
 pub mod editing;
 pub mod feedback;
+pub mod files;
 pub mod reading;
 pub mod render;
 pub mod schema;

@@ -1,5 +1,5 @@
-//! Diesel tables of the knowledge base (migrations `kb`, `kb_deflections`, `kb_editing` and
-//! `kb_feedback`), kept beside the code that uses them.
+//! Diesel tables of the knowledge base (migrations `kb`, `kb_deflections`, `kb_editing`,
+//! `kb_feedback` and `kb_files`), kept beside the code that uses them.
 
 diesel::table! {
     kb_categories (tenant_id, id) {
@@ -115,6 +115,20 @@ diesel::table! {
         article_id -> Text,
         locale -> Text,
         submitted -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_files (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        article_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
         created_at -> Timestamp,
     }
 }

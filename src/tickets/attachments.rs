@@ -296,8 +296,9 @@ pub fn attach(
 /// any request takes.
 pub const ORPHAN_AFTER_MINUTES: i64 = 60;
 
-/// Delete stored files whose message never committed (a failed transaction, an idempotent replay
-/// that stored its files again), up to `limit` of them; returns how many were deleted.
+/// Delete stored files whose message or article never took them (a failed transaction, an
+/// idempotent replay that stored its files again) or whose article file was deleted, up to
+/// `limit` of them; returns how many were deleted.
 pub async fn sweep_orphans(blobs: &Blobs, limit: i64) -> AppResult<usize> {
     let cutoff = now() - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES);
     let stale: Vec<(String, String, String)> = blobs
@@ -314,13 +315,15 @@ pub async fn sweep_orphans(blobs: &Blobs, limit: i64) -> AppResult<usize> {
     let mut deleted = 0;
     for (tenant, id, key) in stale {
         let (t, i) = (tenant.clone(), id.clone());
+        // A file is in use as a ticket attachment or as a knowledge-base article's file.
         let attached = blobs
             .db
             .read(move |c| {
-                Ok(attachments::table.find((&t, &i)).select(attachments::id).first::<String>(c).optional()?)
+                let ticket =
+                    attachments::table.find((&t, &i)).select(attachments::id).first::<String>(c).optional()?.is_some();
+                Ok(ticket || crate::kb::files::is_recorded(c, &t, &i)?)
             })
-            .await?
-            .is_some();
+            .await?;
         if !attached {
             match blobs.store.delete(&StorePath::from(key.as_str())).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => deleted += 1,

@@ -57,6 +57,7 @@ impl Modify for BearerAuth {
         kb::articles::list_articles, kb::articles::create_article, kb::articles::get_article,
         kb::articles::patch_article, kb::articles::delete_article, kb::articles::put_translation,
         kb::articles::delete_translation, kb::articles::versions, kb::articles::restore,
+        kb::files::list, kb::files::upload, kb::files::delete,
         kb::structure::list_categories, kb::structure::create_category, kb::structure::get_category,
         kb::structure::patch_category, kb::structure::delete_category, kb::structure::list_sections,
         kb::structure::create_section, kb::structure::get_section, kb::structure::patch_section,

@@ -181,5 +181,5 @@ pub(super) async fn preview(f: CsrfForm<HashMap<String, String>>) -> AppResult<H
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(markdown::to_html(&body)))
+        .body(crate::kb::files::for_console(&markdown::to_html(&body), &f.user.tenant.slug)))
 }

@@ -47,6 +47,8 @@ pub(super) struct EditorPage {
     pub saved: bool,
     /// The article's readers' numbers (an existing article only).
     pub stats: Option<crate::kb::feedback::Stats>,
+    /// The article's images and attachments (an existing article only).
+    pub files: Vec<super::kb_files::FileRow>,
 }
 
 impl EditorPage {
@@ -209,6 +211,11 @@ pub(super) async fn render(
         .filter(|s| *s != locale)
         .and_then(|s| translations.iter().find(|t| t.locale == s).cloned());
     let preview = shown.preview.unwrap_or_else(|| target.as_ref().map(|t| t.body_html.clone()).unwrap_or_default());
+    let preview = crate::kb::files::for_console(&preview, &user.tenant.slug);
+    let files = match &article {
+        Some(a) => super::kb_files::rows(req, user, &a.id).await?,
+        None => vec![],
+    };
     html_status(
         &EditorPage {
             page: Page::for_user(user, "kb"),
@@ -225,6 +232,7 @@ pub(super) async fn render(
             zone: user.zone().to_string(),
             saved,
             stats,
+            files,
         },
         status,
     )

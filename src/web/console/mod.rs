@@ -13,6 +13,7 @@ mod inbox;
 mod kb_actions;
 mod kb_diff;
 mod kb_editor;
+mod kb_files;
 mod kb_list;
 mod kb_structure;
 mod kb_ticket;
@@ -211,6 +212,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(admin_teams::routes)
             .configure(macros::routes)
             .configure(kb_list::routes)
+            .configure(kb_files::routes)
             .configure(contacts::routes)
             .configure(organizations::routes)
             .configure(team_holidays::routes)

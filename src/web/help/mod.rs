@@ -5,6 +5,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 mod feedback;
+pub mod files;
 mod pages;
 pub mod portal;
 mod portal_tickets;

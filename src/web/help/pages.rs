@@ -503,6 +503,7 @@ const PAGES: &[&str] = &[
     "/{locale}/portal/attachments/{id}",
     "/{locale}/satisfaction/{token}",
     "/api/deflection",
+    "/files/{id}/{filename}",
 ];
 
 fn mount(cfg: &mut web::ServiceConfig, path: &str, host: bool) {
@@ -527,6 +528,7 @@ fn with_routes(res: actix_web::Resource, path: &str) -> actix_web::Resource {
         "{locale}/articles/{id}" => res.route(web::get().to(article)),
         "{locale}/articles/{id}/vote" => res.route(web::post().to(super::feedback::vote)),
         "api/deflection" => res.route(web::post().to(super::feedback::beacon)),
+        "files/{id}/{filename}" => res.route(web::get().to(super::files::serve)),
         "{locale}/satisfaction/{token}" => {
             res.route(web::get().to(super::satisfaction::form)).route(web::post().to(super::satisfaction::submit))
         }

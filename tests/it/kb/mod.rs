@@ -1,11 +1,12 @@
 //! The knowledge base: its API, the search suite on each backend, the help center and its
-//! request form.
+//! request form, and the files of articles.
 
 mod api;
 mod console;
 mod console_structure;
 mod console_ticket;
 mod feedback;
+mod files;
 mod help;
 mod history_diff;
 pub(crate) mod portal;

@@ -1,7 +1,8 @@
-//! /api/v1/kb: articles with their translations and history (`articles.rs`), categories and
-//! sections (`structure.rs`), and search (`search.rs`, shared with the help center).
+//! /api/v1/kb: articles with their translations and history (`articles.rs`), their files
+//! (`files.rs`), categories and sections (`structure.rs`), and search (`search.rs`, shared with the help center).
 
 pub(crate) mod articles;
+pub(crate) mod files;
 pub(crate) mod search;
 pub(crate) mod structure;
 
@@ -41,6 +42,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/kb/articles/{id}/translations/{locale}", web::delete().to(articles::delete_translation))
         .route("/kb/articles/{id}/translations/{locale}/versions", web::get().to(articles::versions))
         .route("/kb/articles/{id}/translations/{locale}/versions/{version}/restore", web::post().to(articles::restore))
+        .route("/kb/articles/{id}/files", web::get().to(files::list))
+        .route("/kb/articles/{id}/files", web::post().to(files::upload))
+        .route("/kb/articles/{id}/files/{file_id}", web::delete().to(files::delete))
         .route("/kb/categories", web::get().to(structure::list_categories))
         .route("/kb/categories", web::post().to(structure::create_category))
         .route("/kb/categories/{id}", web::get().to(structure::get_category))
