@@ -32,3 +32,4 @@ curl -sf -o /dev/null "$URL"
 echo "article page $URL:"
 wrk -t2 -c32 -d20s --latency "$URL" | grep -E "Requests/sec|Non-2xx|Latency|99%|50%"
 echo "server RSS: $(ps -o rss= -p $PID) KiB; log lines with error or panic: $(grep -ciE 'error|panic' "$WORK/server.log" || true)"
+grep -iE 'error|panic' "$WORK/server.log" | head -3 || true

@@ -246,18 +246,15 @@ impl Inner {
         };
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
-            let locale = stored(&doc, self.f.locale);
-            let lang = text::primary(&locale);
-            let tokens = text::analyze(&q.q, &lang);
             hits.push(Hit {
                 article_id: stored(&doc, self.f.article),
-                snippet: text::snippet(&stored(&doc, self.f.body_store), &lang, &tokens),
+                snippet: stored(&doc, self.f.body_store),
                 title: stored(&doc, self.f.title_store),
-                locale,
+                locale: stored(&doc, self.f.locale),
                 score,
             });
         }
-        Ok(super::best_per_article(hits, &q.chain, q.limit))
+        Ok(super::best_with_snippets(hits, &q.q, &q.chain, q.limit))
     }
 }
 

@@ -11,6 +11,7 @@ use meilisearch_sdk::client::Client;
 use meilisearch_sdk::documents::DocumentDeletionQuery;
 use meilisearch_sdk::errors::Error as MeiliError;
 use meilisearch_sdk::request::{parse_response, HttpClient, Method};
+use meilisearch_sdk::search::Selectors;
 use meilisearch_sdk::settings::{LocalizedAttributes, Settings};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -35,6 +36,23 @@ const GROUPS: &[(&str, Option<&str>)] =
 
 /// The attribute holding a document's text in our analyzer's terms.
 const TERMS: &str = "terms";
+
+/// What a hit brings back: not the keywords nor the `terms` field (the analysed text again),
+/// which would double what every search sends and parses.
+const RETRIEVED: &[&str] = &[
+    "article_id",
+    "locale",
+    "title_ja",
+    "title_zh",
+    "title_ko",
+    "title_th",
+    "title_other",
+    "body_ja",
+    "body_zh",
+    "body_ko",
+    "body_th",
+    "body_other",
+];
 
 /// The one index every tenant's articles live in.
 pub const INDEX_UID: &str = "meridian_kb";
@@ -277,6 +295,7 @@ impl Request {
     ) -> meilisearch_sdk::search::SearchQuery<'a, Http> {
         let mut query = index.search();
         query
+            .with_attributes_to_retrieve(Selectors::Some(RETRIEVED))
             .with_query(&self.terms)
             .with_filter(&self.filter)
             .with_limit(self.limit)
@@ -326,19 +345,16 @@ impl SearchIndex for Meili {
             .into_iter()
             .map(|h| {
                 let doc = h.result;
-                let locale = doc.get("locale").and_then(Value::as_str).unwrap_or("").to_string();
-                let lang = text::primary(&locale);
-                let tokens = text::analyze(&q.q, &lang);
                 Hit {
                     article_id: doc.get("article_id").and_then(Value::as_str).unwrap_or("").to_string(),
                     title: field_with_prefix(&doc, "title_"),
-                    snippet: text::snippet(&field_with_prefix(&doc, "body_"), &lang, &tokens),
-                    locale,
+                    snippet: field_with_prefix(&doc, "body_"),
+                    locale: doc.get("locale").and_then(Value::as_str).unwrap_or("").to_string(),
                     score: h.ranking_score.unwrap_or(0.0) as f32,
                 }
             })
             .collect();
-        Ok(super::best_per_article(hits, &q.chain, q.limit))
+        Ok(super::best_with_snippets(hits, &q.q, &q.chain, q.limit))
     }
 
     async fn count(&self, tenant: &str) -> Result<usize, SearchError> {
@@ -355,6 +371,15 @@ impl SearchIndex for Meili {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_script_group_is_retrieved() {
+        for (g, _) in super::GROUPS {
+            for prefix in ["title", "body"] {
+                assert!(super::RETRIEVED.contains(&format!("{prefix}_{g}").as_str()), "{prefix}_{g}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -159,6 +159,18 @@ impl Search {
     }
 }
 
+/// The best translation of each article as [`best_per_article`] picks it, from hits whose
+/// `snippet` still holds the whole body text, with the body cut to its highlighted snippet: only
+/// the hits that are shown are cut (a search collects five times as many as it shows).
+pub fn best_with_snippets(hits: Vec<Hit>, q: &str, chain: &[String], limit: usize) -> Vec<Hit> {
+    let mut best = best_per_article(hits, chain, limit);
+    for h in &mut best {
+        let lang = text::primary(&h.locale);
+        h.snippet = text::snippet(&h.snippet, &lang, &text::analyze(q, &lang));
+    }
+    best
+}
+
 /// Of hits in several locales of one article, keep the one the reader's chain prefers; order
 /// articles by their best score.
 pub fn best_per_article(hits: Vec<Hit>, chain: &[String], limit: usize) -> Vec<Hit> {
