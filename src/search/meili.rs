@@ -175,6 +175,8 @@ impl Meili {
                 "status",
                 "visibility",
                 "category_id",
+                // The consistency check counts each translation's first chunk.
+                "chunk",
             ])
             .with_localized_attributes(GROUPS.iter().filter_map(|(g, l)| {
                 l.map(|l| LocalizedAttributes {

@@ -21,7 +21,7 @@ pub(super) const LONG_EMAIL: &str =
 /// Words that stay as they are in every language: the product, protocol and format names that are
 /// not all capitals (those always pass), and the endonym of English in the language picker.
 const ALLOWED: &[&str] =
-    &["Meridian", "OpenAPI", "Webhook", "Webhooks", "Cookie", "Bearer", "Authorization", "English", "Markdown"];
+    &["Meridian", "OpenAPI", "Webhook", "Webhooks", "Cookie", "Bearer", "Authorization", "English", "Markdown", "WebP"];
 
 /// Finds text on the page that no Fluent message produced. Text inside `code`, `pre`, `kbd`,
 /// `bdi` or `dir=auto` is user or technical data, as is anything marked `lang="en"` (the OpenAPI

@@ -176,6 +176,19 @@ async fn with_meilisearch(backend: Backend) {
         return;
     };
     assert_eq!(app.state.search.index.name(), "meilisearch");
+    // The consistency check counts what the index holds per tenant (each translation's first
+    // chunk), which needs that field filterable.
+    let (t, tok) = tenant_with_token(&app, "counted", "en");
+    article(
+        &app,
+        &tok,
+        "public",
+        vec![tr("en", "Counted", "One.", "published"), tr("de", "Gezählt", "Eins.", "draft")],
+    )
+    .await;
+    settle(&app).await;
+    assert_eq!(app.state.search.index.count(&t.id).await.expect("count on Meilisearch"), 2);
+    meridian::search::indexing::check_consistency(&app.state.db, &app.state.search).await.expect("consistency check");
     suite(app).await;
 }
 
