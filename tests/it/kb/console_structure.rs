@@ -3,31 +3,10 @@
 //! and another tenant's ids on every one of those forms.
 
 use meridian::kb::structure::{self, NameIn};
-use reqwest::Client;
 
+use super::console::{desk, get as page, post};
 use super::{public_search, settle};
 use crate::harness::TestApp;
-
-async fn desk(app: &TestApp, slug: &str) -> (meridian::tenancy::Tenant, Client, String) {
-    let (t, email, pw) = app.seed_tenant(slug);
-    let (c, csrf) = app.signed_in(slug, &email, &pw).await;
-    (t, c, csrf)
-}
-
-async fn post(app: &TestApp, c: &Client, path: &str, csrf: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-    let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf)];
-    form.extend_from_slice(fields);
-    let res = c.post(app.url(path)).form(&form).send().await.unwrap();
-    let status = res.status().as_u16();
-    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
-    (status, location, res.text().await.unwrap())
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (u16, String) {
-    let res = c.get(app.url(path)).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap())
-}
 
 /// A category or section: its id and names.
 type Entry = (String, Vec<NameIn>);
