@@ -237,6 +237,22 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
+    // The search page ("search over everything"): subject, requester and message bodies, newest
+    // first, with each hit's excerpt and preview, as the page asks for it.
+    for (name, q) in [
+        ("password (subject and body, 1 in 8)", "password"),
+        ("message about (every body)", "message about"),
+        ("order 12345 (body, ~11)", "order 12345"),
+        ("customer123 (requester)", "customer123"),
+        ("登录 (2 CJK chars: no bodies)", "登录"),
+        ("无法登录 (CJK, subject and body)", "无法登录"),
+        ("zzzz (nothing)", "zzzz"),
+    ] {
+        case(&format!("search page q={name}"), &mut || {
+            meridian::search::everything::tickets(&mut conn, &tid, &me, q, None, 20).expect("search");
+        });
+    }
+
     let q_tid = tid.as_str().replace('\'', "''");
     let q_me = me.replace('\'', "''");
     let cols = "id, number, subject, status, priority, assignee_id, updated_at";

@@ -32,12 +32,18 @@ pub fn indexable(text: &str) -> bool {
     text.chars().count() >= MIN_INDEXED_CHARS
 }
 
+/// Most contacts a requester match is answered with by id; more means the text is common
+/// among requesters and each listed row is checked against its requester instead.
+const REQUESTER_CAP: i64 = 2000;
+
 /// What the text indexes say about a text filter.
 pub(super) struct TextCandidates {
     /// Every ticket that may match, when few enough to drive the query.
     pub ids: Option<Vec<String>>,
     /// The tickets whose bodies hold the text (exact), when bodies are searched and few enough.
     pub bodies: Option<Vec<String>>,
+    /// The contacts whose name or email holds the text (exact), when few enough.
+    pub requesters: Option<Vec<String>>,
 }
 
 /// Read the candidates of a text filter (`text` is indexable), at most `cap` of each kind.
@@ -49,46 +55,69 @@ pub(super) fn candidates(
     cap: i64,
 ) -> AppResult<TextCandidates> {
     let pattern = like_pattern(text);
-    let ids = crate::db::backend::text_candidates(conn, tenant.as_str(), text, &pattern, cap + 1)?;
-    let body_ids = if bodies { crate::db::backend::body_tickets(conn, tenant, text, &pattern, cap)? } else { None };
-    let fits = ids.len() as i64 <= cap && (!bodies || body_ids.is_some());
-    let ids = fits.then(|| {
-        let mut all = ids;
-        for id in body_ids.iter().flatten() {
-            if !all.contains(id) {
-                all.push(id.clone());
-            }
-        }
-        all
+    let mut requesters =
+        crate::db::backend::requester_contacts(conn, tenant.as_str(), text, &pattern, REQUESTER_CAP + 1)?;
+    let requesters = (requesters.len() as i64 <= REQUESTER_CAP).then(|| {
+        requesters.sort_unstable();
+        requesters
     });
-    Ok(TextCandidates { ids, bodies: body_ids })
+    let body_ids = if bodies { crate::db::backend::body_tickets(conn, tenant, text, &pattern, cap)? } else { None };
+    // Tickets of the matching requesters come through `tickets_requester`; with too many
+    // requesters (or bodies) the text is common and walking the view finds a page soon.
+    let mut ids = match (&requesters, bodies && body_ids.is_none()) {
+        (Some(people), false) if !people.is_empty() => tickets::table
+            .filter(tickets::tenant_id.eq(tenant.as_str()))
+            .filter(tickets::requester_id.eq_any(people))
+            .select(tickets::id)
+            .limit(cap + 1)
+            .load::<String>(conn)?,
+        (Some(_), false) => vec![],
+        _ => return Ok(TextCandidates { ids: None, bodies: body_ids, requesters }),
+    };
+    if ids.len() as i64 <= cap {
+        ids.extend(crate::db::backend::subject_candidates(conn, tenant.as_str(), text, &pattern, cap + 1)?);
+        ids.extend(body_ids.iter().flatten().cloned());
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    let ids = (ids.len() as i64 <= cap).then_some(ids);
+    Ok(TextCandidates { ids, bodies: body_ids, requesters })
 }
 
-/// The text filter row by row: the subject, or the requester's name or email (one primary-key
-/// probe of `contacts`), holds the text. Case is folded by `lower()`: ASCII only on SQLite,
-/// Unicode on PostgreSQL, as before the text index existed; the index only preselects rows.
-pub(super) fn matches_text(text: &str) -> Literal {
+/// The text filter row by row: the subject holds the text, or the requester is one of
+/// `requesters` (the matching contacts, when the index named few enough) or else has a name or
+/// email holding it (one primary-key probe of `contacts`). Case is folded by `lower()`: ASCII
+/// only on SQLite, Unicode on PostgreSQL, as before the text index existed; the index only
+/// preselects rows.
+pub(super) fn matches_text(text: &str, requesters: Option<&Vec<String>>) -> Literal {
     let pattern = like_pattern(text);
-    let requester = sql::<Bool>(
-        "EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = tickets.tenant_id AND c.id = tickets.requester_id \
-         AND (lower(c.name) LIKE ",
-    )
-    .bind::<Text, _>(pattern.clone())
-    .sql(" ESCAPE '\\' OR lower(c.email) LIKE ")
-    .bind::<Text, _>(pattern.clone())
-    .sql(" ESCAPE '\\'))");
-    Box::new(lower(tickets::subject).like(pattern).escape('\\').or(requester))
+    let subject = lower(tickets::subject).like(pattern.clone()).escape('\\');
+    if let Some(people) = requesters {
+        return Box::new(subject.or(tickets::requester_id.eq_any(people.clone())));
+    }
+    // A scalar subquery, not EXISTS: PostgreSQL turns such an EXISTS into a hashed subplan that
+    // reads every contact of the tenant before the first row (110 ms at 250,000 contacts).
+    let requester = sql::<Bool>("COALESCE((SELECT lower(c.name) LIKE ")
+        .bind::<Text, _>(pattern.clone())
+        .sql(" ESCAPE '\\' OR lower(c.email) LIKE ")
+        .bind::<Text, _>(pattern)
+        .sql(" ESCAPE '\\' FROM contacts c WHERE c.tenant_id = tickets.tenant_id AND c.id = tickets.requester_id), FALSE)");
+    Box::new(subject.or(requester))
 }
 
 /// [`matches_text`], or a reply or note of the ticket holds the text: among `body_ids` when the
 /// index named them, else by reading the ticket's messages (only when more tickets match than the
 /// index is asked for, so a page fills after a few rows).
-pub(super) fn matches_text_or_body(text: &str, body_ids: Option<&Vec<String>>) -> Literal {
+pub(super) fn matches_text_or_body(
+    text: &str,
+    requesters: Option<&Vec<String>>,
+    body_ids: Option<&Vec<String>>,
+) -> Literal {
     if !indexable(text) {
-        return matches_text(text);
+        return matches_text(text, requesters);
     }
     match body_ids {
-        Some(ids) => Box::new(matches_text(text).or(tickets::id.eq_any(ids.clone()))),
+        Some(ids) => Box::new(matches_text(text, requesters).or(tickets::id.eq_any(ids.clone()))),
         None => {
             let body = sql::<Bool>(
                 "EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = tickets.tenant_id \
@@ -96,7 +125,7 @@ pub(super) fn matches_text_or_body(text: &str, body_ids: Option<&Vec<String>>) -
             )
             .bind::<Text, _>(like_pattern(text))
             .sql(" ESCAPE '\\')");
-            Box::new(matches_text(text).or(body))
+            Box::new(matches_text(text, requesters).or(body))
         }
     }
 }

@@ -133,11 +133,11 @@ fn empty_state(tr: &crate::i18n::Tr, view: Option<View>, counts: &[i64]) -> Empt
     let link = match view {
         Some(View::MyOpen) if count(View::Unassigned) > 0 => Some((
             "/inbox?view=unassigned".to_string(),
-            tr.t1("inbox-empty-go-unassigned", "count", count_label(count(View::Unassigned))),
+            tr.t1("inbox-empty-go-unassigned", "count", count_label(count(View::Unassigned), queries::COUNT_CAP)),
         )),
         Some(v) if v != View::AllOpen && count(View::AllOpen) > 0 => Some((
             "/inbox?view=all_open".to_string(),
-            tr.t1("inbox-empty-go-all-open", "count", count_label(count(View::AllOpen))),
+            tr.t1("inbox-empty-go-all-open", "count", count_label(count(View::AllOpen), queries::COUNT_CAP)),
         )),
         _ => None,
     };
@@ -248,9 +248,11 @@ impl InboxPage {
     }
 }
 
-fn count_label(n: i64) -> String {
-    if n >= queries::COUNT_CAP {
-        format!("{}+", queries::COUNT_CAP)
+/// A count as the sidebar shows it: "1000+" (or "100+" for a text filter) once it reaches the
+/// cap it was counted to.
+fn count_label(n: i64, cap: i64) -> String {
+    if n >= cap {
+        format!("{cap}+")
     } else {
         n.to_string()
     }
@@ -380,7 +382,7 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
         .map(|(v, n)| ViewLink {
             key: v.as_str().into(),
             label: user.tr.tp("view-", v.as_str()),
-            count: count_label(n),
+            count: count_label(n, queries::COUNT_CAP),
             href: format!("/inbox?view={}", v.as_str()),
             current: current_view == Some(*v),
         })
@@ -389,13 +391,18 @@ async fn render(app: &AppState, user: &ConsoleUser, mut q: InboxQuery, bulk: Bul
         .iter()
         .find(|(s, _)| saved_id.as_deref() == Some(s.id.as_str()))
         .map(|(s, _)| (s.id.clone(), s.name.clone()));
-    views.extend(saved.into_iter().map(|(s, n)| ViewLink {
-        current: saved_id.as_deref() == Some(s.id.as_str()),
-        href: format!("/inbox?saved={}", s.id),
-        key: s.id,
-        label: s.name,
-        count: n.map(count_label).unwrap_or_else(|| user.tr.t("inbox-count-unavailable")),
-    }));
+    views.extend(
+        saved
+            .into_iter()
+            .map(|(s, n)| (s.filter().map(|f| queries::count_cap(&f)).unwrap_or(queries::COUNT_CAP), s, n))
+            .map(|(cap, s, n)| ViewLink {
+                current: saved_id.as_deref() == Some(s.id.as_str()),
+                href: format!("/inbox?saved={}", s.id),
+                key: s.id,
+                label: s.name,
+                count: n.map(|n| count_label(n, cap)).unwrap_or_else(|| user.tr.t("inbox-count-unavailable")),
+            }),
+    );
     if views_only {
         return html(&InboxViews { views });
     }
