@@ -215,9 +215,16 @@ if (ticket) {
     const key = `meridian.draft.${id}`;
     const stored = localStorage.getItem(key);
     if (stored !== null) {
-      const sent = [...timeline.querySelectorAll(".msg .body")].some((b) => b.textContent.trim() === stored.trim());
+      // Our redirect after a send says it went through (a Markdown draft reads differently
+      // from its rendered message, so comparing text alone would keep it).
+      const sent = new URLSearchParams(window.location.search).has("sent")
+        || [...timeline.querySelectorAll(".msg .body")].some((b) => b.textContent.trim() === stored.trim());
       if (sent) localStorage.removeItem(key);
       else if (!composerBody.value) composerBody.value = stored;
+    }
+    // Only once: a draft begun after the send must survive the next reload.
+    if (window.location.search.includes("sent=")) {
+      window.history.replaceState(null, "", window.location.pathname + window.location.hash);
     }
     composerBody.addEventListener("input", () => {
       if (composerBody.value.trim()) localStorage.setItem(key, composerBody.value);
