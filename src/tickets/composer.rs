@@ -20,10 +20,10 @@ pub const IMAGE_PREFIX: &str = "/attachments/";
 /// What follows the id in an image's address.
 pub const IMAGE_SUFFIX: &str = "/inline";
 
-/// The message's HTML: Markdown rendered and sanitised (raw HTML, `<script>`, handlers and
-/// `javascript:` links never survive).
+/// The message's HTML: Markdown rendered and sanitised by the knowledge base's renderer; HTML
+/// typed into it shows as text, and `javascript:` links never survive.
 pub fn render(markdown: &str) -> String {
-    crate::kb::render::to_html(markdown)
+    crate::kb::render::to_html_no_raw(markdown)
 }
 
 /// The images a draft shows from our store, as (id, the name in its alt text), in order and
@@ -162,9 +162,10 @@ mod tests {
 
     #[test]
     fn hostile_markdown_is_sanitised() {
-        let h = render("**hi** <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> <a href=\"#\" onclick=\"y()\">k</a>");
+        let h = render("**hi** <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> <a href=\"#\" onclick=\"y()\">k</a>\n\n<div onmouseover=\"z()\">block</div>");
         assert!(h.contains("<strong>hi</strong>"), "{h}");
-        for bad in ["<script", "javascript:", "onerror", "onclick"] {
+        assert!(h.contains("&lt;script&gt;") && h.contains("&lt;div"), "raw HTML shows as text: {h}");
+        for bad in ["<script", "href=\"javascript", "<img", "<a href=\"#\"", "<div"] {
             assert!(!h.contains(bad), "{bad} in {h}");
         }
     }
