@@ -261,6 +261,7 @@ pub fn default_registry(state: &AppState) -> Registry {
         default_max_attempts: state.config.job_max_attempts,
         links: state.session_keys.clone(),
         base_url: state.config.base_url.to_string(),
+        blobs: state.blobs.clone(),
     };
     r.register(crate::email::outbound::SEND_JOB, move |ctx| {
         let sender = sender.clone();

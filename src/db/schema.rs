@@ -204,6 +204,7 @@ diesel::table! {
         system_key -> Nullable<Text>,
         system_args -> Nullable<Text>,
         body_text_full -> Nullable<Text>,
+        cc -> Nullable<Text>,
     }
 }
 

@@ -10,8 +10,22 @@ fn options() -> Options {
 /// The body as sanitised HTML: raw HTML in the Markdown goes through the same allow-list as
 /// the rest, so `<script>`, `<iframe>`, event handlers, `javascript:` links and SVG never survive.
 pub fn to_html(markdown: &str) -> String {
-    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut raw, Parser::new_ext(markdown, options()));
+    clean(Parser::new_ext(markdown, options()), markdown.len())
+}
+
+/// Markdown written in a ticket's composer as sanitised HTML, where HTML typed into it shows as
+/// the text it is (an agent pasting `<b>` or a log line means those characters, not markup).
+pub fn to_html_no_raw(markdown: &str) -> String {
+    let events = Parser::new_ext(markdown, options()).map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    clean(events, markdown.len())
+}
+
+fn clean<'a>(events: impl Iterator<Item = Event<'a>>, len: usize) -> String {
+    let mut raw = String::with_capacity(len * 3 / 2);
+    pulldown_cmark::html::push_html(&mut raw, events);
     ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))

@@ -246,6 +246,53 @@ impl Blobs {
         }
     }
 
+    /// The store keys of files uploaded for this tenant that no message or article has taken yet.
+    async fn pending_keys(&self, tenant: &TenantId, ids: Vec<String>) -> AppResult<Vec<(String, String)>> {
+        let tid = tenant.as_str().to_string();
+        self.db
+            .read(move |c| {
+                Ok(pending_uploads::table
+                    .filter(pending_uploads::tenant_id.eq(tid))
+                    .filter(pending_uploads::id.eq_any(ids))
+                    .select((pending_uploads::id, pending_uploads::storage_key))
+                    .load(c)?)
+            })
+            .await
+    }
+
+    /// Files uploaded ahead of their message (images pasted into a draft), named by `(id, name)`,
+    /// as the message will take them: read back to learn size, type and digest. Ids that are not
+    /// this tenant's pending uploads are left out (already taken, swept, or not ours).
+    pub async fn claim_pending(&self, tenant: &TenantId, refs: &[(String, String)]) -> AppResult<Vec<StoredBlob>> {
+        if refs.is_empty() {
+            return Ok(vec![]);
+        }
+        let keys = self.pending_keys(tenant, refs.iter().map(|r| r.0.clone()).collect()).await?;
+        let mut out = Vec::new();
+        for (id, name) in refs {
+            let Some((_, key)) = keys.iter().find(|(i, _)| i == id) else { continue };
+            let bytes = self.get(key).await?;
+            let filename = sanitize_filename(name);
+            out.push(StoredBlob {
+                id: id.clone(),
+                content_type: sniff(&bytes, &filename),
+                size_bytes: bytes.len() as i64,
+                sha256: hex::encode(Sha256::digest(&bytes)),
+                storage_key: key.clone(),
+                filename,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The bytes of an upload of this tenant that no message has taken yet, with their type.
+    pub async fn pending(&self, tenant: &TenantId, id: &str) -> AppResult<(String, Bytes)> {
+        let keys = self.pending_keys(tenant, vec![id.to_string()]).await?;
+        let (_, key) = keys.into_iter().next().ok_or(AppError::NotFound)?;
+        let bytes = self.get(&key).await?;
+        Ok((sniff(&bytes, ""), bytes))
+    }
+
     /// Read a stored file back.
     pub async fn get(&self, key: &str) -> AppResult<Bytes> {
         let r = self.store.get(&StorePath::from(key)).await.map_err(|e| match e {
@@ -337,6 +384,16 @@ pub async fn sweep_orphans(blobs: &Blobs, limit: i64) -> AppResult<usize> {
         blobs.db.write(move |c| Ok(diesel::delete(pending_uploads::table.find((&tenant, &id))).execute(c)?)).await?;
     }
     Ok(deleted)
+}
+
+/// The attachments of one message, oldest first.
+pub fn for_message(conn: &mut DbConnection, tenant: &TenantId, message_id: &str) -> AppResult<Vec<Attachment>> {
+    Ok(attachments::table
+        .filter(attachments::tenant_id.eq(tenant.as_str()))
+        .filter(attachments::message_id.eq(message_id))
+        .order((attachments::created_at, attachments::id))
+        .select(Attachment::as_select())
+        .load(conn)?)
 }
 
 /// One attachment of this tenant.

@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod bulk_undo;
 pub mod commands;
+pub mod composer;
 pub mod contact_merge;
 pub mod create;
 pub mod csat;

@@ -214,8 +214,16 @@ if (ticket) {
   if (composerBody) {
     const key = `meridian.draft.${id}`;
     const stored = localStorage.getItem(key);
+    // Our redirect after a send names the new message (a Markdown draft reads differently from
+    // its rendered message, so comparing text alone would keep it). Only the first load of that
+    // address counts: a draft begun after the send must survive the next reload.
+    const landed = new URLSearchParams(window.location.search).has("sent") ? window.location.hash : "";
+    const seen = `meridian.sent.${id}`;
+    const justSent = Boolean(landed) && sessionStorage.getItem(seen) !== landed;
+    if (justSent) sessionStorage.setItem(seen, landed);
     if (stored !== null) {
-      const sent = [...timeline.querySelectorAll(".msg .body")].some((b) => b.textContent.trim() === stored.trim());
+      const sent = justSent
+        || [...timeline.querySelectorAll(".msg .body")].some((b) => b.textContent.trim() === stored.trim());
       if (sent) localStorage.removeItem(key);
       else if (!composerBody.value) composerBody.value = stored;
     }

@@ -15,6 +15,7 @@ mod body_timeout;
 mod browser;
 mod chat;
 mod cli;
+mod composer;
 mod config;
 mod console_bulk;
 mod console_forms;

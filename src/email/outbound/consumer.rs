@@ -209,13 +209,17 @@ impl MailConsumer {
                 return Ok(());
             }
         }
-        let cc = match what {
-            kind::REPLY => threads::participants(conn, tenant, ticket_id.as_str())?
-                .into_iter()
-                .filter(|a| !ours(a) && !a.eq_ignore_ascii_case(&to))
-                .collect(),
+        // The agent's choice in the composer, else everyone the ticket's mail copied.
+        let chosen = match (what, message_row) {
+            (kind::REPLY, Some(m)) => crate::tickets::composer::cc_of(conn, tenant, m)?,
+            _ => None,
+        };
+        let cc = match (what, chosen) {
+            (kind::REPLY, Some(chosen)) => chosen,
+            (kind::REPLY, None) => threads::participants(conn, tenant, ticket_id.as_str())?,
             _ => vec![],
         };
+        let cc = cc.into_iter().filter(|a| !ours(a) && !a.eq_ignore_ascii_case(&to)).collect();
         let keys = trim_references(ticket_keys(conn, tenant, ticket_id.as_str())?);
         let locale = self.i18n.negotiate(
             requester.locale.as_deref().or(ticket.language.as_deref()),

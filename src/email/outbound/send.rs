@@ -8,12 +8,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::web::Bytes;
 use askama::Template;
 use lettre::message::dkim::{
     DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey,
 };
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::settings::{self, EmailSettings};
@@ -23,7 +25,10 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{I18n, Tr};
 use crate::jobs::JobContext;
+use crate::kb::files::INLINE_TYPES;
 use crate::tenancy::{Tenant, TenantId};
+use crate::tickets::attachments::Attachment;
+use crate::tickets::composer::{IMAGE_PREFIX, IMAGE_SUFFIX};
 use crate::tickets::{commands, Ticket};
 
 /// Where outgoing mail goes.
@@ -108,6 +113,8 @@ pub struct Sender {
     pub links: Arc<crate::accounts::sessions::SessionKeys>,
     /// The server's public base URL, which those links start with.
     pub base_url: String,
+    /// Where the images shown in a reply are stored.
+    pub blobs: crate::tickets::attachments::Blobs,
 }
 
 /// Everything one mail is made from, read in one go.
@@ -120,6 +127,10 @@ struct Parts {
     reply_token: Option<String>,
     /// The reply's text and its author's name.
     body: Option<(String, String)>,
+    /// The reply's sanitised HTML (written in the composer's Markdown), when it has one.
+    html: Option<String>,
+    /// The reply's images that its HTML shows, to go inline.
+    images: Vec<crate::tickets::attachments::Attachment>,
     /// For a webhook notice: the subscription's URL and why it was turned off.
     webhook: Option<(String, String)>,
 }
@@ -132,6 +143,8 @@ pub struct MailView {
     pub workspace: String,
     pub requester: String,
     pub body: String,
+    /// The reply as sanitised HTML, its images addressed by `cid:`; empty when it has none.
+    pub body_html: String,
     pub agent: String,
     pub signature: String,
     /// For a webhook notice: the subscription's URL.
@@ -218,6 +231,19 @@ fn angle(ids: &[&str]) -> String {
 }
 
 impl Sender {
+    /// The Content-ID of an image in a reply.
+    fn cid(&self, a: &Attachment) -> String {
+        format!("{}@{}", a.id, self.domain)
+    }
+
+    /// The reply's HTML with its images addressed to the parts that carry them.
+    fn with_cids(&self, html: &str, images: &[(&Attachment, Bytes)]) -> String {
+        images.iter().fold(html.to_string(), |h, (a, _)| {
+            let url = format!("{IMAGE_PREFIX}{}{IMAGE_SUFFIX}", a.id);
+            h.replace(&format!("\"{url}\""), &format!("\"cid:{}\"", self.cid(a)))
+        })
+    }
+
     /// The help-center page rating `ticket`, valid as long as the ticket may be rated.
     fn rating_link(&self, tenant: &Tenant, ticket: &Ticket, locale: &str) -> Option<String> {
         let solved = ticket.solved_at?;
@@ -259,12 +285,16 @@ impl Sender {
         if parts.row.state == state::SENT {
             return Ok(false);
         }
-        let msg = self.build(&parts)?;
+        let mut images = Vec::new();
+        for a in &parts.images {
+            images.push((a, self.blobs.get(&a.storage_key).await.map_err(transient)?));
+        }
+        let msg = self.build(&parts, &images)?;
         self.transport.deliver(id, &msg).await?;
         Ok(true)
     }
 
-    fn build(&self, p: &Parts) -> Result<Message, Failure> {
+    fn build(&self, p: &Parts, images: &[(&Attachment, Bytes)]) -> Result<Message, Failure> {
         let row = &p.row;
         let t = Tr::new(self.i18n.clone(), row.locale.clone());
         let mut view = MailView {
@@ -274,6 +304,7 @@ impl Sender {
             workspace: p.tenant.name.clone(),
             requester: p.requester_name.clone().unwrap_or_else(|| row.to_address.clone()),
             body: p.body.as_ref().map(|b| b.0.clone()).unwrap_or_default(),
+            body_html: p.html.as_deref().map(|h| self.with_cids(h, images)).unwrap_or_default(),
             agent: p.body.as_ref().map(|b| b.1.clone()).unwrap_or_default(),
             signature: p.settings.signature.clone().unwrap_or_default(),
             webhook_url: p.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
@@ -310,9 +341,21 @@ impl Sender {
         if !refs.is_empty() {
             b = b.references(angle(&refs));
         }
-        let mut msg = b
-            .multipart(MultiPart::alternative_plain_html(text, html))
-            .map_err(|e| Failure::Permanent(format!("cannot build the message: {e}")))?;
+        let body = if images.is_empty() {
+            MultiPart::alternative_plain_html(text, html)
+        } else {
+            // The HTML and the images it shows travel together (RFC 2387), beside the text.
+            let mut related = MultiPart::related().singlepart(SinglePart::html(html));
+            for (a, bytes) in images {
+                let ct = ContentType::parse(&a.content_type)
+                    .map_err(|e| Failure::Permanent(format!("attachment type {:?}: {e}", a.content_type)))?;
+                let part = lettre::message::Attachment::new_inline_with_name(self.cid(a), a.filename.clone())
+                    .body(bytes.to_vec(), ct);
+                related = related.singlepart(part);
+            }
+            MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(related)
+        };
+        let mut msg = b.multipart(body).map_err(|e| Failure::Permanent(format!("cannot build the message: {e}")))?;
         if row.kind != kind::REPLY {
             // RFC 3834: automatic answers say so, so that other robots do not answer them.
             let h = msg.headers_mut();
@@ -348,6 +391,7 @@ fn load(c: &mut crate::db::DbConnection, tenant: &TenantId, id: &str) -> crate::
     let tenant_row = crate::tenancy::get(c, tenant)?;
     let settings = settings::get(c, tenant)?;
     let (mut ticket, mut requester_name, mut reply_token, mut body) = (None, None, None, None);
+    let (mut html, mut images) = (None, Vec::new());
     if let Some(tid) = &row.ticket_id {
         let t = commands::get(c, tenant, &tid.as_str().into())?;
         requester_name = Some(contacts::get(c, tenant, &t.requester_id)?.name).filter(|n| !n.is_empty());
@@ -364,6 +408,14 @@ fn load(c: &mut crate::db::DbConnection, tenant: &TenantId, id: &str) -> crate::
                 _ => tenant_row.name.clone(),
             };
             body = Some((m.body_text, author));
+            if let Some(h) = m.body_html {
+                images = crate::tickets::attachments::for_message(c, tenant, mid)?
+                    .into_iter()
+                    .filter(|a| INLINE_TYPES.contains(&a.content_type.as_str()))
+                    .filter(|a| h.contains(&format!("\"{IMAGE_PREFIX}{}{IMAGE_SUFFIX}\"", a.id)))
+                    .collect();
+                html = Some(h);
+            }
         }
         ticket = Some(t);
     }
@@ -376,5 +428,5 @@ fn load(c: &mut crate::db::DbConnection, tenant: &TenantId, id: &str) -> crate::
         },
         None => None,
     };
-    Ok(Parts { row, tenant: tenant_row, settings, ticket, requester_name, reply_token, body, webhook })
+    Ok(Parts { row, tenant: tenant_row, settings, ticket, requester_name, reply_token, body, html, images, webhook })
 }

@@ -5,6 +5,7 @@ mod admin_teams;
 mod api_examples;
 mod api_reference;
 mod chat_setup;
+mod composer;
 mod contacts;
 mod email_setup;
 mod failed_mail;
@@ -210,6 +211,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profile/password", web::post().to(profile::password))
             .configure(admin::routes)
             .configure(admin_teams::routes)
+            .configure(composer::routes)
             .configure(macros::routes)
             .configure(kb_list::routes)
             .configure(kb_files::routes)

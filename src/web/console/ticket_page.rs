@@ -60,17 +60,28 @@ struct TicketPage {
     macros: Vec<(String, String)>,
     /// Published articles suggested from the subject, in the ticket's language.
     kb_links: Vec<super::kb_ticket::ArticleLink>,
+    /// The composer as the agent sent it, after a refused send.
+    composer: FormState,
+    /// For an email ticket: what the composer's Cc field starts with; `None` for other channels.
+    cc: Option<String>,
 }
 
-/// The ticket's outbound mail, shown on the messages it carried (and notices after them).
+/// The ticket's outbound mail, shown on the messages it carried (and notices after them), and
+/// who each reply was copied to as its author chose.
 pub struct MailStatus {
     rows: Vec<Outbound>,
+    cc: HashMap<String, String>,
 }
 
 impl MailStatus {
     /// The mail sent about one message (its reply, or the acknowledgement of it).
     fn for_message(&self, id: &str) -> Vec<&Outbound> {
         self.rows.iter().filter(|o| o.message_row_id.as_deref() == Some(id)).collect()
+    }
+
+    /// Who the message was copied to, when its author chose.
+    fn cc_of(&self, id: &str) -> Option<&str> {
+        self.cc.get(id).map(String::as_str)
     }
 
     /// Mail about no message (solved notices).
@@ -86,6 +97,11 @@ impl TicketPage {
 
     fn is<T: std::ops::Deref<Target = str>>(&self, a: &Option<T>, b: &str) -> bool {
         a.as_deref() == Some(b)
+    }
+
+    /// Whether the composer comes back set to an internal note.
+    fn note_chosen(&self) -> bool {
+        self.composer.chose("kind", "note") == Some(true)
     }
 
     /// Whether a properties option is selected: the agent's refused choice, else the saved value.
@@ -118,7 +134,8 @@ type Loaded = (TicketDetail, Option<i64>, Option<i64>, MailStatus);
 /// and the ticket's outbound mail.
 fn load(conn: &mut DbConnection, tenant: &TenantId, key: &str) -> AppResult<Loaded> {
     let t = resolve(conn, tenant, key)?;
-    let mail = MailStatus { rows: outbound::for_ticket(conn, tenant, t.id.as_str())? };
+    let cc = crate::tickets::composer::cc_by_message(conn, tenant, t.id.as_str())?;
+    let mail = MailStatus { rows: outbound::for_ticket(conn, tenant, t.id.as_str())?, cc };
     let d = queries::detail(conn, tenant, &t.id)?;
     let mut number_of = |id: &Option<crate::types::TicketId>| -> AppResult<Option<i64>> {
         id.as_ref().map(|i| commands::get(conn, tenant, i).map(|t| t.number)).transpose()
@@ -154,6 +171,8 @@ enum Refused {
     Invalid(HashMap<String, String>, AppError),
     /// A 412: someone saved first; the values as submitted, against the ticket as it now is.
     Stale(HashMap<String, String>),
+    /// A refused message: the composer as submitted and the error next to its field.
+    Composer(HashMap<String, String>, AppError),
 }
 
 async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused) -> AppResult<TicketPage> {
@@ -179,11 +198,20 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
         _ => (None, None),
     };
     let kb_links = super::kb_ticket::suggested(app, &user.tenant, &d.ticket).await;
+    let cc = match d.ticket.channel {
+        Channel::Email => Some(super::composer::suggested_cc(app, user, &d).await?.join(", ")),
+        _ => None,
+    };
     let me = user.agent.id.to_string();
     let names = Names { tr: &user.tr, agents: &d.agents, teams: &d.teams };
     let history = names.history(&events);
+    let mut composer = FormState::fresh();
     let (form, conflict) = match refused {
         Refused::None => (FormState::fresh(), vec![]),
+        Refused::Composer(values, e) => {
+            composer = FormState::refused(values, &e, &user.tr);
+            (FormState::fresh(), vec![])
+        }
         Refused::Invalid(values, e) => (FormState::refused(values, &e, &user.tr), vec![]),
         Refused::Stale(mut values) => {
             let conflict = names.conflicts(&d.ticket, &values, &me);
@@ -193,6 +221,8 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
         }
     };
     Ok(TicketPage {
+        composer,
+        cc,
         sent: None,
         macros,
         kb_links,
@@ -276,11 +306,25 @@ pub async fn retry_mail(
     Ok(see_other(&format!("/tickets/{number}")))
 }
 
-/// POST /tickets/{key}/messages: a reply or an internal note with optional files, optionally
-/// setting the status; with `macro_id`, the macro's actions too (the status chosen beside the
-/// send button wins over the macro's).
+/// POST /tickets/{key}/messages: a reply or an internal note written in Markdown (stored as the
+/// text typed and as sanitised HTML), with optional files and the images pasted into it,
+/// optionally setting the status; with `macro_id`, the macro's actions too (the status chosen
+/// beside the send button wins over the macro's). A public reply on an email ticket is copied
+/// to the addresses in `cc`. A refused message comes back in the composer, as typed.
 pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> AppResult<HttpResponse> {
     let app = auth::state(&req)?;
+    let key = path.into_inner();
+    let mut typed = f.fields.clone();
+    typed.remove("_csrf");
+    match send(&app, &f, key.clone()).await {
+        Err(e @ AppError::Invalid { .. }) => {
+            html_status(&page(&app, &f.user, key, Refused::Composer(typed, e)).await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        other => other,
+    }
+}
+
+async fn send(app: &AppState, f: &CsrfUpload, key: String) -> AppResult<HttpResponse> {
     let field = |k: &str| f.fields.get(k).map(String::as_str).unwrap_or("");
     let kind = MessageKind::parse(field("kind"))?;
     if kind == MessageKind::System {
@@ -289,23 +333,33 @@ pub async fn reply(req: HttpRequest, path: web::Path<String>, f: CsrfUpload) -> 
     let status = Some(field("status")).filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
     // A macro picked in the composer: its actions apply with the message, in its transaction.
     let macro_id = Some(field("macro_id").to_string()).filter(|s| !s.is_empty());
+    // Only a form that showed the field chooses; without it the reply copies as it always did.
+    let cc = f.fields.get("cc").map(|c| crate::tickets::composer::parse_cc(c)).transpose()?;
     let tid = f.user.tenant_id();
+    let body = field("body").replace("\r\n", "\n");
     // The files are already in the store; the message and its attachment rows commit together.
-    let blobs = f.files.clone();
+    let mut blobs = f.files.clone();
+    let mut images = crate::tickets::composer::image_refs(&body);
+    images.retain(|(id, _)| !blobs.iter().any(|b| &b.id == id));
+    images.truncate(auth::MAX_FILES);
+    blobs.extend(app.blobs.claim_pending(&tid, &images).await?);
     let actor = Actor::Agent(f.user.agent.id.clone());
-    let key = path.into_inner();
     let msg = NewMessage {
         kind,
         channel: Channel::Web,
-        body_text: field("body").to_string(),
-        body_html: None,
+        body_html: Some(crate::tickets::composer::render(&body)).filter(|_| !body.trim().is_empty()),
+        body_text: body,
         attachments: blobs,
     };
     let (number, message_id) = app
         .db
         .write(move |c| {
             let t = resolve(c, &tid, &key)?;
+            let email = t.channel == Channel::Email;
             let (t, m) = commands::add_message(c, &tid, &actor, &t.id, &msg)?;
+            if let (Some(cc), MessageKind::Reply, true) = (&cc, kind, email) {
+                crate::tickets::composer::set_cc(c, &tid, t.id.as_str(), m.id.as_str(), cc)?;
+            }
             if let Some(id) = &macro_id {
                 crate::tickets::macros::apply_actions(c, &tid, &actor, id, &t.id, None)?;
             }

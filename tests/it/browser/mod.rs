@@ -1,5 +1,6 @@
 //! Browser tests: the console in headless Chromium, driven over WebDriver from this test binary.
 
+mod composer;
 mod console;
 mod console_forms;
 mod console_layout;

@@ -103,6 +103,7 @@ pub(super) fn refs(r: &Received) -> String {
     r.header("References").unwrap_or_default()
 }
 
+mod composer_mail;
 mod csat_link;
 mod delivery;
 mod setup;
