@@ -55,12 +55,12 @@ pub(super) fn candidates(
     cap: i64,
 ) -> AppResult<TextCandidates> {
     let pattern = like_pattern(text);
-    let mut requesters =
-        crate::db::backend::requester_contacts(conn, tenant.as_str(), text, &pattern, REQUESTER_CAP + 1)?;
-    let requesters = (requesters.len() as i64 <= REQUESTER_CAP).then(|| {
-        requesters.sort_unstable();
-        requesters
-    });
+    let requesters = crate::db::backend::requester_contacts(conn, tenant.as_str(), text, &pattern, REQUESTER_CAP)?.map(
+        |mut people| {
+            people.sort_unstable();
+            people
+        },
+    );
     let body_ids = if bodies { crate::db::backend::body_tickets(conn, tenant, text, &pattern, cap)? } else { None };
     // Tickets of the matching requesters come through `tickets_requester`; with too many
     // requesters (or bodies) the text is common and walking the view finds a page soon.
@@ -74,12 +74,16 @@ pub(super) fn candidates(
         (Some(_), false) => vec![],
         _ => return Ok(TextCandidates { ids: None, bodies: body_ids, requesters }),
     };
-    if ids.len() as i64 <= cap {
-        ids.extend(crate::db::backend::subject_candidates(conn, tenant.as_str(), text, &pattern, cap + 1)?);
-        ids.extend(body_ids.iter().flatten().cloned());
-        ids.sort_unstable();
-        ids.dedup();
+    if ids.len() as i64 > cap {
+        return Ok(TextCandidates { ids: None, bodies: body_ids, requesters });
     }
+    let Some(subjects) = crate::db::backend::subject_candidates(conn, tenant.as_str(), text, &pattern, cap)? else {
+        return Ok(TextCandidates { ids: None, bodies: body_ids, requesters });
+    };
+    ids.extend(subjects);
+    ids.extend(body_ids.iter().flatten().cloned());
+    ids.sort_unstable();
+    ids.dedup();
     let ids = (ids.len() as i64 <= cap).then_some(ids);
     Ok(TextCandidates { ids, bodies: body_ids, requesters })
 }
