@@ -14,6 +14,7 @@ mod offline;
 mod processes;
 mod refused;
 mod setup;
+mod statements;
 mod stats;
 mod suggestions;
 
