@@ -293,8 +293,9 @@
   }
 
   // Articles for the draft: asked 300 ms after the visitor stops typing, from three words on
-  // (or three characters of an unspaced script), shown as links above the composer.
-  var suggestBox = $(".sg"), suggestTimer = null, suggested = "";
+  // (or three characters of an unspaced script), shown as links above the composer. The ids
+  // already offered for this draft go along, so the desk counts each article once per draft.
+  var suggestBox = $(".sg"), suggestTimer = null, suggested = "", offered = [];
   function enough(q) {
     return q.split(/\s+/).filter(Boolean).length >= 3 || /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{3}/.test(q);
   }
@@ -306,6 +307,7 @@
     var url = new URL("/widget/" + encodeURIComponent(tenant) + "/suggestions", base);
     url.searchParams.set("q", q);
     url.searchParams.set("locale", locale);
+    if (offered.length) url.searchParams.set("seen", offered.join(","));
     fetch(url)
       .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
       .then(function (j) { if (suggested === q) showSuggestions(j.articles || []); })
@@ -315,6 +317,7 @@
     suggestBox.textContent = "";
     suggestBox.hidden = !articles.length;
     if (!articles.length) return;
+    articles.forEach(function (a) { if (offered.indexOf(a.id) < 0 && offered.length < 20) offered.push(a.id); });
     var h = document.createElement("div");
     h.textContent = t("suggestions");
     suggestBox.appendChild(h);
@@ -347,6 +350,7 @@
     }
     input.value = "";
     suggested = "";
+    offered = [];
     suggestBox.textContent = t("answered-thanks");
   }
   input.oninput = function () {
@@ -365,6 +369,7 @@
     input.value = "";
     suggestBox.hidden = true;
     suggested = "";
+    offered = [];
     var id = newId();
     state.outbox.push({ client_id: id, body: body });
     save();

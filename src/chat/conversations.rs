@@ -7,10 +7,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::appearance::{self, Prechat};
 use super::files::{self, ChatFile};
+use super::offline;
 use super::offline::{Offline, NOTICE_KEY, NOTICE_UNKNOWN_KEY};
 use super::visitors::{self, Visitor};
 use crate::accounts::contacts;
+use crate::db::chain::StatementChain;
 use crate::db::schema::{chat_client_messages, contacts as contacts_t, messages};
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -45,11 +48,25 @@ pub struct OfflineNotice<'a> {
     pub zone: &'a str,
 }
 
+/// What the widget's door knows of the workspace when a visitor posts.
+pub struct PostContext {
+    /// The pre-chat form, checked before anything is stored.
+    pub prechat: Prechat,
+    pub i18n: std::sync::Arc<I18n>,
+    /// The tenant's time zone (the offline notice names the time in it).
+    pub zone: String,
+}
+
 /// Store a visitor's message once, with the files already in the attachment store: a client id
 /// seen before gives back the message it became (its files, stored again, are left to the
 /// orphan sweep). The first message opens the conversation's ticket through the intake (routing
-/// applies); later ones are added to it. Runs in the caller's transaction; a concurrent post of
-/// the same client id makes it fail on the primary key (a conflict), and a retry finds the first.
+/// applies, and when nobody can answer the notice says when someone will be back); later ones
+/// are added to it. Runs in the caller's transaction; a concurrent post of the same client id
+/// makes it fail on the primary key (a conflict), and a retry finds the first.
+///
+/// A follow-up costs few statements (it is the hot path of a busy widget): the visitor's row
+/// locked and read in one, the ticket counted and read in one, and the message, its audit and
+/// domain events and the client id in one more on PostgreSQL (`db::chain`).
 #[allow(clippy::too_many_arguments)]
 pub fn post(
     conn: &mut DbConnection,
@@ -59,9 +76,13 @@ pub fn post(
     client_id: &str,
     body: &str,
     files: Vec<StoredBlob>,
-    offline: Option<OfflineNotice<'_>>,
+    ctx: &PostContext,
 ) -> AppResult<Posted> {
     check_client_id(client_id)?;
+    // Read under the lock (PostgreSQL), not from the socket's copy: another tab may have opened
+    // the conversation, and two tabs' first messages cannot open two tickets.
+    let mut v = visitors::lock(conn, tenant, visitor_id)?;
+    appearance::check_prechat(ctx.prechat, &v)?;
     let seen: Option<(String, String)> = chat_client_messages::table
         .find((tenant.as_str(), visitor_id, client_id))
         .select((chat_client_messages::ticket_id, chat_client_messages::message_id))
@@ -70,45 +91,46 @@ pub fn post(
     if let Some((ticket_id, message_id)) = seen {
         return Ok(Posted { ticket_id, message_id, replayed: true });
     }
-    // Read here, not from the socket's copy: another tab may have opened the conversation. The
-    // row is locked first (PostgreSQL), so two tabs' first messages cannot open two tickets.
-    visitors::lock(conn, tenant, visitor_id)?;
-    let mut v = visitors::get(conn, tenant, visitor_id)?;
     if !files.is_empty() {
-        // Checked again under the lock: two tabs' uploads cannot both pass the last place.
+        // Checked under the lock: two tabs' uploads cannot both pass the last place.
         files::check_count(conn, tenant, v.ticket_id.as_deref())?;
     }
-    let (ticket, message) = match (&v.ticket_id, &v.contact_id) {
-        (Some(t), Some(c)) => {
-            let msg = NewMessage {
-                kind: MessageKind::Reply,
-                channel: Channel::Chat,
-                body_text: body.to_string(),
-                body_html: None,
-                attachments: files,
-            };
-            commands::add_message(conn, tenant, &Actor::Contact(c.as_str().into()), &t.as_str().into(), &msg)?
-        }
-        _ => {
-            let (ticket, message) = open(conn, intake, tenant, &v, body, offline)?;
-            attachments::attach(conn, tenant, &ticket.id, &message.id, &files)?;
-            (ticket, message)
-        }
-    };
+    let mut chain = StatementChain::for_connection(conn);
+    let (ticket, message) =
+        match (&v.ticket_id, &v.contact_id) {
+            (Some(t), Some(c)) => {
+                let msg = NewMessage {
+                    kind: MessageKind::Reply,
+                    channel: Channel::Chat,
+                    body_text: body.to_string(),
+                    body_html: None,
+                    attachments: files,
+                };
+                let actor = Actor::Contact(c.as_str().into());
+                commands::add_message_chained(conn, tenant, &actor, &t.as_str().into(), &msg, &mut chain)?
+            }
+            _ => {
+                // Only a conversation about to open needs to know whether anyone is on.
+                let notice = offline::check(conn, tenant, v.locale.as_deref(), Utc::now())?
+                    .map(|offline| OfflineNotice { offline, i18n: ctx.i18n.clone(), zone: &ctx.zone });
+                let (ticket, message) = open(conn, intake, tenant, &v, body, notice)?;
+                attachments::attach(conn, tenant, &ticket.id, &message.id, &files)?;
+                (ticket, message)
+            }
+        };
     if v.ticket_id.as_deref() != Some(ticket.id.as_str()) {
         // A new conversation, or a follow-up of a closed one, or the target of a merge.
         visitors::set_conversation(conn, &mut v, Some(ticket.id.as_str()), Some(ticket.requester_id.as_str()))?;
     }
-    diesel::insert_into(chat_client_messages::table)
-        .values((
-            chat_client_messages::tenant_id.eq(tenant.as_str()),
-            chat_client_messages::visitor_id.eq(visitor_id),
-            chat_client_messages::client_id.eq(client_id),
-            chat_client_messages::ticket_id.eq(ticket.id.as_str()),
-            chat_client_messages::message_id.eq(message.id.as_str()),
-            chat_client_messages::created_at.eq(now()),
-        ))
-        .execute(conn)?;
+    chain.push(diesel::insert_into(chat_client_messages::table).values((
+        chat_client_messages::tenant_id.eq(tenant.to_string()),
+        chat_client_messages::visitor_id.eq(visitor_id.to_string()),
+        chat_client_messages::client_id.eq(client_id.to_string()),
+        chat_client_messages::ticket_id.eq(ticket.id.to_string()),
+        chat_client_messages::message_id.eq(message.id.to_string()),
+        chat_client_messages::created_at.eq(now()),
+    )));
+    chain.execute(conn)?;
     Ok(Posted { ticket_id: ticket.id.to_string(), message_id: message.id.to_string(), replayed: false })
 }
 

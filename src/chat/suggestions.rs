@@ -1,7 +1,9 @@
 //! Article suggestions while a visitor types (deflection): when a draft is long enough to mean
 //! something, the widget is offered published help-center articles (the help center's own
 //! search, called as it is); a visitor who says one answered their question records a
-//! deflection for that article, and no ticket is opened.
+//! deflection for that article, and no ticket is opened. Both are numbers of the knowledge base
+//! (`kb::feedback::Stats`): suggestions counted in its in-memory tally, once per draft and
+//! article, deflections here in `kb_deflections`.
 
 use diesel::prelude::*;
 
@@ -18,6 +20,10 @@ pub const MIN_WORDS: usize = 3;
 pub const MAX_QUERY_CHARS: usize = 500;
 /// Suggestion requests one client address may make per minute (in each process).
 pub const PER_MINUTE: u32 = 120;
+/// Most ids of articles already offered for a draft that a suggestion request may name.
+pub const MAX_SEEN: usize = 20;
+/// The days the chat admin page counts deflections over.
+pub const RECENT_DAYS: i64 = 30;
 
 /// Whether `c` belongs to a script written without spaces, where each character counts as a word.
 fn unspaced(c: char) -> bool {
@@ -49,6 +55,17 @@ pub fn words(q: &str) -> usize {
         }
     }
     n
+}
+
+/// The article ids a suggestion request says were offered for this draft already (`seen`,
+/// comma-separated, the widget sends at most [`MAX_SEEN`]): suggesting them again counts
+/// nothing. More than that many is refused, so the list cannot grow into work.
+pub fn seen_ids(seen: &str) -> AppResult<Vec<&str>> {
+    let ids: Vec<&str> = seen.split(',').map(str::trim).filter(|i| !i.is_empty()).collect();
+    if ids.len() > MAX_SEEN || ids.iter().any(|i| i.len() > 64) {
+        return Err(AppError::invalid("seen", "chat-stats-error-seen", format!("at most {MAX_SEEN} article ids")));
+    }
+    Ok(ids)
 }
 
 /// A search snippet (escaped HTML with `<mark>`) as plain text, for the widget to show as text.
@@ -110,6 +127,16 @@ pub fn record_deflection(
     }
 }
 
+/// How many times the tenant's widget visitors said an article answered them since `since`
+/// (the chat admin page shows the last [`RECENT_DAYS`]).
+pub fn deflections_since(conn: &mut DbConnection, tenant: &TenantId, since: chrono::NaiveDateTime) -> AppResult<i64> {
+    Ok(kb_deflections::table
+        .filter(kb_deflections::tenant_id.eq(tenant.as_str()))
+        .filter(kb_deflections::created_at.ge(since))
+        .count()
+        .get_result(conn)?)
+}
+
 /// How many visitors an article answered.
 pub fn deflections(conn: &mut DbConnection, tenant: &TenantId, article_id: &str) -> AppResult<i64> {
     Ok(kb_deflections::table
@@ -130,6 +157,14 @@ mod tests {
         assert_eq!(words("如何申请退款"), 6);
         assert_eq!(words("退款"), 2);
         assert_eq!(words("<script>alert(1)</script>"), 4);
+    }
+
+    #[test]
+    fn seen_ids_are_bounded() {
+        assert_eq!(seen_ids("a, b,,c").unwrap(), vec!["a", "b", "c"]);
+        assert!(seen_ids("").unwrap().is_empty());
+        assert!(seen_ids(&vec!["x"; MAX_SEEN + 1].join(",")).is_err());
+        assert!(seen_ids(&"x".repeat(65)).is_err());
     }
 
     #[test]

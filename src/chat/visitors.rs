@@ -72,12 +72,13 @@ pub fn get(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Vi
 }
 
 /// Lock the visitor's row until the transaction ends (a no-op write; SQLite writers are
-/// serialised anyway).
-pub fn lock(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
-    diesel::update(chat_visitors::table.find((tenant.as_str(), id)))
-        .set(chat_visitors::id.eq(chat_visitors::id))
-        .execute(conn)?;
-    Ok(())
+/// serialised anyway) and read it as it is then, in one statement.
+pub fn lock(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<Visitor> {
+    use chat_visitors as v;
+    Ok(diesel::update(v::table.find((tenant.as_str(), id)))
+        .set(v::id.eq(v::id))
+        .returning((v::tenant_id, v::id, v::contact_id, v::external_id, v::name, v::email, v::locale, v::ticket_id))
+        .get_result::<Visitor>(conn)?)
 }
 
 /// What the visitor told us about themselves in `hello` (each given field replaces the stored one).

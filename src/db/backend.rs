@@ -486,28 +486,32 @@ pub fn body_excerpts(
 // skips it rather than failing on the foreign key). SQLite needs the WHERE to tell the
 // upsert from the SELECT; it is there anyway.
 const ADD_ARTICLE_STATS_PG: &str = "INSERT INTO kb_article_stats \
-     (tenant_id, article_id, locale, views, suggestions_shown, updated_at) \
-     SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
+     (tenant_id, article_id, locale, views, suggestions_shown, widget_suggestions_shown, updated_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS \
        (SELECT 1 FROM kb_articles a WHERE a.tenant_id = $1 AND a.id = $2) \
      ON CONFLICT (tenant_id, article_id, locale) DO UPDATE SET \
        views = kb_article_stats.views + excluded.views, \
        suggestions_shown = kb_article_stats.suggestions_shown + excluded.suggestions_shown, \
+       widget_suggestions_shown = kb_article_stats.widget_suggestions_shown + excluded.widget_suggestions_shown, \
        updated_at = excluded.updated_at";
 const ADD_ARTICLE_STATS_SQLITE: &str = "INSERT INTO kb_article_stats \
-     (tenant_id, article_id, locale, views, suggestions_shown, updated_at) \
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS \
+     (tenant_id, article_id, locale, views, suggestions_shown, widget_suggestions_shown, updated_at) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS \
        (SELECT 1 FROM kb_articles a WHERE a.tenant_id = ?1 AND a.id = ?2) \
      ON CONFLICT (tenant_id, article_id, locale) DO UPDATE SET \
        views = kb_article_stats.views + excluded.views, \
        suggestions_shown = kb_article_stats.suggestions_shown + excluded.suggestions_shown, \
+       widget_suggestions_shown = kb_article_stats.widget_suggestions_shown + excluded.widget_suggestions_shown, \
        updated_at = excluded.updated_at";
 
-/// Add `views` and `shown` to one translation's counters (a row made when it has none).
+/// Add `views`, the request form's `shown` and the widget's `widget_shown` to one
+/// translation's counters (a row made when it has none).
 pub fn add_article_stats(
     conn: &mut DbConnection,
     key: (&str, &str, &str),
     views: i64,
     shown: i64,
+    widget_shown: i64,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let (tenant, article, locale) = key;
@@ -519,6 +523,7 @@ pub fn add_article_stats(
                 .bind::<Text, _>(locale)
                 .bind::<BigInt, _>(views)
                 .bind::<BigInt, _>(shown)
+                .bind::<BigInt, _>(widget_shown)
                 .bind::<Timestamp, _>(at)
                 .execute($c)
         };

@@ -154,13 +154,12 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// One row of the console list: the article, all its translations, how many widget visitors
-/// it answered (deflections) and its other numbers.
+/// One row of the console list: the article, all its translations and its numbers (widget
+/// deflections among them).
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub article: Article,
     pub translations: Vec<Translation>,
-    pub deflections: i64,
     pub stats: super::feedback::Stats,
 }
 
@@ -195,12 +194,7 @@ pub fn list(conn: &mut DbConnection, tenant: &TenantId, f: &ListFilter) -> AppRe
         .into_iter()
         .map(|a| {
             let stats = stats.remove(&a.id).unwrap_or_default();
-            Listed {
-                translations: all.iter().filter(|t| t.article_id == a.id).cloned().collect(),
-                deflections: stats.widget_deflections,
-                stats,
-                article: a,
-            }
+            Listed { translations: all.iter().filter(|t| t.article_id == a.id).cloned().collect(), stats, article: a }
         })
         .collect();
     Ok((out, more))

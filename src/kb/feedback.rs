@@ -1,6 +1,7 @@
-//! Readers' feedback on articles: "was this helpful?" votes, page views, and what the request
+//! Readers' feedback on articles: "was this helpful?" votes, page views, what the request
 //! form's suggestions did (shown, clicked, and clicks after which no request was sent: the
-//! request was abandoned, the article answered).
+//! request was abandoned, the article answered), and the chat widget's suggestions and
+//! deflections (a visitor said the article answered them; `chat::suggestions` records those).
 //!
 //! Votes are rare and written at once. Views and suggestion events are frequent, so each server
 //! counts them in memory ([`Tally`]) and adds them to the database in one batched write every
@@ -36,6 +37,7 @@ type Key = (String, String, String);
 struct Counts {
     views: i64,
     shown: i64,
+    widget_shown: i64,
 }
 
 /// (tenant, form session, article) → (locale, a request was sent from the session).
@@ -59,6 +61,7 @@ impl Pending {
             let e = self.counts.entry(k).or_default();
             e.views += c.views;
             e.shown += c.shown;
+            e.widget_shown += c.widget_shown;
         }
         for (k, (locale, sent)) in other.clicks {
             let e = self.clicks.entry(k).or_insert((locale, false));
@@ -95,6 +98,13 @@ impl Tally {
     pub fn shown(&self, tenant: &TenantId, article: &str, locale: &str) {
         self.with(|p| {
             p.counts.entry((tenant.to_string(), article.to_string(), locale.to_string())).or_default().shown += 1
+        });
+    }
+
+    /// The chat widget suggested a translation for a visitor's draft (once per draft).
+    pub fn widget_shown(&self, tenant: &TenantId, article: &str, locale: &str) {
+        self.with(|p| {
+            p.counts.entry((tenant.to_string(), article.to_string(), locale.to_string())).or_default().widget_shown += 1
         });
     }
 
@@ -135,7 +145,7 @@ fn write_pending(conn: &mut DbConnection, p: &Pending) -> AppResult<()> {
     let mut counts: Vec<_> = p.counts.iter().collect();
     counts.sort_by(|a, b| a.0.cmp(b.0));
     for ((t, a, l), c) in counts {
-        backend::add_article_stats(conn, (t, a, l), c.views, c.shown, at)?;
+        backend::add_article_stats(conn, (t, a, l), c.views, c.shown, c.widget_shown, at)?;
     }
     let mut clicks: Vec<_> = p.clicks.iter().collect();
     clicks.sort_by(|a, b| a.0.cmp(b.0));
@@ -238,6 +248,9 @@ pub struct Stats {
     pub suggestion_clicks: i64,
     /// Of those, the ones after which no request was sent.
     pub abandoned_after_click: i64,
+    /// Times the chat widget suggested it for a visitor's draft (once per draft); written
+    /// every few seconds.
+    pub widget_suggestions_shown: i64,
     /// Chat-widget visitors who said it answered their question.
     pub widget_deflections: i64,
 }
@@ -249,15 +262,21 @@ pub fn stats_of(conn: &mut DbConnection, tenant: &TenantId, ids: &[String]) -> A
         return Ok(out);
     }
     let t = tenant.as_str();
-    let counters: Vec<(String, i64, i64)> = kb_article_stats::table
+    let counters: Vec<(String, i64, i64, i64)> = kb_article_stats::table
         .filter(kb_article_stats::tenant_id.eq(t))
         .filter(kb_article_stats::article_id.eq_any(ids))
-        .select((kb_article_stats::article_id, kb_article_stats::views, kb_article_stats::suggestions_shown))
+        .select((
+            kb_article_stats::article_id,
+            kb_article_stats::views,
+            kb_article_stats::suggestions_shown,
+            kb_article_stats::widget_suggestions_shown,
+        ))
         .load(conn)?;
-    for (id, views, shown) in counters {
+    for (id, views, shown, widget_shown) in counters {
         if let Some(s) = out.get_mut(&id) {
             s.views += views;
             s.suggestions_shown += shown;
+            s.widget_suggestions_shown += widget_shown;
         }
     }
     let votes: Vec<(String, bool, i64)> = kb_votes::table
@@ -326,7 +345,7 @@ mod tests {
         t.submitted(&tid, "s");
         t.put_back(taken);
         let p = t.take();
-        assert_eq!(p.counts[&("t".into(), "a".into(), "en".into())], Counts { views: 2, shown: 0 });
+        assert_eq!(p.counts[&("t".into(), "a".into(), "en".into())], Counts { views: 2, shown: 0, widget_shown: 0 });
         assert_eq!(p.clicks.len(), 1);
         assert_eq!(p.submitted, vec![("t".to_string(), "s".to_string())]);
     }

@@ -105,6 +105,7 @@ diesel::table! {
         views -> BigInt,
         suggestions_shown -> BigInt,
         updated_at -> Timestamp,
+        widget_suggestions_shown -> BigInt,
     }
 }
 

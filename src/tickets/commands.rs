@@ -7,7 +7,8 @@ pub use super::create::{create_tickets, Creation, NewTicket, Requester};
 use super::{
     normalize_tags, sanitize_html, Actor, Channel, Message, MessageKind, Priority, Status, Ticket, TicketEvent,
 };
-use crate::db::schema::{messages, ticket_events, ticket_tags, tickets};
+use crate::db::chain::StatementChain;
+use crate::db::schema::{domain_events, messages, ticket_events, ticket_tags, tickets};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::events::{DomainEvent, FieldChange};
@@ -191,22 +192,6 @@ pub(super) fn new_message(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn insert_message(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    ticket_id: &str,
-    kind: MessageKind,
-    author: &Actor,
-    channel: Channel,
-    body_text: &str,
-    body_html: Option<&str>,
-) -> AppResult<Message> {
-    let m = new_message(tenant, ticket_id, kind, author, channel, body_text, body_html);
-    diesel::insert_into(messages::table).values(&m).execute(conn)?;
-    Ok(m)
-}
-
 /// Add a message written by Meridian itself (`kind` system), stored with its Fluent key and
 /// arguments so the console shows it in the viewer's language; `text` is what other readers
 /// (the API, the chat widget) get. Neither reopens nor counts as an answer.
@@ -271,15 +256,84 @@ pub fn add_message(
     ticket_id: &TicketId,
     msg: &NewMessage,
 ) -> AppResult<(Ticket, Message)> {
+    let mut chain = StatementChain::for_connection(conn);
+    let added = add_message_chained(conn, tenant, actor, ticket_id, msg, &mut chain)?;
+    chain.execute(conn)?;
+    Ok(added)
+}
+
+/// The status a message leaves its ticket in: a requester's reopens a pending or solved ticket,
+/// an agent's reply starts work on a new one.
+fn status_after(actor: &Actor, kind: MessageKind, before: Status) -> Status {
+    match (actor, kind, before) {
+        (Actor::Contact(_), _, Status::Pending | Status::Solved) => Status::Open,
+        (Actor::Agent(_), MessageKind::Reply, Status::New) => Status::Open,
+        _ => before,
+    }
+}
+
+/// Count a message on a ticket it changes nothing else of (the usual follow-up: not merged,
+/// not closed, its status kept, not an agent's first reply), reading the ticket in the same
+/// statement. `None` when that is not the case (or there is no such ticket): nothing was
+/// written, and [`add_message_chained`]'s general path reads the ticket and decides.
+fn count_on_steady_ticket(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    actor: &Actor,
+    kind: MessageKind,
+    ticket_id: &TicketId,
+    ts: chrono::NaiveDateTime,
+) -> AppResult<Option<Ticket>> {
+    use diesel::dsl::not;
+    use diesel::sql_types::Bool;
+    let steady: Vec<Status> =
+        Status::ALL.iter().copied().filter(|s| *s != Status::Closed && status_after(actor, kind, *s) == *s).collect();
+    let first_reply_possible = matches!(actor, Actor::Agent(_)) && kind == MessageKind::Reply;
+    Ok(diesel::update(tickets::table.find((tenant.as_str(), ticket_id.as_str())))
+        .filter(tickets::merged_into_id.is_null())
+        .filter(tickets::status.eq_any(steady))
+        .filter(tickets::first_agent_reply_at.is_not_null().or(not(first_reply_possible.into_sql::<Bool>())))
+        .set((
+            tickets::message_count.eq(tickets::message_count + 1),
+            tickets::version.eq(tickets::version + 1),
+            tickets::updated_at.eq(ts),
+        ))
+        .returning(super::TICKET_COLUMNS)
+        .get_result::<Ticket>(conn)
+        .optional()?)
+}
+
+/// [`add_message`], with the rows it inserts (the message, its audit events, its domain
+/// events) left in `chain`, for the caller to run together with rows of its own: one round trip
+/// on PostgreSQL. Until the chain runs, the message is not stored; its files, if any, are (so it
+/// is inserted at once then).
+pub fn add_message_chained(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    actor: &Actor,
+    ticket_id: &TicketId,
+    msg: &NewMessage,
+    chain: &mut StatementChain<'_>,
+) -> AppResult<(Ticket, Message)> {
     let (kind, channel, body_text, body_html) =
         (msg.kind, msg.channel, msg.body_text.as_str(), msg.body_html.as_deref());
     validate_body("body", body_text)?;
+    let notes_allowed = matches!(actor, Actor::Agent(_) | Actor::Api(_));
+    let ts = now();
+    if kind != MessageKind::Note || notes_allowed {
+        if let Some(ticket) = count_on_steady_ticket(conn, tenant, actor, kind, ticket_id, ts)? {
+            let message = new_message(tenant, &ticket.id, kind, actor, channel, body_text, body_html);
+            let status = ticket.status;
+            queue_message_rows(conn, chain, tenant, &ticket, &message, actor, status, &msg.attachments)?;
+            return Ok((ticket, message));
+        }
+    }
     let mut ticket = get(conn, tenant, ticket_id)?;
     if let Some(target) = ticket.merged_into_id.clone() {
         // A merged ticket lives on in its target.
-        return add_message(conn, tenant, actor, &target, msg);
+        return add_message_chained(conn, tenant, actor, &target, msg, chain);
     }
-    if kind == MessageKind::Note && !matches!(actor, Actor::Agent(_) | Actor::Api(_)) {
+    if kind == MessageKind::Note && !notes_allowed {
         return Err(AppError::invalid("kind", "error-kind-invalid", "only agents write internal notes"));
     }
     if ticket.status == Status::Closed {
@@ -315,15 +369,9 @@ pub fn add_message(
             "closed tickets cannot change; the requester's next message opens a follow-up".into(),
         ));
     }
-    let message = insert_message(conn, tenant, &ticket.id, kind, actor, channel, body_text, body_html)?;
-    super::attachments::attach(conn, tenant, &ticket.id, &message.id, &msg.attachments)?;
-    let ts = now();
+    let message = new_message(tenant, &ticket.id, kind, actor, channel, body_text, body_html);
     let before = ticket.status;
-    let after = match (actor, kind, before) {
-        (Actor::Contact(_), _, Status::Pending | Status::Solved) => Status::Open,
-        (Actor::Agent(_), MessageKind::Reply, Status::New) => Status::Open,
-        _ => before,
-    };
+    let after = status_after(actor, kind, before);
     if matches!(actor, Actor::Agent(_)) && kind == MessageKind::Reply && ticket.first_agent_reply_at.is_none() {
         ticket.first_agent_reply_at = Some(ts);
     }
@@ -341,10 +389,43 @@ pub fn add_message(
             tickets::first_agent_reply_at.eq(ticket.first_agent_reply_at),
         ))
         .execute(conn)?;
-    record_event(conn, tenant, &ticket.id, actor, "message_added", Some("kind"), None, Some(kind.as_str()))?;
+    queue_message_rows(conn, chain, tenant, &ticket, &message, actor, before, &msg.attachments)?;
+    Ok((ticket, message))
+}
+
+/// The rows of a message added to `ticket` (already counted, in its status after the message;
+/// `before` is the status it had): the message, its audit events and its domain events.
+#[allow(clippy::too_many_arguments)]
+fn queue_message_rows(
+    conn: &mut DbConnection,
+    chain: &mut StatementChain<'_>,
+    tenant: &TenantId,
+    ticket: &Ticket,
+    message: &Message,
+    actor: &Actor,
+    before: Status,
+    files: &[super::attachments::StoredBlob],
+) -> AppResult<()> {
+    let (kind, after) = (message.kind, ticket.status);
+    if files.is_empty() {
+        chain.push(diesel::insert_into(messages::table).values(message.clone()));
+    } else {
+        // The files' rows refer to the message: it goes first.
+        diesel::insert_into(messages::table).values(message).execute(conn)?;
+        super::attachments::attach(conn, tenant, &ticket.id, &message.id, files)?;
+    }
+    let mut audit =
+        vec![new_event(tenant, &ticket.id, actor, "message_added", Some("kind"), None, Some(kind.as_str()))];
+    let mut events = vec![DomainEvent::MessageCreated {
+        ticket_id: ticket.id.as_str().into(),
+        number: ticket.number,
+        message_id: message.id.as_str().into(),
+        kind,
+        channel: message.channel,
+        actor: actor.clone(),
+    }];
     if after != before {
-        record_event(
-            conn,
+        audit.push(new_event(
             tenant,
             &ticket.id,
             actor,
@@ -352,17 +433,7 @@ pub fn add_message(
             Some("status"),
             Some(before.as_str()),
             Some(after.as_str()),
-        )?;
-    }
-    let mut events = vec![DomainEvent::MessageCreated {
-        ticket_id: ticket.id.as_str().into(),
-        number: ticket.number,
-        message_id: message.id.as_str().into(),
-        kind,
-        channel,
-        actor: actor.clone(),
-    }];
-    if after != before {
+        ));
         events.push(DomainEvent::TicketStatusChanged {
             ticket_id: ticket.id.as_str().into(),
             number: ticket.number,
@@ -371,8 +442,9 @@ pub fn add_message(
             actor: actor.clone(),
         });
     }
-    record_domain(conn, tenant, &events)?;
-    Ok((ticket, message))
+    chain.push(diesel::insert_into(ticket_events::table).values(audit));
+    chain.push(diesel::insert_into(domain_events::table).values(crate::events::outbox::event_rows(tenant, &events)?));
+    Ok(())
 }
 
 /// Apply field changes. With `expected_version`, a ticket changed since it was read is refused (412).

@@ -82,6 +82,64 @@ pub struct Ticket {
     pub csat_rated_at: Option<NaiveDateTime>,
 }
 
+/// The columns of [`Ticket`] in its field order, for statements that return the ticket they
+/// wrote (`RETURNING`; diesel's `as_returning` does not cross the two backends).
+pub(crate) type TicketColumns = (
+    tickets::tenant_id,
+    tickets::id,
+    tickets::number,
+    tickets::subject,
+    tickets::status,
+    tickets::is_open,
+    tickets::priority,
+    tickets::priority_rank,
+    tickets::channel,
+    tickets::requester_id,
+    tickets::assignee_id,
+    tickets::team_id,
+    tickets::language,
+    tickets::tags,
+    tickets::previous_ticket_id,
+    tickets::merged_into_id,
+    tickets::version,
+    tickets::message_count,
+    tickets::created_at,
+    tickets::updated_at,
+    tickets::first_agent_reply_at,
+    tickets::solved_at,
+    tickets::csat_score,
+    tickets::csat_comment,
+    tickets::csat_rated_at,
+);
+/// See [`TicketColumns`].
+pub(crate) const TICKET_COLUMNS: TicketColumns = (
+    tickets::tenant_id,
+    tickets::id,
+    tickets::number,
+    tickets::subject,
+    tickets::status,
+    tickets::is_open,
+    tickets::priority,
+    tickets::priority_rank,
+    tickets::channel,
+    tickets::requester_id,
+    tickets::assignee_id,
+    tickets::team_id,
+    tickets::language,
+    tickets::tags,
+    tickets::previous_ticket_id,
+    tickets::merged_into_id,
+    tickets::version,
+    tickets::message_count,
+    tickets::created_at,
+    tickets::updated_at,
+    tickets::first_agent_reply_at,
+    tickets::solved_at,
+    tickets::csat_score,
+    tickets::csat_comment,
+    tickets::csat_rated_at,
+);
+
 impl Ticket {
     /// Tags as a list.
     pub fn tag_list(&self) -> Vec<String> {

@@ -243,19 +243,24 @@ pub async fn download(req: HttpRequest, path: web::Path<(String, String)>) -> Ht
 pub struct SuggestParams {
     q: Option<String>,
     locale: Option<String>,
+    /// Ids of the articles already offered for this draft (see `suggestions::seen_ids`).
+    seen: Option<String>,
 }
 
 /// GET /widget/{slug}/suggestions?q=&locale=: up to three published public articles for what
 /// the visitor is typing, in their locale and its fallbacks, through the help center's search.
-/// A draft of fewer than three words gets none. Rate-limited per client address.
+/// A draft of fewer than three words gets none. Rate-limited per client address. Each article
+/// not in `seen` counts as suggested once more in the knowledge base's numbers.
 pub async fn suggest(req: HttpRequest, slug: web::Path<String>, q: web::Query<SuggestParams>) -> HttpResponse {
-    let SuggestParams { q, locale } = q.into_inner();
+    let SuggestParams { q, locale, seen } = q.into_inner();
     answer(&req, slug.into_inner(), async |door| {
         let app = &door.app;
         let ip = crate::web::auth::client_ip(&req, app.config.trust_proxy);
         app.widget_limits.suggestions.check(&format!("{}|{ip}", door.tenant.id))?;
         let text: String = q.unwrap_or_default().chars().take(suggestions::MAX_QUERY_CHARS).collect();
         crate::web::input::check_text("q", &text)?;
+        let seen = seen.unwrap_or_default();
+        let seen = suggestions::seen_ids(&seen)?;
         let mut articles = vec![];
         if suggestions::words(&text) >= suggestions::MIN_WORDS {
             let (hits, _) = crate::web::api::kb::search::run_search(
@@ -267,6 +272,12 @@ pub async fn suggest(req: HttpRequest, slug: web::Path<String>, q: web::Query<Su
                 suggestions::MAX_SUGGESTIONS,
             )
             .await?;
+            // The search answers for this tenant's published public articles only, so nothing
+            // of another tenant's is counted here.
+            let tid = door.tenant.tenant_id();
+            for h in hits.iter().filter(|h| !seen.contains(&h.id.as_str())) {
+                app.kb_tally.widget_shown(&tid, &h.id, &h.locale);
+            }
             articles = hits
                 .into_iter()
                 .map(|h| {

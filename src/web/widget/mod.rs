@@ -91,22 +91,18 @@ async fn post_once(
     body: &str,
     files: Vec<crate::tickets::attachments::StoredBlob>,
 ) -> AppResult<crate::chat::conversations::Posted> {
-    use crate::chat::{appearance, conversations, offline, visitors};
-    let (tid, intake, i18n) = (tenant.tenant_id(), app.intake.clone(), app.i18n.clone());
+    use crate::chat::conversations;
+    let (tid, intake) = (tenant.tenant_id(), app.intake.clone());
     let (visitor_id, client_id, body) = (visitor_id.to_string(), client_id.to_string(), body.to_string());
-    let (zone, prechat) = (tenant.time_zone.clone(), settings.prechat);
+    let ctx = conversations::PostContext {
+        prechat: settings.prechat,
+        i18n: app.i18n.clone(),
+        zone: tenant.time_zone.clone(),
+    };
     let batcher = if opening { &app.chat_writes } else { &app.batcher };
     batcher
         .write(&tenant.tenant_id(), move |c| {
-            let v = visitors::get(c, &tid, &visitor_id)?;
-            appearance::check_prechat(prechat, &v)?;
-            // Only a conversation about to open needs to know whether anyone is on.
-            let notice = match v.ticket_id {
-                Some(_) => None,
-                None => offline::check(c, &tid, v.locale.as_deref(), chrono::Utc::now())?
-                    .map(|offline| conversations::OfflineNotice { offline, i18n: i18n.clone(), zone: &zone }),
-            };
-            conversations::post(c, &intake, &tid, &visitor_id, &client_id, &body, files, notice)
+            conversations::post(c, &intake, &tid, &visitor_id, &client_id, &body, files, &ctx)
         })
         .await
 }

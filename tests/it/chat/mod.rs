@@ -2,8 +2,9 @@
 //! visitor, the REST API as the agent, on both databases. The helpers are here; the tests, by
 //! topic, beside: `appearance` (pre-chat form, colour, greeting), `conversation` (tickets,
 //! acks, live replies, notes, reconnects), `csat` (ratings of solved conversations), `files` (uploads,
-//! downloads and their refusals), `suggestions` (articles while typing, deflections), `refused`
-//! (other tenants, identities, origins, limits) and `offline` (no shift, mail when away).
+//! downloads and their refusals), `suggestions` (articles while typing, deflections), `stats`
+//! (their numbers for admins), `refused` (other tenants, identities, origins, limits) and
+//! `offline` (no shift, mail when away).
 
 mod appearance;
 mod conversation;
@@ -13,6 +14,8 @@ mod offline;
 mod processes;
 mod refused;
 mod setup;
+mod statements;
+mod stats;
 mod suggestions;
 
 use std::time::Duration;
