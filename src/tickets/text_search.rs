@@ -128,7 +128,10 @@ pub(super) fn matches_text_or_body(
                  AND m.ticket_id = tickets.id AND m.kind <> 'system' AND lower(m.body_text) LIKE ",
             )
             .bind::<Text, _>(like_pattern(text))
-            .sql(" ESCAPE '\\')");
+            // OFFSET keeps PostgreSQL from turning the EXISTS into a hashed subplan, which reads
+            // every message holding the text before the first row (300 ms for a common word at
+            // 1M messages, against 1 ms probing each listed ticket's messages).
+            .sql(" ESCAPE '\\' LIMIT 1 OFFSET 0)");
             Box::new(matches_text(text, requesters).or(body))
         }
     }
