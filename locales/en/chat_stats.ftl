@@ -10,3 +10,4 @@ chat-stats-per-article = Numbers per article
 chat-stats-widget-shown = Suggested in chat
 chat-stats-widget-shown-help = "Suggested in chat" counts how often the chat widget offered the article while a visitor wrote, once per message draft.
 chat-stats-error-seen = The list of articles already suggested is too long.
+chat-stats-in-chat = In chat: suggested / answered

@@ -6,3 +6,4 @@ chat-stats-per-article = 各文章的数据
 chat-stats-widget-shown = 聊天中建议
 chat-stats-widget-shown-help = “聊天中建议”统计访客撰写消息时聊天小组件推荐该文章的次数，每份草稿计一次。
 chat-stats-error-seen = 已建议文章的列表过长。
+chat-stats-in-chat = 聊天中：建议 / 解决

@@ -79,7 +79,7 @@ async fn ticket_safety_nets(backend: Backend) -> Result<()> {
     ensure!(b.text("#sent-notice").await? == "Your reply was sent.", "the confirmation");
     let in_view = "const m = document.getElementById(location.hash.slice(1)); \
                    if (!m) return [false, 'no message ' + location.hash]; const r = m.getBoundingClientRect(); \
-                   return [r.top >= 0 && r.top < innerHeight && m.textContent.includes('A new parcel'), \
+                   return [r.top >= -1 && r.top < innerHeight && m.textContent.includes('A new parcel'), \
                    {top: r.top, height: innerHeight, scrolled: scrollY}];";
     wait_js(&b, "the new message in view", in_view, WAIT).await?;
     let scrolled = b.execute("return scrollY").await?;

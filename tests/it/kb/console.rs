@@ -226,7 +226,7 @@ async fn deflection_counts(app: TestApp) {
             .unwrap();
     }
     let (_, list) = get(&app, &c, "/kb").await;
-    assert!(row(&list, &id).contains("data-testid=\"deflections\">2</td>"), "{}", row(&list, &id));
+    assert!(row(&list, &id).contains("data-testid=\"deflections\">2</span>"), "{}", row(&list, &id));
 }
 both!(deflection_counts);
 
