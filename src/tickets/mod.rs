@@ -14,8 +14,10 @@ pub mod merge;
 pub mod portal;
 pub mod queries;
 pub mod requesters;
+pub mod saved_views;
 pub mod teams;
 pub mod text_search;
+pub mod ticket_page;
 pub mod view_counts;
 
 use chrono::NaiveDateTime;
