@@ -38,8 +38,13 @@ const REQUESTER_CAP: i64 = 2000;
 
 /// What the text indexes say about a text filter.
 pub(super) struct TextCandidates {
-    /// Every ticket that may match, when few enough to drive the query.
+    /// Every ticket that may match, when few enough to drive the query: these ids, and with
+    /// `through_requesters` the tickets of `requesters` as well.
     pub ids: Option<Vec<String>>,
+    /// Whether the tickets of `requesters` are candidates without being among `ids`: the query
+    /// reads them through `tickets_requester` itself rather than by id, which would read each
+    /// ticket twice (4,444 tickets of 1,111 contacts: 40 ms at 1M on SQLite, 64 on PostgreSQL).
+    pub through_requesters: bool,
     /// The tickets whose bodies hold the text (exact), when bodies are searched and few enough.
     pub bodies: Option<Vec<String>>,
     /// The contacts whose name or email holds the text (exact), when few enough.
@@ -62,30 +67,36 @@ pub(super) fn candidates(
         },
     );
     let body_ids = if bodies { crate::db::backend::body_tickets(conn, tenant, text, &pattern, cap)? } else { None };
-    // Tickets of the matching requesters come through `tickets_requester`; with too many
-    // requesters (or bodies) the text is common and walking the view finds a page soon.
-    let mut ids = match (&requesters, bodies && body_ids.is_none()) {
+    let walk = |body_ids, requesters| {
+        Ok(TextCandidates { ids: None, through_requesters: false, bodies: body_ids, requesters })
+    };
+    // How many tickets the matching requesters have, counted along `tickets_requester` alone;
+    // with too many requesters (or bodies) the text is common and walking the view finds a page
+    // soon.
+    let of_requesters = match (&requesters, bodies && body_ids.is_none()) {
         (Some(people), false) if !people.is_empty() => tickets::table
             .filter(tickets::tenant_id.eq(tenant.as_str()))
             .filter(tickets::requester_id.eq_any(people))
-            .select(tickets::id)
+            .select(tickets::requester_id)
             .limit(cap + 1)
-            .load::<String>(conn)?,
-        (Some(_), false) => vec![],
-        _ => return Ok(TextCandidates { ids: None, bodies: body_ids, requesters }),
+            .load::<String>(conn)?
+            .len() as i64,
+        (Some(_), false) => 0,
+        _ => return walk(body_ids, requesters),
     };
-    if ids.len() as i64 > cap {
-        return Ok(TextCandidates { ids: None, bodies: body_ids, requesters });
+    if of_requesters > cap {
+        return walk(body_ids, requesters);
     }
-    let Some(subjects) = crate::db::backend::subject_candidates(conn, tenant.as_str(), text, &pattern, cap)? else {
-        return Ok(TextCandidates { ids: None, bodies: body_ids, requesters });
+    let Some(mut ids) = crate::db::backend::subject_candidates(conn, tenant.as_str(), text, &pattern, cap)? else {
+        return walk(body_ids, requesters);
     };
-    ids.extend(subjects);
     ids.extend(body_ids.iter().flatten().cloned());
     ids.sort_unstable();
     ids.dedup();
-    let ids = (ids.len() as i64 <= cap).then_some(ids);
-    Ok(TextCandidates { ids, bodies: body_ids, requesters })
+    if of_requesters + ids.len() as i64 > cap {
+        return walk(body_ids, requesters);
+    }
+    Ok(TextCandidates { ids: Some(ids), through_requesters: of_requesters > 0, bodies: body_ids, requesters })
 }
 
 /// The text filter row by row: the subject holds the text, or the requester is one of
