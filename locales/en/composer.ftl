@@ -13,6 +13,6 @@ composer-md-upload-failed = The image could not be added. Your text is still her
 composer-md-image-one = Send exactly one image.
 composer-cc-label = Cc
 composer-cc-hint = Email addresses separated by commas; they get this reply and can answer it.
-composer-cc-invalid = One of the Cc addresses is not an email address.
+composer-cc-invalid = “{ $address }” is not an email address. Separate addresses with commas.
 composer-cc-too-many = At most 20 addresses can be copied.
 composer-cc-copied = Cc: { $addresses }

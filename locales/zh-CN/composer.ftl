@@ -13,6 +13,6 @@ composer-md-upload-failed = 无法添加图片。您的文字仍然保留，请�
 composer-md-image-one = 请只发送一张图片。
 composer-cc-label = 抄送
 composer-cc-hint = 多个邮箱地址用逗号分隔；他们会收到这条回复并可以回复。
-composer-cc-invalid = 抄送中有一个地址不是有效的邮箱地址。
+composer-cc-invalid = 抄送中的“{ $address }”不是有效的邮箱地址。多个地址请用逗号分隔。
 composer-cc-too-many = 最多只能抄送 20 个地址。
 composer-cc-copied = 抄送：{ $addresses }

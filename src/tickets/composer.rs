@@ -31,18 +31,57 @@ pub fn render(markdown: &str) -> String {
 /// after the prefix is not one of ours.
 pub fn image_refs(markdown: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let mut rest = markdown;
-    while let Some(at) = rest.find("![") {
-        rest = &rest[at + 2..];
-        let Some(close) = rest.find("](") else { break };
-        let alt = &rest[..close];
-        let target = &rest[close + 2..];
-        let Some(id) = target.strip_prefix(IMAGE_PREFIX) else { continue };
-        let id: String = id.chars().take_while(|c| c.is_ascii_hexdigit() || *c == '-').collect();
-        let ours = !id.is_empty() && target[IMAGE_PREFIX.len() + id.len()..].starts_with(IMAGE_SUFFIX);
-        if ours && !alt.contains('\n') && !out.iter().any(|(i, _)| *i == id) {
-            out.push((id, alt.to_string()));
+    for r in our_images(markdown) {
+        if !out.iter().any(|(i, _)| *i == r.id) {
+            out.push((r.id, r.alt.to_string()));
         }
+    }
+    out
+}
+
+/// The body as a plain-text mail part shows it: each of our images, whose address only the console
+/// can open, becomes `label(alt)` (`[image: shot.png]`), the rest stays as typed.
+pub fn plain_text(markdown: &str, label: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut from = 0;
+    for r in our_images(markdown) {
+        out.push_str(&markdown[from..r.span.start]);
+        out.push_str(&label(r.alt));
+        from = r.span.end;
+    }
+    out.push_str(&markdown[from..]);
+    out
+}
+
+/// One `![alt](/attachments/<id>/inline)` of a body.
+struct ImageRef<'a> {
+    /// From `![` to the closing `)` (or the end of the address when the link goes on).
+    span: std::ops::Range<usize>,
+    id: String,
+    alt: &'a str,
+}
+
+fn our_images(markdown: &str) -> Vec<ImageRef<'_>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = markdown[at..].find("![") {
+        let start = at + found;
+        at = start + 2;
+        let Some(close) = markdown[at..].find("](") else { break };
+        let alt = &markdown[at..at + close];
+        let target_at = at + close + 2;
+        let Some(id) = markdown[target_at..].strip_prefix(IMAGE_PREFIX) else { continue };
+        let id: String = id.chars().take_while(|c| c.is_ascii_hexdigit() || *c == '-').collect();
+        let suffix_at = target_at + IMAGE_PREFIX.len() + id.len();
+        if id.is_empty() || alt.contains('\n') || !markdown[suffix_at..].starts_with(IMAGE_SUFFIX) {
+            continue;
+        }
+        let mut end = suffix_at + IMAGE_SUFFIX.len();
+        if markdown[end..].starts_with(')') {
+            end += 1;
+        }
+        at = end;
+        out.push(ImageRef { span: start..end, id, alt });
     }
     out
 }
@@ -51,13 +90,10 @@ pub fn image_refs(markdown: &str) -> Vec<(String, String)> {
 /// (and lowercased), without repeats; at most [`MAX_CC`].
 pub fn parse_cc(input: &str) -> AppResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for part in input.split([',', ';', ' ', '\n', '\r', '\t']).filter(|p| !p.is_empty()) {
-        let bad = || AppError::invalid("cc", "composer-cc-invalid", format!("{part:?} is not an email address"));
-        let email = crate::accounts::normalize_email("cc", part).map_err(|_| bad())?;
-        // What the mail library cannot put in a header would only fail later, at sending.
-        if email.parse::<lettre::Address>().is_err() {
-            return Err(bad());
-        }
+    for part in cc_parts(input) {
+        let email = cc_address(part).ok_or_else(|| {
+            AppError::invalid("cc", "composer-cc-invalid", format!("{part:?} is not an email address"))
+        })?;
         if !out.contains(&email) {
             out.push(email);
         }
@@ -66,6 +102,22 @@ pub fn parse_cc(input: &str) -> AppResult<Vec<String>> {
         return Err(AppError::invalid("cc", "composer-cc-too-many", format!("at most {MAX_CC} addresses")));
     }
     Ok(out)
+}
+
+/// The first entry of a Cc field that [`parse_cc`] refuses, for a message that names it.
+pub fn first_invalid_cc(input: &str) -> Option<&str> {
+    cc_parts(input).find(|part| cc_address(part).is_none())
+}
+
+fn cc_parts(input: &str) -> impl Iterator<Item = &str> {
+    input.split([',', ';', ' ', '\n', '\r', '\t']).filter(|p| !p.is_empty())
+}
+
+/// One Cc entry as an address we can send to, lowercased.
+fn cc_address(part: &str) -> Option<String> {
+    let email = crate::accounts::normalize_email("cc", part).ok()?;
+    // What the mail library cannot put in a header would only fail later, at sending.
+    email.parse::<lettre::Address>().is_ok().then_some(email)
 }
 
 /// Record who a reply was copied to, in the transaction that stored it. They join the ticket's
@@ -147,6 +199,18 @@ mod tests {
         let md = "a ![shot.png](/attachments/0190-ab/inline) b ![x](https://e.test/p.png) \
                   ![again](/attachments/0190-ab/inline) ![y](/attachments/zz/inline) ![z](/attachments/01cd)";
         assert_eq!(image_refs(md), vec![("0190-ab".to_string(), "shot.png".to_string())]);
+    }
+
+    #[test]
+    fn plain_text_names_our_images_and_keeps_the_rest() {
+        let md = "See ![shot.png](/attachments/0190-ab/inline) and ![x](https://e.test/p.png)\n\
+                  ![](/attachments/01cd/inline)![y](/attachments/zz/inline) ünï";
+        let text = plain_text(md, |alt| format!("[image: {alt}]"));
+        assert_eq!(
+            text,
+            "See [image: shot.png] and ![x](https://e.test/p.png)\n[image: ]![y](/attachments/zz/inline) ünï"
+        );
+        assert_eq!(plain_text("no images", |_| unreachable!()), "no images");
     }
 
     #[test]

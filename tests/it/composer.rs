@@ -221,11 +221,18 @@ async fn cc_on_email_tickets(app: TestApp) {
     let (s, page) =
         send(&c, url.clone(), &[("_csrf", &csrf), ("kind", "reply"), ("cc", typed), ("body", "Draft **kept**")]).await;
     assert_eq!(s, 422, "{page}");
-    assert!(page.contains(r#"<span class="field-error" id="cc-error" role="alert">One of the Cc addresses is not an email address.</span>"#), "{page}");
+    assert!(page.contains(r#"<span class="field-error" id="cc-error" role="alert">“not” is not an email address. Separate addresses with commas.</span>"#), "{page}");
     assert!(page.contains(&format!(r#"value="{typed}""#)), "{page}");
     assert!(page.contains("Draft **kept**</textarea>"), "{page}");
     assert!(page.contains(r#"aria-invalid="true""#), "{page}");
     assert_eq!(stored(&app, &t, &tk).len(), 1, "the refused reply was not stored");
+    // The address named in the message is the agent's text, escaped like the rest.
+    let (s, page) =
+        send(&c, url.clone(), &[("_csrf", &csrf), ("kind", "reply"), ("cc", "a@b.example;<img/src=x>"), ("body", "x")])
+            .await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("“&#60;img/src=x&#62;” is not an email address"), "{page}");
+    assert!(!page.contains("<img/src=x>"), "{page}");
     let many: Vec<String> = (0..21).map(|i| format!("p{i}@x.example")).collect();
     let (s, page) =
         send(&c, url.clone(), &[("_csrf", &csrf), ("kind", "reply"), ("cc", &many.join(",")), ("body", "x")]).await;

@@ -297,13 +297,20 @@ impl Sender {
     fn build(&self, p: &Parts, images: &[(&Attachment, Bytes)]) -> Result<Message, Failure> {
         let row = &p.row;
         let t = Tr::new(self.i18n.clone(), row.locale.clone());
+        // The console's image addresses mean nothing to a mail client: the text names the image.
+        let body = p.body.as_ref().map(|b| {
+            crate::tickets::composer::plain_text(&b.0, |alt| match alt.trim() {
+                "" => t.t("email-inline-image-unnamed"),
+                name => t.t1("email-inline-image", "name", name),
+            })
+        });
         let mut view = MailView {
             t,
             number: p.ticket.as_ref().map_or(0, |t| t.number),
             subject: p.ticket.as_ref().map(|t| t.subject.clone()).unwrap_or_default(),
             workspace: p.tenant.name.clone(),
             requester: p.requester_name.clone().unwrap_or_else(|| row.to_address.clone()),
-            body: p.body.as_ref().map(|b| b.0.clone()).unwrap_or_default(),
+            body: body.unwrap_or_default(),
             body_html: p.html.as_deref().map(|h| self.with_cids(h, images)).unwrap_or_default(),
             agent: p.body.as_ref().map(|b| b.1.clone()).unwrap_or_default(),
             signature: p.settings.signature.clone().unwrap_or_default(),

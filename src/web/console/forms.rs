@@ -29,6 +29,11 @@ impl FormState {
         FormState { values, error }
     }
 
+    /// The submitted values with an error at `field` whose message carries more than its key.
+    pub fn refused_at(values: HashMap<String, String>, field: &str, message: String) -> Self {
+        FormState { values, error: Some((form_field(field).to_string(), message)) }
+    }
+
     /// The same form with its error's message replaced (one that carries more than its key).
     pub fn with_message(mut self, message: String) -> Self {
         if let Some((_, m)) = self.error.as_mut() {

@@ -209,7 +209,17 @@ async fn page(app: &AppState, user: &ConsoleUser, key: String, refused: Refused)
     let (form, conflict) = match refused {
         Refused::None => (FormState::fresh(), vec![]),
         Refused::Composer(values, e) => {
-            composer = FormState::refused(values, &e, &user.tr);
+            // The agent is told which address to fix, not only that one is wrong.
+            let bad_cc = match &e {
+                AppError::Invalid { key: "composer-cc-invalid", .. } => {
+                    values.get("cc").and_then(|cc| crate::tickets::composer::first_invalid_cc(cc)).map(str::to_string)
+                }
+                _ => None,
+            };
+            composer = match bad_cc {
+                Some(bad) => FormState::refused_at(values, "cc", user.tr.t1("composer-cc-invalid", "address", bad)),
+                None => FormState::refused(values, &e, &user.tr),
+            };
             (FormState::fresh(), vec![])
         }
         Refused::Invalid(values, e) => (FormState::refused(values, &e, &user.tr), vec![]),

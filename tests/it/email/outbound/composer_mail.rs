@@ -1,6 +1,6 @@
 //! A reply written in the console's Markdown composer, as the customer's mail client gets it
-//! over real SMTP: text and sanitised HTML as alternatives, the pasted image inline in the HTML,
-//! and the people the agent copied in Cc.
+//! over real SMTP: text and sanitised HTML as alternatives, the pasted image inline in the HTML
+//! (and named in the text), and the people the agent copied in Cc.
 
 use mail_parser::MimeHeaders;
 
@@ -48,6 +48,9 @@ async fn markdown_reply_with_cc(app: TestApp, sink: Sink) {
     assert!(raw.contains("multipart/alternative") && raw.contains("multipart/related"), "{raw}");
     // The text part is what the agent typed; the HTML part is the sanitised rendering.
     assert!(reply.text().contains("The printer is **fixed**."), "{}", reply.text());
+    // The image's console address means nothing in a mail client: the text part names the image.
+    assert!(reply.text().contains("[image: arrow.png]"), "{}", reply.text());
+    assert!(!reply.text().contains("/attachments/"), "{}", reply.text());
     let parsed = reply.parsed();
     let html = parsed.body_html(0).unwrap().to_string();
     assert!(html.contains("<strong>fixed</strong>"), "{html}");
