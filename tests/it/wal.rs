@@ -82,3 +82,19 @@ async fn the_wal_is_truncated_under_overlapping_readers() {
         .unwrap();
     assert_eq!(rows, 40, "nothing written was lost by truncating the log");
 }
+
+/// A large SQLite file is read through the map, past the 2 GiB the bundled library allows by
+/// default (the build raises its cap; a pool connection asks for all of it).
+#[actix_web::test]
+async fn pool_connections_map_the_whole_file() {
+    #[derive(QueryableByName)]
+    struct Mmap {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        mmap_size: i64,
+    }
+    let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
+    let mut c = app.state.db.conn().unwrap();
+    let meridian::db::DbConnection::Sqlite(c) = &mut *c else { panic!("a SQLite connection") };
+    let got: Mmap = diesel::sql_query("PRAGMA mmap_size").get_result(c).unwrap();
+    assert_eq!(got.mmap_size, 64 << 30, "the cap the build sets, not SQLite's default 2 GiB");
+}
