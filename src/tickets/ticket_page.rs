@@ -115,14 +115,20 @@ pub fn timeline(
         .order(attachments::created_at.asc())
         .select(AttachmentInfo::as_select())
         .load(conn)?;
-    let contact_ids: Vec<String> =
+    let mut contact_ids: Vec<String> =
         msgs.iter().filter(|m| m.author_type == "contact").filter_map(|m| m.author_id.clone()).collect();
+    contact_ids.sort_unstable();
+    contact_ids.dedup();
+    // The email is not needed but must be read: with only (id, name) SQLite scans the tenant's
+    // whole `contacts_by_name` index, which covers both, rather than look each id up (two ids of
+    // 250,000 contacts: 40 ms against 0.1).
     let contact_names: HashMap<String, String> = contacts::table
         .filter(contacts::tenant_id.eq(tenant.as_str()))
         .filter(contacts::id.eq_any(&contact_ids))
-        .select((contacts::id, contacts::name))
-        .load::<(String, String)>(conn)?
+        .select((contacts::id, contacts::name, contacts::email))
+        .load::<(String, String, Option<String>)>(conn)?
         .into_iter()
+        .map(|(id, name, _)| (id, name))
         .collect();
     Ok(msgs
         .into_iter()
