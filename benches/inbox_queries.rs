@@ -144,6 +144,21 @@ fn main() -> anyhow::Result<()> {
             t.id
         }
     };
+    // BENCH_TRACE=1: each statement of one ticket page and its time, to find where it goes.
+    if std::env::var("BENCH_TRACE").is_ok_and(|v| v == "1") {
+        use diesel::connection::{Connection, InstrumentationEvent};
+        let mut started = std::time::Instant::now();
+        conn.set_instrumentation(move |e: InstrumentationEvent<'_>| match e {
+            InstrumentationEvent::StartQuery { .. } => started = std::time::Instant::now(),
+            InstrumentationEvent::FinishQuery { query, .. } => {
+                let sql = query.to_string();
+                println!("  {:>8.2} ms  {}", started.elapsed().as_secs_f64() * 1e3, &sql[..sql.len().min(160)]);
+            }
+            _ => {}
+        });
+        queries::detail(&mut conn, &tid, &ticket_id).expect("detail");
+        conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+    }
     let r = time(iters, &mut || {
         let d = queries::detail(&mut conn, &tid, &ticket_id).expect("detail");
         assert_eq!(d.timeline.len(), 200);
