@@ -216,7 +216,7 @@ const CANDIDATE_CAP: i64 = 5000;
 pub const TEXT_COUNT_CAP: i64 = 100;
 
 /// What the tag and text indexes say about a filter.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Narrowing {
     /// Ids that every row of the filter must be among, when a tag or text filter is selective
     /// enough to drive the query from its own index (`None`: walk the view's sort index instead).
@@ -230,6 +230,12 @@ struct Narrowing {
 }
 
 fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) -> AppResult<Narrowing> {
+    let tagged = tag_candidates(conn, tenant, f, cap)?;
+    with_text(conn, tenant, f, cap, tagged)
+}
+
+/// The narrowing of the filter's tag alone.
+fn tag_candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) -> AppResult<Narrowing> {
     let mut narrowed = Narrowing::default();
     if let Some(tag) = &f.tag {
         let ids: Vec<String> = ticket_tags::table
@@ -242,6 +248,17 @@ fn candidates(conn: &mut DbConnection, tenant: &TenantId, f: &Filter, cap: i64) 
             narrowed.ids = Some(ids);
         }
     }
+    Ok(narrowed)
+}
+
+/// `narrowed` (the tag's) with what the text indexes add.
+fn with_text(
+    conn: &mut DbConnection,
+    tenant: &TenantId,
+    f: &Filter,
+    cap: i64,
+    mut narrowed: Narrowing,
+) -> AppResult<Narrowing> {
     if let Some(text) = search_text(f) {
         // Fewer than three characters hold no trigram: such a search always walks the view.
         if text_search::indexable(text) {
@@ -460,15 +477,16 @@ pub fn list_with_cap(
     if contradicts(filter, me) {
         return Ok((vec![], None));
     }
+    let tagged = tag_candidates(conn, tenant, filter, cap)?;
     let walked = if filter.bodies && search_text(filter).is_some_and(text_search::indexable) {
-        walk_first(conn, tenant, me, filter, sort, cursor.as_ref(), limit, cap)?
+        walk_first(conn, tenant, me, filter, &tagged, sort, cursor.as_ref(), limit)?
     } else {
         None
     };
     let mut page = match walked {
         Some(page) => page,
         None => {
-            let narrowed = candidates(conn, tenant, filter, cap)?;
+            let narrowed = with_text(conn, tenant, filter, cap, tagged)?;
             ordered(conn, tenant, me, filter, narrowed, sort, cursor.as_ref())
                 .limit(limit + 1)
                 .select(Ticket::as_select())
@@ -491,23 +509,24 @@ pub fn list_with_cap(
 /// for one in 124,000 messages at 1M).
 const FIRST_WALK: i64 = 400;
 
-/// The page (`limit` + 1 rows) from the first [`FIRST_WALK`] rows of the view after the cursor,
-/// or `None` when those hold too few matches and do not end the view.
+/// The page (`limit` + 1 rows) from the first [`FIRST_WALK`] rows of the view after the cursor
+/// (`tagged`: its tag's narrowing), or `None` when those hold too few matches and do not end the view.
 #[allow(clippy::too_many_arguments)] // `list_with_cap`'s arguments
 fn walk_first(
     conn: &mut DbConnection,
     tenant: &TenantId,
     me: &str,
     filter: &Filter,
+    tagged: &Narrowing,
     sort: Sort,
     cursor: Option<&CursorData>,
     limit: i64,
-    cap: i64,
 ) -> AppResult<Option<Vec<Ticket>>> {
     let plain = Filter { q: None, bodies: false, ..filter.clone() };
-    let narrowed = candidates(conn, tenant, &plain, cap)?;
-    let window: Vec<String> =
-        ordered(conn, tenant, me, &plain, narrowed, sort, cursor).limit(FIRST_WALK).select(tickets::id).load(conn)?;
+    let window: Vec<String> = ordered(conn, tenant, me, &plain, tagged.clone(), sort, cursor)
+        .limit(FIRST_WALK)
+        .select(tickets::id)
+        .load(conn)?;
     let whole_rest = (window.len() as i64) < FIRST_WALK;
     // No requesters or bodies named: each of these few rows probes its contact and messages.
     let within = Narrowing { ids: Some(window), ..Narrowing::default() };
