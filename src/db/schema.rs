@@ -213,7 +213,7 @@ diesel::table! {
         tenant_id -> Text,
         id -> Text,
         storage_key -> Text,
-        created_at -> Timestamp,
+        sweep_after -> Timestamp,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::db::schema::pending_uploads;
 use crate::db::{now, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::tenancy::TenantId;
-use crate::tickets::attachments::{StoredBlob, ORPHAN_AFTER_MINUTES};
+use crate::tickets::attachments::StoredBlob;
 
 /// Most files one article may have.
 pub const MAX_FILES_PER_ARTICLE: i64 = 50;
@@ -207,14 +207,14 @@ pub fn delete_all(conn: &mut DbConnection, tenant: &TenantId, article_id: &str) 
 
 /// Hand stored files to the orphan sweep, due at its next run.
 fn release(conn: &mut DbConnection, tenant: &TenantId, files: &[KbFile]) -> AppResult<()> {
-    let due = now() - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES + 1);
+    let due = now() - chrono::Duration::seconds(1);
     for f in files {
         diesel::insert_into(pending_uploads::table)
             .values((
                 pending_uploads::tenant_id.eq(tenant.as_str()),
                 pending_uploads::id.eq(&f.id),
                 pending_uploads::storage_key.eq(&f.storage_key),
-                pending_uploads::created_at.eq(due),
+                pending_uploads::sweep_after.eq(due),
             ))
             .execute(conn)?;
     }

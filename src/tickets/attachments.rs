@@ -229,7 +229,7 @@ impl Blobs {
                         pending_uploads::tenant_id.eq(tid),
                         pending_uploads::id.eq(id),
                         pending_uploads::storage_key.eq(storage_key),
-                        pending_uploads::created_at.eq(now()),
+                        pending_uploads::sweep_after.eq(now() + chrono::Duration::minutes(ORPHAN_AFTER_MINUTES)),
                     ))
                     .execute(c)?;
                 Ok(())
@@ -343,17 +343,32 @@ pub fn attach(
 /// any request takes.
 pub const ORPHAN_AFTER_MINUTES: i64 = 60;
 
-/// Delete stored files whose message or article never took them (a failed transaction, an
-/// idempotent replay that stored its files again) or whose article file was deleted, up to
+/// How long an image pasted into a draft waits for the draft to be sent. The console keeps an
+/// unsent draft in the browser with no end, so the image must outlive any working pause (a
+/// weekend, a holiday) rather than the request that stored it.
+pub const DRAFT_IMAGE_DAYS: i64 = 30;
+
+/// Keep an uploaded image of this tenant for its draft ([`DRAFT_IMAGE_DAYS`]) rather than the
+/// hour a file sent with a request gets.
+pub fn keep_for_draft(conn: &mut DbConnection, tenant: &TenantId, id: &str) -> AppResult<()> {
+    diesel::update(pending_uploads::table.find((tenant.as_str(), id)))
+        .set(pending_uploads::sweep_after.eq(now() + chrono::Duration::days(DRAFT_IMAGE_DAYS)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Delete stored files whose message, draft or article never took them (a failed transaction, an
+/// idempotent replay that stored its files again, a draft abandoned) or whose article file was
+/// deleted, once due, up to
 /// `limit` of them; returns how many were deleted.
 pub async fn sweep_orphans(blobs: &Blobs, limit: i64) -> AppResult<usize> {
-    let cutoff = now() - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES);
+    let cutoff = now();
     let stale: Vec<(String, String, String)> = blobs
         .db
         .read(move |c| {
             Ok(pending_uploads::table
-                .filter(pending_uploads::created_at.lt(cutoff))
-                .order(pending_uploads::created_at)
+                .filter(pending_uploads::sweep_after.lt(cutoff))
+                .order(pending_uploads::sweep_after)
                 .limit(limit)
                 .select((pending_uploads::tenant_id, pending_uploads::id, pending_uploads::storage_key))
                 .load(c)?)

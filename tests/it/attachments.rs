@@ -298,9 +298,9 @@ async fn files_whose_message_never_committed_are_swept(app: TestApp) {
             use meridian::db::schema::{attachments, pending_uploads};
             let pending: Vec<String> = pending_uploads::table.select(pending_uploads::storage_key).load(c)?;
             let attached: Vec<String> = attachments::table.select(attachments::storage_key).load(c)?;
-            // An hour passes.
+            // An hour passes: both are due.
             diesel::update(pending_uploads::table)
-                .set(pending_uploads::created_at.eq(meridian::db::now() - chrono::Duration::hours(2)))
+                .set(pending_uploads::sweep_after.eq(meridian::db::now() - chrono::Duration::minutes(1)))
                 .execute(c)?;
             Ok((pending, attached))
         })

@@ -208,6 +208,72 @@ async fn pasted_images(app: TestApp) {
 }
 crate::both!(pasted_images);
 
+/// An image pasted into a draft outlives the hour a request's files get: the draft waits in the
+/// browser across reloads and days, and is sent with its image; only an abandoned one is swept.
+async fn draft_images_outlive_the_request_sweep(app: TestApp) {
+    use diesel::prelude::*;
+    use meridian::db::schema::pending_uploads;
+    use meridian::tickets::attachments::{sweep_orphans, DRAFT_IMAGE_DAYS};
+    let (t, email, pw) = app.seed_tenant("acme");
+    let tk = ticket(&app, &t, Channel::Web);
+    let (c, csrf) = app.signed_in("acme", &email, &pw).await;
+    let upload = |name: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(PNG.to_vec()).file_name(name));
+        c.post(app.url(&format!("/tickets/{}/images", tk.number))).multipart(form).send()
+    };
+    let image = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 201);
+        let v: serde_json::Value = r.json().await.unwrap();
+        (v["id"].as_str().unwrap().to_string(), v["markdown"].as_str().unwrap().to_string())
+    };
+    let (kept, kept_md) = image(upload("kept.png").await.unwrap()).await;
+    let (abandoned, _) = image(upload("abandoned.png").await.unwrap()).await;
+    // Time passes: `days` from now, as the sweep sees it, by moving each row's due time back.
+    let age = |id: String, by: chrono::Duration| {
+        app.state
+            .db
+            .write_blocking(move |c| {
+                let due: chrono::NaiveDateTime = pending_uploads::table
+                    .filter(pending_uploads::id.eq(&id))
+                    .select(pending_uploads::sweep_after)
+                    .first(c)?;
+                diesel::update(pending_uploads::table.filter(pending_uploads::id.eq(&id)))
+                    .set(pending_uploads::sweep_after.eq(due - by))
+                    .execute(c)?;
+                Ok(())
+            })
+            .unwrap()
+    };
+    for id in [&kept, &abandoned] {
+        age(id.clone(), chrono::Duration::hours(3));
+    }
+    assert_eq!(sweep_orphans(&app.state.blobs, 500).await.unwrap(), 0, "a draft's images outlive three hours");
+    let r = c.get(app.url(&format!("/attachments/{kept}/inline"))).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the draft's preview still shows it");
+    let body = format!("After lunch:\n\n{kept_md}");
+    let (s, _) = send(
+        &c,
+        app.url(&format!("/tickets/{}/messages", tk.number)),
+        &[("_csrf", &csrf), ("kind", "note"), ("body", &body)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let page = c.get(app.url(&format!("/tickets/{}", tk.number))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<bdi>kept.png</bdi>"), "sent hours later, the message took its image: {page}");
+    // The abandoned draft's image goes once the draft's time is up, not before.
+    age(abandoned.clone(), chrono::Duration::days(DRAFT_IMAGE_DAYS - 1));
+    assert_eq!(sweep_orphans(&app.state.blobs, 500).await.unwrap(), 0);
+    age(abandoned.clone(), chrono::Duration::days(1));
+    assert_eq!(sweep_orphans(&app.state.blobs, 500).await.unwrap(), 1);
+    let r = c.get(app.url(&format!("/attachments/{abandoned}/inline"))).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let left: i64 = app.state.db.write_blocking(|c| Ok(pending_uploads::table.count().get_result(c)?)).unwrap();
+    assert_eq!(left, 0);
+}
+crate::both!(draft_images_outlive_the_request_sweep);
+
 async fn cc_on_email_tickets(app: TestApp) {
     let (t, email, pw) = app.seed_tenant("acme");
     let tk = ticket(&app, &t, Channel::Email);

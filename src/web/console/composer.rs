@@ -71,6 +71,8 @@ pub async fn upload_image(
         // Its bytes stay pending, so the orphan sweep removes them.
         return Err(AppError::invalid("file", "composer-md-image-type", "a PNG, JPEG, GIF or WebP image"));
     }
+    let (t, id) = (tid.clone(), b.id.clone());
+    app.db.write(move |c| crate::tickets::attachments::keep_for_draft(c, &t, &id)).await?;
     let url = format!("{IMAGE_PREFIX}{}{IMAGE_SUFFIX}", b.id);
     let alt: String = b.filename.chars().filter(|c| !matches!(c, '[' | ']' | '\\' | '\n')).collect();
     Ok(HttpResponse::Created().json(json!({
