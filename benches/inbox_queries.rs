@@ -144,20 +144,18 @@ fn main() -> anyhow::Result<()> {
             t.id
         }
     };
-    // BENCH_TRACE=1: each statement of one ticket page and its time, to find where it goes.
-    if std::env::var("BENCH_TRACE").is_ok_and(|v| v == "1") {
-        use diesel::connection::{Connection, InstrumentationEvent};
-        let mut started = std::time::Instant::now();
-        conn.set_instrumentation(move |e: InstrumentationEvent<'_>| match e {
-            InstrumentationEvent::StartQuery { .. } => started = std::time::Instant::now(),
-            InstrumentationEvent::FinishQuery { query, .. } => {
-                let sql = query.to_string();
-                println!("  {:>8.2} ms  {}", started.elapsed().as_secs_f64() * 1e3, &sql[..sql.len().min(160)]);
-            }
-            _ => {}
-        });
+    // BENCH_TRACE=1: each statement of one ticket page and its time, to find where it goes;
+    // BENCH_TRACE=all: of every call (with BENCH_ONLY and a few BENCH_ITERS).
+    let trace = std::env::var("BENCH_TRACE").unwrap_or_default();
+    if trace == "1" || trace == "all" {
+        trace_statements(&mut conn);
         queries::detail(&mut conn, &tid, &ticket_id).expect("detail");
-        conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+        if trace == "1" {
+            diesel::connection::Connection::set_instrumentation(
+                &mut conn,
+                |_: diesel::connection::InstrumentationEvent<'_>| {},
+            );
+        }
     }
     let r = time(iters, &mut || {
         let d = queries::detail(&mut conn, &tid, &ticket_id).expect("detail");
@@ -325,4 +323,18 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Print each statement the connection runs with its time.
+fn trace_statements(conn: &mut meridian::db::DbConnection) {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    let mut started = std::time::Instant::now();
+    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| match e {
+        InstrumentationEvent::StartQuery { .. } => started = std::time::Instant::now(),
+        InstrumentationEvent::FinishQuery { query, .. } => {
+            let sql = query.to_string();
+            println!("  {:>8.2} ms  {}", started.elapsed().as_secs_f64() * 1e3, &sql[..sql.len().min(160)]);
+        }
+        _ => {}
+    });
 }

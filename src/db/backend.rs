@@ -229,7 +229,7 @@ const REQUESTER_CONTACTS_SQLITE: &str = "SELECT ck.contact_id AS id FROM contact
      WHERE contact_search MATCH ?1 AND ck.tenant_id = ?2 \
        AND (lower(c.name) LIKE ?3 ESCAPE '\\' OR lower(c.email) LIKE ?3 ESCAPE '\\') LIMIT ?4";
 
-const REQUESTER_CONTACTS_PG: &str = "SELECT id FROM contacts WHERE tenant_id = $1 \
+pub(super) const REQUESTER_CONTACTS_PG: &str = "SELECT id FROM contacts WHERE tenant_id = $1 \
      AND (lower(name) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\') LIMIT $3";
 
 /// Most trigrams one search asks the SQLite index for: enough to make a long text selective, few
@@ -272,11 +272,19 @@ pub fn subject_candidates(
         }
     }
     let rows: Vec<IdRow> = match conn {
-        DbConnection::Postgresql(c) => diesel::sql_query(SUBJECT_CANDIDATES_PG)
-            .bind::<Text, _>(tenant)
-            .bind::<Text, _>(pattern)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
+        DbConnection::Postgresql(c) => super::rare_trigrams::lookup(
+            c,
+            super::rare_trigrams::PgLookup {
+                index: "tickets_subject_trgm",
+                head: "SELECT id FROM tickets WHERE tenant_id = $1",
+                expr: "lower(subject)",
+                full: SUBJECT_CANDIDATES_PG,
+            },
+            tenant,
+            text,
+            pattern,
+            limit,
+        )?,
         // FTS5 reads its query as a C string, so a NUL would cut the phrase short and fail it.
         // No stored text holds one (every boundary refuses NUL): nothing matches, as with LIKE.
         DbConnection::Sqlite(_) if text.contains('\0') => vec![],
@@ -306,11 +314,7 @@ pub fn requester_contacts(
         }
     }
     let rows: Vec<IdRow> = match conn {
-        DbConnection::Postgresql(c) => diesel::sql_query(REQUESTER_CONTACTS_PG)
-            .bind::<Text, _>(tenant)
-            .bind::<Text, _>(pattern)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
+        DbConnection::Postgresql(c) => super::rare_trigrams::requester_contacts(c, tenant, text, pattern, limit)?,
         DbConnection::Sqlite(_) if text.contains('\0') => vec![],
         DbConnection::Sqlite(c) => diesel::sql_query(REQUESTER_CONTACTS_SQLITE)
             .bind::<Text, _>(every_trigram(text))
@@ -354,10 +358,11 @@ fn pg_expects_at_least(
     Ok(rows >= limit as f64)
 }
 
+/// One id column, as the text lookups return.
 #[derive(QueryableByName)]
-struct IdRow {
+pub(super) struct IdRow {
     #[diesel(sql_type = Text)]
-    id: String,
+    pub(super) id: String,
 }
 
 // Message bodies (replies and notes): an FTS5 trigram table fed by triggers on SQLite (migration
@@ -385,21 +390,24 @@ pub fn body_tickets(
     pattern: &str,
     limit: i64,
 ) -> QueryResult<Option<Vec<String>>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = Text)]
-        id: String,
-    }
     // One more than allowed tells "exactly the limit" from "too many".
     // No planner estimate here (see `pg_expects_at_least`): for message bodies it is far off
     // both ways (100 rows for a word in 124,000 messages, 8,003 for one in none), and a wrong
     // "too many" walks every ticket probing its messages (4.4 s at 1M, measured).
-    let rows: Vec<Id> = match conn {
-        DbConnection::Postgresql(c) => diesel::sql_query(BODY_TICKETS_PG)
-            .bind::<Text, _>(tenant.as_str())
-            .bind::<Text, _>(pattern)
-            .bind::<BigInt, _>(limit + 1)
-            .load(c)?,
+    let rows: Vec<IdRow> = match conn {
+        DbConnection::Postgresql(c) => super::rare_trigrams::lookup(
+            c,
+            super::rare_trigrams::PgLookup {
+                index: "messages_body_trgm",
+                head: "SELECT ticket_id AS id FROM messages WHERE tenant_id = $1 AND kind <> 'system'",
+                expr: "lower(body_text)",
+                full: BODY_TICKETS_PG,
+            },
+            tenant.as_str(),
+            text,
+            pattern,
+            limit + 1,
+        )?,
         DbConnection::Sqlite(_) if text.contains('\0') => vec![],
         DbConnection::Sqlite(c) => diesel::sql_query(BODY_TICKETS_SQLITE)
             .bind::<Text, _>(every_trigram(text))

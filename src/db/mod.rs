@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod batch;
 pub mod chain;
+pub mod rare_trigrams;
 pub mod schema;
 pub mod wal;
 

@@ -487,10 +487,15 @@ pub fn list_with_cap(
         Some(page) => page,
         None => {
             let narrowed = with_text(conn, tenant, filter, cap, tagged)?;
-            ordered(conn, tenant, me, filter, narrowed, sort, cursor.as_ref())
-                .limit(limit + 1)
-                .select(Ticket::as_select())
-                .load(conn)?
+            let checked = checked_filter(filter, &narrowed);
+            if only_requesters(&narrowed) && matches!(conn, DbConnection::Sqlite(_)) {
+                page_of_requesters(conn, tenant, me, &checked, narrowed, sort, cursor.as_ref(), limit)?
+            } else {
+                ordered(conn, tenant, me, &checked, narrowed, sort, cursor.as_ref())
+                    .limit(limit + 1)
+                    .select(Ticket::as_select())
+                    .load(conn)?
+            }
         }
     };
     let next = if page.len() as i64 > limit {
@@ -501,40 +506,6 @@ pub fn list_with_cap(
     };
     let rows = decorate(conn, tenant, page)?;
     Ok((rows, next))
-}
-
-/// Rows of the view a search over message bodies reads first, in order, checking each ticket's
-/// messages as it goes. A common word fills a page within them; only a rarer one goes on to the
-/// body index, which on PostgreSQL reads every match of a common word before it can stop (250 ms
-/// for one in 124,000 messages at 1M).
-const FIRST_WALK: i64 = 400;
-
-/// The page (`limit` + 1 rows) from the first [`FIRST_WALK`] rows of the view after the cursor
-/// (`tagged`: its tag's narrowing), or `None` when those hold too few matches and do not end the view.
-#[allow(clippy::too_many_arguments)] // `list_with_cap`'s arguments
-fn walk_first(
-    conn: &mut DbConnection,
-    tenant: &TenantId,
-    me: &str,
-    filter: &Filter,
-    tagged: &Narrowing,
-    sort: Sort,
-    cursor: Option<&CursorData>,
-    limit: i64,
-) -> AppResult<Option<Vec<Ticket>>> {
-    let plain = Filter { q: None, bodies: false, ..filter.clone() };
-    let window: Vec<String> = ordered(conn, tenant, me, &plain, tagged.clone(), sort, cursor)
-        .limit(FIRST_WALK)
-        .select(tickets::id)
-        .load(conn)?;
-    let whole_rest = (window.len() as i64) < FIRST_WALK;
-    // No requesters or bodies named: each of these few rows probes its contact and messages.
-    let within = Narrowing { ids: Some(window), ..Narrowing::default() };
-    let page: Vec<Ticket> = ordered(conn, tenant, me, filter, within, sort, cursor)
-        .limit(limit + 1)
-        .select(Ticket::as_select())
-        .load(conn)?;
-    Ok((whole_rest || page.len() as i64 > limit).then_some(page))
 }
 
 /// The view's rows after the cursor in the sort's order, filtered, ready for a limit.
@@ -618,10 +589,14 @@ pub fn count(conn: &mut DbConnection, tenant: &TenantId, me: &str, filter: &Filt
     }
     let narrowed = candidates(conn, tenant, filter, CANDIDATE_CAP)?;
     let by_ids = matches!(conn, DbConnection::Sqlite(_)) && narrowed.ids.is_some();
-    let q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, filter, narrowed, by_ids);
+    let checked = checked_filter(filter, &narrowed);
+    let q: Boxed = apply_filter!(tickets::table.into_boxed(), tenant, me, &checked, narrowed, by_ids);
     let ids: Vec<String> = q.select(tickets::id).limit(count_cap(filter)).load(conn)?;
     Ok(ids.len() as i64)
 }
+
+mod text_pages;
+use text_pages::{checked_filter, only_requesters, page_of_requesters, walk_first};
 
 pub use super::saved_views::*;
 pub use super::ticket_page::*;
