@@ -173,7 +173,7 @@ pub fn conversations(
     Ok(out)
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct CursorData {
     s: Sort,
     r: i32,
@@ -181,9 +181,16 @@ struct CursorData {
     i: String,
 }
 
+impl CursorData {
+    /// The position just after a row of rank `r`, times `created` and `updated`, and `id`.
+    fn after_row(sort: Sort, r: i32, created: NaiveDateTime, updated: NaiveDateTime, id: String) -> CursorData {
+        let time = if sort == Sort::Updated { updated } else { created };
+        CursorData { s: sort, r, t: time, i: id }
+    }
+}
+
 fn encode_cursor(sort: Sort, t: &Ticket) -> String {
-    let time = if sort == Sort::Updated { t.updated_at } else { t.created_at };
-    let data = CursorData { s: sort, r: t.priority_rank, t: time, i: t.id.to_string() };
+    let data = CursorData::after_row(sort, t.priority_rank, t.created_at, t.updated_at, t.id.to_string());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
 }
 

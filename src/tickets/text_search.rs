@@ -77,7 +77,7 @@ pub(super) fn candidates(
     // view's sort index itself where they are many, so the count (3.5 ms) would only repeat that.
     let on_postgres = matches!(conn, DbConnection::Postgresql(_));
     let of_requesters = match (&requesters, bodies && body_ids.is_none()) {
-        (Some(people), false) if on_postgres => people.len().min(1) as i64,
+        (Some(people), false) if on_postgres => i64::from(!people.is_empty()),
         (Some(people), false) if !people.is_empty() => tickets::table
             .filter(tickets::tenant_id.eq(tenant.as_str()))
             .filter(tickets::requester_id.eq_any(people))

@@ -80,7 +80,7 @@ pub(super) fn walk_first(
     let plain = Filter { q: None, bodies: false, ..filter.clone() };
     let first = FIRST_WALK_PER_ROW * (limit + 1);
     let mut page: Vec<Ticket> = Vec::new();
-    let mut from: Option<CursorData> = cursor.map(|c| CursorData { s: c.s, r: c.r, t: c.t, i: c.i.clone() });
+    let mut from: Option<CursorData> = cursor.cloned();
     for rows in [first, WALK_AT_MOST.saturating_sub(first)] {
         if rows <= 0 {
             break;
@@ -91,12 +91,9 @@ pub(super) fn walk_first(
                 .select((tickets::id, tickets::priority_rank, tickets::created_at, tickets::updated_at))
                 .load(conn)?;
         let whole_rest = (window.len() as i64) < rows;
-        let next = window.last().map(|(id, rank, created, updated)| CursorData {
-            s: sort,
-            r: *rank,
-            t: if sort == Sort::Updated { *updated } else { *created },
-            i: id.clone(),
-        });
+        let next = window
+            .last()
+            .map(|(id, rank, created, updated)| CursorData::after_row(sort, *rank, *created, *updated, id.clone()));
         // No requesters or bodies named: each of these few rows probes its contact and messages.
         let within = Narrowing { ids: Some(window.into_iter().map(|w| w.0).collect()), ..Narrowing::default() };
         let found: Vec<Ticket> = ordered(conn, tenant, me, filter, within, sort, from.as_ref())
